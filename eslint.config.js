@@ -1,0 +1,20 @@
+import tseslint from 'typescript-eslint';
+import scenery from './tools/eslint/layers.js';
+
+export default tseslint.config(
+  { ignores: ['out/**', 'dist/**', 'node_modules/**', 'test-results/**', 'playwright-report/**', '**/*.svelte', 'resources/**'] },
+  ...tseslint.configs.recommended,
+  {
+    plugins: { scenery },
+    rules: {
+      'scenery/layers': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-explicit-any': 'error',
+      'no-console': 'off',
+    },
+  },
+  {
+    files: ['src/renderer/**/*.ts', 'src/shared/**/*.ts'],
+    rules: { 'no-restricted-globals': ['error', 'process', 'require', '__dirname', 'Buffer'] },
+  },
+);

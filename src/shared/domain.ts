@@ -1,0 +1,130 @@
+/**
+ * Domain types shared by the engine and every UI. Plain data only: they cross
+ * the IPC and HTTP boundaries as JSON, so no class instances or Dates.
+ */
+
+export type PhotoStatus = 'pending' | 'indexed' | 'failed' | 'missing';
+export type FolderStatus = 'scanning' | 'watching' | 'offline' | 'error';
+
+export interface ScenePrediction {
+  /** Places365 label as published, e.g. `field/wild`. */
+  label: string;
+  /** Human name, e.g. `field (wild)`. */
+  name: string;
+  index: number;
+  prob: number;
+}
+
+export interface FolderInfo {
+  id: number;
+  /** Shown to the person who chose the folder; never used to load anything. */
+  displayPath: string;
+  status: FolderStatus;
+  photoCount: number;
+  indexedCount: number;
+  failedCount: number;
+  error: string | null;
+}
+
+export interface PhotoSummary {
+  id: number;
+  name: string;
+  width: number | null;
+  height: number | null;
+  takenAt: string | null;
+  status: PhotoStatus;
+  /** The scene shown for the photo: the person's correction, else the model's top-1. */
+  scene: ScenePrediction | null;
+  corrected: boolean;
+  /** Bumped whenever the file or its thumbnail changes, for cache busting. */
+  version: number;
+}
+
+export interface PhotoDetail extends PhotoSummary {
+  folderId: number;
+  folderDisplayPath: string;
+  relativeDir: string;
+  size: number;
+  camera: string | null;
+  gps: { lat: number; lon: number } | null;
+  error: string | null;
+  model: string | null;
+  top: ScenePrediction[];
+  /** With a Hybrid1365 model: the top ImageNet object labels. */
+  objects: ScenePrediction[];
+  indoor: boolean | null;
+  rejected: string[];
+}
+
+export interface SceneGroup {
+  /** Label, or `uncertain` for photos below the confidence threshold. */
+  key: string;
+  name: string;
+  family: string;
+  count: number;
+}
+
+export interface SceneVocabularyEntry {
+  label: string;
+  name: string;
+  index: number;
+  indoor: boolean;
+  families: string[];
+}
+
+export interface ModelInfo {
+  name: string;
+  title: string;
+  labels: 'places365' | 'hybrid1365';
+  parameters: number;
+  source: string;
+  license: string;
+  sha256: string | null;
+  installedAt: string | null;
+}
+
+export type ModelState =
+  | { state: 'missing'; available: string[] }
+  | { state: 'downloading'; name: string; receivedBytes: number; totalBytes: number | null; paused: boolean }
+  | { state: 'converting'; name: string; step: string }
+  | { state: 'ready'; model: ModelInfo }
+  | { state: 'error'; message: string; available: string[] };
+
+export interface IndexingProgress {
+  done: number;
+  total: number;
+  failed: number;
+  /** Images per second over the last few seconds. */
+  rate: number;
+  etaSeconds: number | null;
+  currentFile: string | null;
+  paused: boolean;
+  /** Why nothing is being classified, if nothing is (e.g. no model installed). */
+  idleReason: string | null;
+}
+
+export interface ParsedQueryTerm {
+  kind: 'label' | 'family' | 'indoor' | 'outdoor' | 'text';
+  value: string;
+  negated: boolean;
+  /** The labels this term stands for. */
+  labels: string[];
+}
+
+export interface ParsedQuery {
+  /** Disjunction of conjunctions: `a b OR c` is [[a,b],[c]]. */
+  any: ParsedQueryTerm[][];
+  folder: string | null;
+  from: string | null;
+  to: string | null;
+  errors: string[];
+}
+
+export interface LibraryStatus {
+  engineVersion: string;
+  photoCount: number;
+  indexedCount: number;
+  failedCount: number;
+  folderCount: number;
+  confidenceThreshold: number;
+}

@@ -1,0 +1,78 @@
+// ESLint rule: Scenery's dependency direction.
+//   shared   imports nothing of ours
+//   engine   imports shared
+//   server, cli, main import engine and shared
+//   preload, renderer import shared
+// Nothing imports main or the renderer. The engine, shared code and the
+// renderer never import Electron; the renderer and shared code never import Node.
+import path from 'node:path';
+import { builtinModules } from 'node:module';
+
+const ALLOWED = {
+  shared: [],
+  engine: ['shared'],
+  server: ['engine', 'shared'],
+  cli: ['engine', 'shared', 'server'],
+  main: ['engine', 'shared'],
+  preload: ['shared'],
+  renderer: ['shared'],
+};
+const NO_ELECTRON = new Set(['shared', 'engine', 'server', 'cli', 'renderer']);
+const NO_NODE = new Set(['shared', 'renderer', 'preload']);
+const builtins = new Set(builtinModules);
+
+export function layerOf(file) {
+  const parts = path.normalize(file).split(path.sep);
+  const i = parts.lastIndexOf('src');
+  if (i < 0) return null;
+  const layer = parts[i + 1];
+  return layer in ALLOWED ? layer : null;
+}
+
+function isNodeBuiltin(spec) {
+  return spec.startsWith('node:') || builtins.has(spec.split('/')[0]);
+}
+
+export const layersRule = {
+  meta: {
+    type: 'problem',
+    docs: { description: "Enforce Scenery's layer dependency direction" },
+    schema: [],
+    messages: {
+      layer: '{{from}} must not import {{to}} ({{spec}}). Allowed: {{allowed}}.',
+      electron: '{{from}} must stay free of Electron; put Electron code in src/main or src/preload.',
+      node: '{{from}} runs without Node; it must not import {{spec}}.',
+    },
+  },
+  create(context) {
+    const file = context.filename;
+    const from = layerOf(file);
+    if (!from) return {};
+    function check(node, spec) {
+      if (typeof spec !== 'string') return;
+      if (spec === 'electron' || spec.startsWith('electron/')) {
+        if (NO_ELECTRON.has(from)) context.report({ node, messageId: 'electron', data: { from } });
+        return;
+      }
+      if (from === 'preload' && spec === 'electron') return;
+      if (NO_NODE.has(from) && isNodeBuiltin(spec) && !(from === 'preload')) {
+        context.report({ node, messageId: 'node', data: { from, spec } });
+        return;
+      }
+      if (!spec.startsWith('.')) return;
+      const target = layerOf(path.resolve(path.dirname(file), spec));
+      if (!target || target === from) return;
+      if (!ALLOWED[from].includes(target)) {
+        context.report({ node, messageId: 'layer', data: { from, to: target, spec, allowed: ALLOWED[from].join(', ') || 'nothing of ours' } });
+      }
+    }
+    return {
+      ImportDeclaration: (n) => check(n, n.source.value),
+      ExportNamedDeclaration: (n) => n.source && check(n, n.source.value),
+      ExportAllDeclaration: (n) => check(n, n.source.value),
+      ImportExpression: (n) => n.source.type === 'Literal' && check(n, n.source.value),
+    };
+  },
+};
+
+export default { rules: { layers: layersRule } };
