@@ -1,0 +1,131 @@
+/** `scenery index`, `scenery search`, `scenery photos`: the library from the command line. */
+import { resolve } from 'node:path';
+import { Library } from '../../engine/library.js';
+import { defaultLibraryDir, defaultModelsDir } from '../../engine/paths.js';
+import { decodeTop } from '../../engine/catalog/catalog.js';
+import { PLACES365_LABELS } from '../../engine/labels/label-sets.js';
+import { intOption, parse, UsageError } from '../args.js';
+
+export const libraryHelp = `scenery index FOLDER... [--library DIR] [--model NAME|PATH]
+  scans the folders, classifies every photo, prints a summary (exit 0 when the run completed, even if some files were bad)
+scenery search QUERY [--library DIR] [--json] [--limit N]
+  e.g. beach · indoor · "mountain OR forest" · "water -beach" · "kitchen folder:Trips from:2020"
+scenery photos [--library DIR] [--json]
+  every photo with its size as displayed, date taken, status, error and top labels`;
+
+const common = {
+  library: { type: 'string' as const },
+  models: { type: 'string' as const },
+  json: { type: 'boolean' as const },
+};
+
+async function indexCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parse(argv, { ...common, model: { type: 'string' }, threads: { type: 'string' } });
+  if (!positionals.length) throw new UsageError('usage: scenery index FOLDER... [--library DIR] [--model NAME|PATH]');
+  const started = performance.now();
+  const lib = await Library.open({
+    dir: values.library ?? defaultLibraryDir(),
+    modelsDir: values.models ?? defaultModelsDir(),
+    model: values.model ?? null,
+    watch: false,
+    threads: values.threads ? intOption(values.threads, 'threads', 2, 1, 256) : undefined,
+  });
+  try {
+    if (lib.model.state !== 'ready') throw new Error(lib.noModelMessage());
+    const before = lib.catalog.photoCounts();
+    for (const folder of positionals) {
+      const abs = resolve(folder);
+      const existing = lib.folders().find((f) => f.displayPath === abs);
+      if (!existing) lib.addFolder(abs);
+    }
+    await lib.initialScan;
+    for (const f of lib.folders()) await lib.scanner.start(f.id);
+    let lastLine = 0;
+    const off = lib.events.on('indexing.progress', (p) => {
+      if (!process.stderr.isTTY || Date.now() - lastLine < 250) return;
+      lastLine = Date.now();
+      process.stderr.write(`\r${p.done}/${p.total} ${p.rate.toFixed(1)} img/s${p.etaSeconds ? `, ${p.etaSeconds} s left` : ''}   `);
+    });
+    lib.indexer.kick();
+    await lib.indexer.whenIdle();
+    off();
+    if (process.stderr.isTTY) process.stderr.write('\n');
+    const after = lib.catalog.photoCounts();
+    const seconds = (performance.now() - started) / 1000;
+    const indexed = after.indexed - before.indexed;
+    const failed = after.failed - before.failed;
+    const summary = {
+      indexed,
+      failed,
+      skipped: before.indexed,
+      total: after.total - after.missing,
+      seconds: Math.round(seconds * 10) / 10,
+      images_per_second: Math.round(((indexed + failed) / seconds) * 100) / 100,
+    };
+    if (values.json) console.log(JSON.stringify(summary));
+    else {
+      console.log(`indexed ${indexed}, failed ${failed}, skipped ${summary.skipped} (already indexed), ${summary.seconds} s, ${summary.images_per_second} images/s`);
+      const bad = lib.catalog.db.prepare("SELECT rel_path, error FROM photos WHERE status = 'failed' ORDER BY rel_path LIMIT 20").all() as { rel_path: string; error: string }[];
+      for (const b of bad) console.log(`  failed: ${b.rel_path}: ${b.error}`);
+    }
+    return 0;
+  } finally {
+    await lib.close();
+  }
+}
+
+async function searchCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parse(argv, { ...common, limit: { type: 'string' } });
+  const q = positionals.join(' ');
+  if (!q) throw new UsageError('usage: scenery search QUERY [--library DIR] [--json]');
+  const lib = await Library.open({ dir: values.library ?? defaultLibraryDir(), start: false });
+  try {
+    const r = lib.search(q, 0, intOption(values.limit, 'limit', 100, 1, 100_000));
+    const rows = r.items.map((p) => ({ id: p.id, path: lib.photoFile(p.id)?.path ?? null, scene: p.scene?.label ?? null, prob: p.scene?.prob ?? null, corrected: p.corrected }));
+    if (values.json) console.log(JSON.stringify({ total: r.total, errors: r.query.errors, results: rows }, null, 2));
+    else {
+      for (const e of r.query.errors) console.error(e);
+      for (const row of rows) console.log(`${row.prob !== null ? row.prob.toFixed(3) : '  -  '}  ${(row.scene ?? '').padEnd(24)} ${row.path}`);
+      console.log(`${r.total} photo(s), ${r.tookMs} ms`);
+    }
+    return r.query.errors.length && !r.total ? 1 : 0;
+  } finally {
+    await lib.close();
+  }
+}
+
+async function photosCommand(argv: string[]): Promise<number> {
+  const { values } = parse(argv, common);
+  const lib = await Library.open({ dir: values.library ?? defaultLibraryDir(), start: false });
+  try {
+    const rows = lib.catalog.db
+      .prepare(
+        `SELECT p.*, f.path AS folder_path, r.top_index, r.top_prob, r.indoor AS pred_indoor FROM photos p JOIN folders f ON f.id = p.folder_id
+         LEFT JOIN predictions r ON r.photo_id = p.id AND r.model = p.model ORDER BY f.path, p.rel_path`,
+      )
+      .all() as ({ folder_path: string; rel_path: string; top_index: Buffer | null; top_prob: Buffer | null; width: number | null; height: number | null; taken_at: string | null; status: string; error: string | null; scene_index: number | null; corrected: number })[];
+    const out = rows.map((r) => {
+      const top = r.top_index && r.top_prob ? decodeTop({ top_index: r.top_index, top_prob: r.top_prob }) : null;
+      return {
+        path: resolve(r.folder_path, ...r.rel_path.split('/')),
+        width: r.width,
+        height: r.height,
+        taken_at: r.taken_at,
+        status: r.status,
+        error: r.error,
+        scene: r.scene_index !== null ? PLACES365_LABELS[r.scene_index] : null,
+        corrected: r.corrected === 1,
+        top: top ? top.index.slice(0, 5).map((i, k) => ({ label: PLACES365_LABELS[i], prob: top.prob[k] })) : [],
+      };
+    });
+    if (values.json) console.log(JSON.stringify(out, null, 2));
+    else
+      for (const p of out)
+        console.log(`${p.status.padEnd(8)} ${String(p.width ?? '-').padStart(5)}x${String(p.height ?? '-').padEnd(5)} ${(p.taken_at ?? '').padEnd(25)} ${(p.scene ?? '').padEnd(22)} ${p.path}${p.error ? `  (${p.error})` : ''}`);
+    return 0;
+  } finally {
+    await lib.close();
+  }
+}
+
+export const libraryCommands = { index: indexCommand, search: searchCommand, photos: photosCommand };

@@ -1,0 +1,58 @@
+/** `scenery serve`: the app, headless, in a browser. */
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { existsSync } from 'node:fs';
+import { Library } from '../../engine/library.js';
+import { defaultLibraryDir, defaultModelsDir } from '../../engine/paths.js';
+import { isLoopback, startServer } from '../../server/server.js';
+import { intOption, parse } from '../args.js';
+
+export const serveHelp = `scenery serve [--library DIR] [--port N] [--host H] [--model NAME|PATH] [--token T]
+  serves the Scenery UI at http://127.0.0.1:PORT (default 4365); any non-loopback --host requires a token (given or generated)`;
+
+function rendererDir(): string {
+  const here = dirname(fileURLToPath(import.meta.url));
+  for (const c of [join(here, '..', 'renderer'), join(here, '..', '..', 'out', 'renderer'), join(here, '..', '..', '..', 'out', 'renderer')]) {
+    if (existsSync(join(c, 'index.html'))) return c;
+  }
+  return join(here, '..', 'renderer');
+}
+
+export async function serveCommand(argv: string[]): Promise<number> {
+  const { values } = parse(argv, {
+    library: { type: 'string' },
+    models: { type: 'string' },
+    port: { type: 'string' },
+    host: { type: 'string' },
+    model: { type: 'string' },
+    token: { type: 'string' },
+    static: { type: 'string' },
+  });
+  const host = values.host ?? '127.0.0.1';
+  const library = await Library.open({
+    dir: values.library ?? defaultLibraryDir(),
+    modelsDir: values.models ?? defaultModelsDir(),
+    model: values.model ?? null,
+  });
+  const server = await startServer({
+    library,
+    host,
+    port: intOption(values.port, 'port', 4365, 0, 65535),
+    token: values.token ?? null,
+    staticDir: values.static ?? rendererDir(),
+  });
+  const open = server.token ? `${server.url}/?token=${server.token}` : server.url;
+  console.log(`Scenery is serving ${library.dir}`);
+  console.log(`Open ${open}`);
+  if (!isLoopback(host)) console.log(`Token: ${server.token} (every request without it gets 401)`);
+  if (library.model.state !== 'ready') console.log(`No scene model installed: photos are shown but not tagged. ${library.noModelMessage()}`);
+  const stop = async (): Promise<void> => {
+    await server.close();
+    await library.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop());
+  process.on('SIGTERM', () => void stop());
+  await new Promise(() => {});
+  return 0;
+}

@@ -1,0 +1,119 @@
+/**
+ * The engine's handler table: one function per contract command. Typed as a
+ * complete map, so a command added to the contract and not handled here is a
+ * compile error. `dispatch` validates every request at runtime and turns any
+ * failure into a typed error; it never throws.
+ */
+import {
+  ContractError,
+  isCommand,
+  parseRequest,
+  type Command,
+  type Envelope,
+  type ParsedRequest,
+  type Response,
+} from '../../shared/contract.js';
+import type { Library } from '../library.js';
+import { ENGINE_VERSION } from '../version.js';
+
+export type HandlerTable = { [C in Command]: (req: ParsedRequest<C>) => Promise<Response<C>> | Response<C> };
+
+/** What only a desktop shell can do (native dialogs, the OS file manager). */
+export interface PlatformHooks {
+  mode: 'desktop' | 'browser';
+  pickFolder?(): Promise<string | null>;
+  pickModelFile?(): Promise<string | null>;
+  showInFolder?(path: string): Promise<void> | void;
+  openExternal?(path: string): Promise<void> | void;
+}
+
+function unsupported(what: string): never {
+  throw new ContractError('unsupported', `${what} is only available in the desktop app`);
+}
+
+export function createHandlers(lib: Library, platform: PlatformHooks): HandlerTable {
+  const photoPath = (id: number): string => {
+    const f = lib.photoFile(id);
+    if (!f) throw new ContractError('not_found', `no photo with id ${id}`);
+    return f.path;
+  };
+  return {
+    'app.info': () => ({ name: 'Scenery', version: ENGINE_VERSION, mode: platform.mode, platform: process.platform }),
+    'library.status': () => lib.status(),
+    'folders.list': () => lib.folders(),
+    'folders.add': (r) => lib.addFolder(r.path),
+    'folders.remove': async (r) => ({ removed: await lib.removeFolder(r.id) }),
+    'folders.pick': async () => {
+      if (!platform.pickFolder) unsupported('The folder picker');
+      const path = await platform.pickFolder();
+      return path ? lib.addFolder(path) : null;
+    },
+    'photos.list': (r) => lib.listPhotos(r),
+    'photos.get': (r) => lib.photo(r.id),
+    'photos.similar': (r) => lib.similar(r.id, r.limit),
+    'photos.setScene': (r) => lib.setScene(r.id, r.label),
+    'photos.rejectScene': (r) => lib.rejectScene(r.id, r.label),
+    'photos.clearCorrection': (r) => lib.clearCorrection(r.id),
+    'photos.showInFolder': async (r) => {
+      if (!platform.showInFolder) unsupported('Show in folder');
+      await platform.showInFolder(photoPath(r.id));
+      return { ok: true };
+    },
+    'photos.openExternal': async (r) => {
+      if (!platform.openExternal) unsupported('Open with the default app');
+      await platform.openExternal(photoPath(r.id));
+      return { ok: true };
+    },
+    'scenes.groups': () => lib.sceneGroups(),
+    'scenes.vocabulary': () => lib.vocabulary(),
+    'search.run': (r) => lib.search(r.q, r.offset, r.limit),
+    'search.suggest': (r) => lib.suggest(r.prefix, r.limit),
+    'settings.setThreshold': (r) => ({ threshold: lib.setThreshold(r.threshold) }),
+    'indexing.status': () => lib.progress(),
+    'indexing.pause': () => {
+      lib.indexer.pause();
+      return lib.progress();
+    },
+    'indexing.resume': () => {
+      lib.indexer.resume();
+      return lib.progress();
+    },
+    'indexing.retryFailed': () => {
+      const requeued = lib.catalog.retryFailed();
+      lib.indexer.kick();
+      return { requeued };
+    },
+    'model.status': () => lib.model,
+    'model.fetch': (r) => {
+      void lib.fetchModel(r.name);
+      return lib.model;
+    },
+    'model.pauseFetch': () => {
+      lib.pauseFetch();
+      return lib.model;
+    },
+    'model.import': async (r) => {
+      await lib.importModel(r.path);
+      return lib.model;
+    },
+    'model.pickAndImport': async () => {
+      if (!platform.pickModelFile) unsupported('The file picker');
+      const path = await platform.pickModelFile();
+      if (path) await lib.importModel(path);
+      return lib.model;
+    },
+  };
+}
+
+/** Validates and runs one command; every failure becomes an error envelope. */
+export async function dispatch(table: HandlerTable, command: unknown, payload: unknown): Promise<Envelope<unknown>> {
+  try {
+    if (!isCommand(command)) throw new ContractError('unknown_command', `unknown command ${JSON.stringify(command)?.slice(0, 80)}`);
+    const req = parseRequest(command, payload);
+    const handler = table[command] as (r: typeof req) => unknown;
+    return { ok: true, value: await handler(req) };
+  } catch (e) {
+    if (e instanceof ContractError) return { ok: false, error: e.toBody() };
+    return { ok: false, error: { code: 'internal', message: (e as Error).message ?? String(e) } };
+  }
+}

@@ -1,0 +1,82 @@
+/**
+ * Numbered schema migrations. The catalog's `user_version` is the number of
+ * the last one applied; each runs in its own transaction. Never edit a
+ * released migration: add the next one.
+ */
+export const MIGRATIONS: readonly string[] = [
+  // 1: the initial schema
+  `
+  CREATE TABLE folders (
+    id INTEGER PRIMARY KEY,
+    path TEXT NOT NULL UNIQUE,
+    added_at TEXT NOT NULL,
+    status TEXT NOT NULL DEFAULT 'scanning',
+    error TEXT
+  );
+  CREATE TABLE photos (
+    id INTEGER PRIMARY KEY,
+    folder_id INTEGER NOT NULL REFERENCES folders(id) ON DELETE CASCADE,
+    rel_path TEXT NOT NULL,
+    name TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    mtime_ms INTEGER NOT NULL,
+    hash TEXT,
+    width INTEGER,
+    height INTEGER,
+    taken_at TEXT,
+    taken_ts INTEGER,
+    camera TEXT,
+    gps_lat REAL,
+    gps_lon REAL,
+    status TEXT NOT NULL DEFAULT 'pending',
+    error TEXT,
+    version INTEGER NOT NULL DEFAULT 1,
+    added_ts INTEGER NOT NULL,
+    thumb_key TEXT,
+    model TEXT,
+    scene_index INTEGER,
+    scene_prob REAL,
+    corrected INTEGER NOT NULL DEFAULT 0,
+    indoor INTEGER,
+    UNIQUE (folder_id, rel_path)
+  );
+  CREATE INDEX photos_status ON photos(status);
+  CREATE INDEX photos_hash ON photos(hash);
+  CREATE INDEX photos_order_date ON photos(COALESCE(taken_ts, added_ts) DESC, id DESC);
+  CREATE INDEX photos_scene ON photos(scene_index, scene_prob DESC);
+  CREATE TABLE predictions (
+    photo_id INTEGER NOT NULL REFERENCES photos(id) ON DELETE CASCADE,
+    model TEXT NOT NULL,
+    labels TEXT NOT NULL,
+    top_index BLOB NOT NULL,
+    top_prob BLOB NOT NULL,
+    objects TEXT,
+    indoor INTEGER NOT NULL,
+    indexed_at TEXT NOT NULL,
+    PRIMARY KEY (photo_id, model)
+  );
+  CREATE TABLE features (
+    photo_id INTEGER NOT NULL REFERENCES photos(id) ON DELETE CASCADE,
+    model TEXT NOT NULL,
+    dim INTEGER NOT NULL,
+    vec BLOB NOT NULL,
+    PRIMARY KEY (photo_id, model)
+  );
+  CREATE TABLE corrections (
+    photo_id INTEGER PRIMARY KEY REFERENCES photos(id) ON DELETE CASCADE,
+    label_index INTEGER,
+    rejected TEXT NOT NULL DEFAULT '[]',
+    updated_at TEXT NOT NULL
+  );
+  CREATE TABLE jobs (
+    photo_id INTEGER PRIMARY KEY REFERENCES photos(id) ON DELETE CASCADE,
+    state TEXT NOT NULL,
+    priority INTEGER NOT NULL DEFAULT 0,
+    enqueued_ts INTEGER NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    not_before_ts INTEGER NOT NULL DEFAULT 0
+  );
+  CREATE INDEX jobs_next ON jobs(state, priority DESC, enqueued_ts);
+  CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+  `,
+];

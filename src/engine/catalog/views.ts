@@ -1,0 +1,61 @@
+/** Catalog rows → the contract's domain objects (what a UI may see: no file paths). */
+import type { FolderInfo, PhotoDetail, PhotoSummary, ScenePrediction } from '../../shared/domain.js';
+import { LABEL_SETS, PLACES365_LABELS, humanName } from '../labels/label-sets.js';
+import { decodeTop, type Catalog, type FolderRow, type PhotoRow } from './catalog.js';
+
+export function scene(index: number, prob: number): ScenePrediction {
+  const label = PLACES365_LABELS[index] ?? `#${index}`;
+  return { label, name: humanName(label), index, prob };
+}
+
+export function photoSummary(p: PhotoRow): PhotoSummary {
+  return {
+    id: p.id,
+    name: p.name,
+    width: p.width,
+    height: p.height,
+    takenAt: p.taken_at,
+    status: p.status,
+    scene: p.scene_index !== null ? scene(p.scene_index, p.scene_prob ?? 0) : null,
+    corrected: p.corrected === 1,
+    version: p.version,
+  };
+}
+
+export function photoDetail(catalog: Catalog, p: PhotoRow): PhotoDetail {
+  const folder = catalog.folder(p.folder_id);
+  const pred = p.model ? catalog.prediction(p.id, p.model) : catalog.latestPrediction(p.id);
+  const correction = catalog.correction(p.id);
+  const rejected = correction ? (JSON.parse(correction.rejected) as number[]) : [];
+  const top = pred ? decodeTop(pred) : { index: [], prob: [] };
+  const slash = p.rel_path.lastIndexOf('/');
+  return {
+    ...photoSummary(p),
+    folderId: p.folder_id,
+    folderDisplayPath: folder?.path ?? '',
+    relativeDir: slash >= 0 ? p.rel_path.slice(0, slash) : '',
+    size: p.size,
+    camera: p.camera,
+    gps: p.gps_lat !== null && p.gps_lon !== null ? { lat: p.gps_lat, lon: p.gps_lon } : null,
+    error: p.error,
+    model: pred?.model ?? null,
+    top: top.index.slice(0, 5).map((i, k) => scene(i, top.prob[k]!)),
+    objects: pred?.objects ? (JSON.parse(pred.objects) as ScenePrediction[]) : [],
+    indoor: p.indoor === null ? null : p.indoor === 1,
+    rejected: rejected.map((i) => PLACES365_LABELS[i] ?? String(i)),
+  };
+}
+
+export function folderInfo(f: FolderRow, counts: { total: number; indexed: number; failed: number } | undefined): FolderInfo {
+  return {
+    id: f.id,
+    displayPath: f.path,
+    status: f.status,
+    photoCount: counts?.total ?? 0,
+    indexedCount: counts?.indexed ?? 0,
+    failedCount: counts?.failed ?? 0,
+    error: f.error,
+  };
+}
+
+export { LABEL_SETS };

@@ -1,0 +1,51 @@
+/**
+ * Thumbnail and preview cache, keyed by content hash: a moved photo keeps
+ * its thumbnail, and identical copies share one.
+ *   <library>/thumbs/ab/<hash>.webp     grid thumbnails, 400 px on the long edge
+ *   <library>/previews/ab/<hash>.jpg    the photo view, 2048 px, made on demand
+ */
+import { existsSync, mkdirSync } from 'node:fs';
+import { rename, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { decodeOriented, fromPixels, readPhotoFile, type OrientedPixels } from '../imaging/decode.js';
+
+export const THUMB_SIZE = 400;
+export const PREVIEW_SIZE = 2048;
+
+export class ThumbnailStore {
+  constructor(readonly libraryDir: string) {}
+
+  thumbPath(key: string): string {
+    return join(this.libraryDir, 'thumbs', key.slice(0, 2), `${key}.webp`);
+  }
+
+  previewPath(key: string): string {
+    return join(this.libraryDir, 'previews', key.slice(0, 2), `${key}.jpg`);
+  }
+
+  hasThumb(key: string): boolean {
+    return existsSync(this.thumbPath(key));
+  }
+
+  async writeThumb(key: string, pixels: OrientedPixels): Promise<void> {
+    const buf = await fromPixels(pixels).resize(THUMB_SIZE, THUMB_SIZE, { fit: 'inside', withoutEnlargement: true }).removeAlpha().webp({ quality: 78 }).toBuffer();
+    await atomicWrite(this.thumbPath(key), buf);
+  }
+
+  /** The large image for the photo view, rendered once from the original. */
+  async ensurePreview(key: string, originalPath: string): Promise<string> {
+    const path = this.previewPath(key);
+    if (existsSync(path)) return path;
+    const pixels = await decodeOriented(await readPhotoFile(originalPath), originalPath);
+    const buf = await fromPixels(pixels).resize(PREVIEW_SIZE, PREVIEW_SIZE, { fit: 'inside', withoutEnlargement: true }).removeAlpha().jpeg({ quality: 86, mozjpeg: true }).toBuffer();
+    await atomicWrite(path, buf);
+    return path;
+  }
+}
+
+async function atomicWrite(path: string, data: Buffer): Promise<void> {
+  mkdirSync(dirname(path), { recursive: true });
+  const tmp = `${path}.${process.pid}.partial`;
+  await writeFile(tmp, data);
+  await rename(tmp, path);
+}

@@ -1,0 +1,516 @@
+/**
+ * A Scenery library: the composition root of the engine. The desktop app,
+ * `scenery serve`, the CLI and the tests all open one of these; none of it
+ * knows about Electron.
+ */
+import { realpathSync, statSync, accessSync, constants as fsc } from 'node:fs';
+import { isAbsolute, resolve, sep } from 'node:path';
+import type { FolderInfo, IndexingProgress, ModelState, PhotoDetail, PhotoSummary, SceneGroup } from '../shared/domain.js';
+import { ContractError } from '../shared/contract.js';
+import { Catalog, type PhotoRow } from './catalog/catalog.js';
+import { folderInfo, photoDetail, photoSummary } from './catalog/views.js';
+import { EngineEvents } from './events/engine-events.js';
+import { Indexer, type ActiveModel, type Classifier } from './indexer/indexer.js';
+import { ThumbnailStore } from './indexer/thumbnails.js';
+import { cosine, norm } from './indexer/features.js';
+import { LABEL_SETS, PLACES365_INDOOR, PLACES365_LABELS, humanName, placesLabelIndex } from './labels/label-sets.js';
+import { ModelStore, noModelMessage, type InstalledModel } from './model/store/model-store.js';
+import { KNOWN_MODELS } from './model/known-models.js';
+import { ModelWorkerClient } from './model/runtime/model-worker-client.js';
+import { Scanner } from './scanner/scanner.js';
+import { parseQuery } from './search/query-parser.js';
+import { SearchIndex, TOP_K } from './search/search-index.js';
+import { FAMILIES, FAMILY_ORDER } from './search/families.js';
+import { defaultLibraryDir, defaultModelsDir } from './paths.js';
+import { ENGINE_VERSION } from './version.js';
+
+export interface LibraryOptions {
+  dir?: string;
+  modelsDir?: string;
+  /** Model name or .onnx path; default: the installed VGG16-Places365, if any. */
+  model?: string | null;
+  watch?: boolean;
+  threads?: number;
+  workerPath?: string;
+  /** Tests: a classifier to use instead of the onnxruntime worker. */
+  classifier?: { name: string; classifier: Classifier & { close?(): Promise<void> }; labels?: 'places365' | 'hybrid1365' };
+  writeFinishMs?: number;
+  decodeConcurrency?: number;
+  modelIdleMs?: number;
+  /** false: open the catalog only (no scanning, watching or indexing), for read-only commands. */
+  start?: boolean;
+}
+
+export const DEFAULT_THRESHOLD = 0.1;
+
+function familyOf(label: string): string {
+  for (const f of FAMILY_ORDER) if (FAMILIES[f]?.includes(label)) return f;
+  return 'other';
+}
+
+export class Library {
+  readonly catalog: Catalog;
+  readonly events = new EngineEvents();
+  readonly thumbs: ThumbnailStore;
+  readonly models: ModelStore;
+  readonly indexer: Indexer;
+  readonly scanner: Scanner;
+  private searchIndex: SearchIndex | null = null;
+  private worker: (Classifier & { close?(): Promise<void> }) | null = null;
+  private modelInfo: InstalledModel | null = null;
+  private modelState: ModelState;
+  private fetchAbort: AbortController | null = null;
+  private closed = false;
+  /** Settles when the first scan of every folder has finished. */
+  initialScan: Promise<void> = Promise.resolve();
+
+  private constructor(
+    readonly dir: string,
+    private readonly options: LibraryOptions,
+  ) {
+    this.catalog = new Catalog(dir);
+    this.thumbs = new ThumbnailStore(dir);
+    this.models = new ModelStore(options.modelsDir ?? defaultModelsDir());
+    this.modelState = { state: 'missing', available: KNOWN_MODELS.map((m) => m.name) };
+    this.catalog.db.function('scene_name', { deterministic: true }, (i: unknown) =>
+      typeof i === 'number' || typeof i === 'bigint' ? humanName(PLACES365_LABELS[Number(i)] ?? '') : null,
+    );
+    this.indexer = new Indexer(
+      this.catalog,
+      this.thumbs,
+      {
+        photoUpdated: (id) => this.onPhotoChanged(id, 'photo.updated'),
+        progress: (p) => this.events.emit('indexing.progress', p),
+      },
+      { decodeConcurrency: options.decodeConcurrency },
+    );
+    this.scanner = new Scanner(
+      this.catalog,
+      {
+        queued: () => this.indexer.kick(),
+        photoAdded: (id) => this.onPhotoChanged(id, 'photo.added'),
+        photoChanged: (id) => this.onPhotoChanged(id, 'photo.updated'),
+        photoRemoved: (id) => {
+          this.searchIndex?.remove(id);
+          this.events.emit('photo.removed', { id });
+        },
+        foldersChanged: () => this.events.emit('folders.changed', { folders: this.folders() }),
+      },
+      { watch: options.watch ?? true, writeFinishMs: options.writeFinishMs },
+    );
+  }
+
+  static async open(options: LibraryOptions = {}): Promise<Library> {
+    const lib = new Library(resolve(options.dir ?? defaultLibraryDir()), options);
+    if (options.start === false) {
+      lib.indexer.pause();
+      return lib;
+    }
+    await lib.activateModel(options.model ?? null, options.model != null);
+    lib.initialScan = lib.scanner.startAll().then(() => lib.indexer.kick());
+    lib.indexer.kick();
+    return lib;
+  }
+
+  // ---------------------------------------------------------------- model
+  get model(): ModelState {
+    return this.modelState;
+  }
+
+  private setModelState(s: ModelState): void {
+    this.modelState = s;
+    this.events.emit('model.status', s);
+  }
+
+  /** Loads a model into the worker; without one the library still scans and makes thumbnails. */
+  async activateModel(nameOrPath: string | null, required: boolean): Promise<void> {
+    if (this.options.classifier) {
+      const c = this.options.classifier;
+      this.worker = c.classifier;
+      this.modelInfo = {
+        name: c.name, title: c.name, labels: c.labels ?? 'places365', parameters: 0, source: 'test', license: 'test', sha256: null, installedAt: null, onnxPath: '',
+      };
+      this.indexer.setModel({ name: c.name, labels: LABEL_SETS[c.labels ?? 'places365'], classifier: c.classifier });
+      this.setModelState({ state: 'ready', model: this.modelInfo });
+      return;
+    }
+    let info: InstalledModel;
+    try {
+      info = this.models.resolve(nameOrPath);
+    } catch (e) {
+      if (required) throw e;
+      this.indexer.setModel(null);
+      this.setModelState({ state: 'missing', available: KNOWN_MODELS.map((m) => m.name) });
+      return;
+    }
+    const old = this.worker;
+    const client = new ModelWorkerClient(info.onnxPath, { threads: this.options.threads, workerPath: this.options.workerPath, idleMs: this.options.modelIdleMs });
+    this.worker = client;
+    this.modelInfo = info;
+    const active: ActiveModel = { name: info.name, labels: LABEL_SETS[info.labels], classifier: client };
+    this.indexer.setModel(active);
+    this.setModelState({ state: 'ready', model: info });
+    await old?.close?.();
+  }
+
+  async fetchModel(name: string): Promise<void> {
+    if (this.fetchAbort) throw new ContractError('conflict', 'a download is already running');
+    const abort = new AbortController();
+    this.fetchAbort = abort;
+    this.setModelState({ state: 'downloading', name, receivedBytes: 0, totalBytes: null, paused: false });
+    try {
+      await this.models.fetch(name, {
+        signal: abort.signal,
+        onProgress: (p) => this.setModelState({ state: 'downloading', name, receivedBytes: p.receivedBytes, totalBytes: p.totalBytes, paused: false }),
+        onStep: (step) => this.setModelState({ state: 'converting', name, step }),
+      });
+      await this.activateModel(name, true);
+    } catch (e) {
+      if (abort.signal.aborted) this.setModelState({ state: 'downloading', name, receivedBytes: 0, totalBytes: null, paused: true });
+      else this.setModelState({ state: 'error', message: (e as Error).message, available: KNOWN_MODELS.map((m) => m.name) });
+    } finally {
+      this.fetchAbort = null;
+    }
+  }
+
+  pauseFetch(): void {
+    this.fetchAbort?.abort();
+  }
+
+  async importModel(path: string): Promise<void> {
+    this.setModelState({ state: 'converting', name: path.split(/[\\/]/).pop() ?? path, step: 'converting' });
+    try {
+      const m = await this.models.import(path);
+      await this.activateModel(m.name, true);
+    } catch (e) {
+      this.setModelState({ state: 'error', message: (e as Error).message, available: KNOWN_MODELS.map((m) => m.name) });
+      throw new ContractError('invalid_request', (e as Error).message);
+    }
+  }
+
+  noModelMessage(): string {
+    return noModelMessage();
+  }
+
+  // ---------------------------------------------------------------- folders
+  folders(): FolderInfo[] {
+    const counts = this.catalog.folderCounts();
+    return this.catalog.folders().map((f) => folderInfo(f, counts.get(f.id)));
+  }
+
+  /** Adds a folder after checking it is a readable directory not already covered. */
+  addFolder(input: string): FolderInfo {
+    if (!isAbsolute(input)) throw new ContractError('invalid_request', `"${input}" is not an absolute path`);
+    let real: string;
+    try {
+      real = realpathSync(input);
+      if (!statSync(real).isDirectory()) throw new ContractError('invalid_request', `${input} is a file, not a folder`);
+      accessSync(real, fsc.R_OK | fsc.X_OK);
+    } catch (e) {
+      if (e instanceof ContractError) throw e;
+      const code = (e as NodeJS.ErrnoException).code;
+      throw new ContractError('invalid_request', code === 'ENOENT' ? `${input} does not exist` : code === 'EACCES' ? `${input} cannot be read (permission denied)` : `${input}: ${(e as Error).message}`);
+    }
+    for (const f of this.catalog.folders()) {
+      if (f.path === real) throw new ContractError('conflict', `${real} is already in the library`);
+      if (real.startsWith(f.path + sep)) throw new ContractError('conflict', `${real} is inside ${f.path}, which is already in the library`);
+      if (f.path.startsWith(real + sep)) throw new ContractError('conflict', `${real} contains ${f.path}, which is already in the library; remove that one first`);
+    }
+    const row = this.catalog.addFolder(real);
+    void this.scanner.start(row.id).then(() => this.indexer.kick());
+    this.events.emit('folders.changed', { folders: this.folders() });
+    return folderInfo(row, undefined);
+  }
+
+  async removeFolder(id: number): Promise<boolean> {
+    await this.scanner.unwatch(id);
+    const ids = this.catalog.db.prepare('SELECT id FROM photos WHERE folder_id = ?').pluck().all(id) as number[];
+    const removed = this.catalog.removeFolder(id);
+    ids.forEach((pid) => {
+      this.searchIndex?.remove(pid);
+      this.events.emit('photo.removed', { id: pid });
+    });
+    this.events.emit('folders.changed', { folders: this.folders() });
+    this.indexer.emitProgress(true);
+    return removed;
+  }
+
+  /** Absolute path of a photo's file (for the engine's own media serving; never sent to a UI). */
+  photoFile(id: number): { path: string; folder: string; row: PhotoRow } | null {
+    const p = this.catalog.photo(id);
+    if (!p) return null;
+    const f = this.catalog.folder(p.folder_id);
+    if (!f) return null;
+    return { path: resolve(f.path, ...p.rel_path.split('/')), folder: f.path, row: p };
+  }
+
+  // ---------------------------------------------------------------- photos
+  get threshold(): number {
+    const v = Number(this.catalog.getSetting('threshold'));
+    return Number.isFinite(v) && this.catalog.getSetting('threshold') !== null ? v : DEFAULT_THRESHOLD;
+  }
+
+  setThreshold(t: number): number {
+    this.catalog.setSetting('threshold', String(t));
+    return t;
+  }
+
+  private groupExpr(): string {
+    return `CASE WHEN scene_index IS NULL THEN (CASE WHEN status = 'failed' THEN 'failed' ELSE 'pending' END)
+                 WHEN corrected = 1 OR scene_prob >= @t THEN scene_label(scene_index) ELSE 'uncertain' END`;
+  }
+
+  private ensureSceneLabelFn(): void {
+    this.catalog.db.function('scene_label', { deterministic: true }, (i: unknown) => PLACES365_LABELS[Number(i)] ?? null);
+  }
+
+  listPhotos(req: { order: 'date' | 'scene'; scene: string | null; folderId: number | null; status: 'failed' | null; offset: number; limit: number }): {
+    total: number;
+    items: PhotoSummary[];
+  } {
+    this.ensureSceneLabelFn();
+    const where: string[] = ["status != 'missing'"];
+    const params: Record<string, unknown> = { t: this.threshold, limit: req.limit, offset: req.offset };
+    if (req.scene) {
+      where.push(`(${this.groupExpr()}) = @scene`);
+      params['scene'] = req.scene;
+    }
+    if (req.folderId !== null) {
+      where.push('folder_id = @folder');
+      params['folder'] = req.folderId;
+    }
+    if (req.status === 'failed') where.push("status = 'failed'");
+    const w = where.join(' AND ');
+    const order =
+      req.order === 'scene' && !req.scene
+        ? `ORDER BY CASE (${this.groupExpr()}) WHEN 'uncertain' THEN 1 WHEN 'pending' THEN 2 WHEN 'failed' THEN 3 ELSE 0 END, scene_name(scene_index), COALESCE(taken_ts, added_ts) DESC, id DESC`
+        : 'ORDER BY COALESCE(taken_ts, added_ts) DESC, id DESC';
+    const total = (this.catalog.db.prepare(`SELECT COUNT(*) FROM photos WHERE ${w}`).pluck().get(params) as number) ?? 0;
+    const rows = this.catalog.db.prepare(`SELECT * FROM photos WHERE ${w} ${order} LIMIT @limit OFFSET @offset`).all(params) as PhotoRow[];
+    return { total, items: rows.map(photoSummary) };
+  }
+
+  photo(id: number): PhotoDetail {
+    const p = this.catalog.photo(id);
+    if (!p) throw new ContractError('not_found', `no photo with id ${id}`);
+    return photoDetail(this.catalog, p);
+  }
+
+  sceneGroups(): { threshold: number; groups: SceneGroup[] } {
+    this.ensureSceneLabelFn();
+    const t = this.threshold;
+    const rows = this.catalog.db
+      .prepare(`SELECT ${this.groupExpr()} AS g, COUNT(*) AS n FROM photos WHERE status != 'missing' GROUP BY g`)
+      .all({ t }) as { g: string; n: number }[];
+    const special: Record<string, string> = { uncertain: 'Uncertain', pending: 'Not yet tagged', failed: 'Could not be read' };
+    const groups = rows.map((r) => ({
+      key: r.g,
+      name: special[r.g] ?? humanName(r.g),
+      family: special[r.g] ? 'status' : familyOf(r.g),
+      count: r.n,
+    }));
+    groups.sort((a, b) => (a.family === 'status' ? 1 : 0) - (b.family === 'status' ? 1 : 0) || a.name.localeCompare(b.name));
+    return { threshold: t, groups };
+  }
+
+  vocabulary(): { entries: { label: string; name: string; index: number; indoor: boolean; families: string[] }[]; families: string[] } {
+    return {
+      entries: PLACES365_LABELS.map((label, index) => ({
+        label,
+        name: humanName(label),
+        index,
+        indoor: isIndoor(index),
+        families: Object.keys(FAMILIES).filter((f) => FAMILIES[f]!.includes(label)),
+      })),
+      families: FAMILY_ORDER,
+    };
+  }
+
+  // ---------------------------------------------------------------- corrections
+  private labelIndexOrThrow(label: string): number {
+    const i = placesLabelIndex(label);
+    if (i === undefined) throw new ContractError('invalid_request', `"${label}" is not one of the 365 Places365 scenes`);
+    return i;
+  }
+
+  setScene(id: number, label: string): PhotoDetail {
+    const idx = this.labelIndexOrThrow(label);
+    const c = this.catalog.correction(id);
+    if (!this.catalog.photo(id)) throw new ContractError('not_found', `no photo with id ${id}`);
+    const rejected = (c ? (JSON.parse(c.rejected) as number[]) : []).filter((r) => r !== idx);
+    this.catalog.setCorrection(id, idx, rejected);
+    this.onPhotoChanged(id, 'photo.updated');
+    return this.photo(id);
+  }
+
+  rejectScene(id: number, label: string): PhotoDetail {
+    const idx = this.labelIndexOrThrow(label);
+    if (!this.catalog.photo(id)) throw new ContractError('not_found', `no photo with id ${id}`);
+    const c = this.catalog.correction(id);
+    const rejected = new Set<number>(c ? (JSON.parse(c.rejected) as number[]) : []);
+    rejected.add(idx);
+    const keep = c?.label_index === idx ? null : (c?.label_index ?? null);
+    this.catalog.setCorrection(id, keep, [...rejected]);
+    this.onPhotoChanged(id, 'photo.updated');
+    return this.photo(id);
+  }
+
+  clearCorrection(id: number): PhotoDetail {
+    if (!this.catalog.photo(id)) throw new ContractError('not_found', `no photo with id ${id}`);
+    this.catalog.setCorrection(id, null, []);
+    this.onPhotoChanged(id, 'photo.updated');
+    return this.photo(id);
+  }
+
+  // ---------------------------------------------------------------- search
+  private index(): SearchIndex {
+    if (this.searchIndex) return this.searchIndex;
+    const idx = new SearchIndex();
+    const rows = this.catalog.db
+      .prepare(
+        `SELECT p.id, p.folder_id, p.taken_ts, p.indoor, r.top_index, r.top_prob, c.label_index AS correction, c.rejected
+         FROM photos p LEFT JOIN predictions r ON r.photo_id = p.id AND r.model = p.model LEFT JOIN corrections c ON c.photo_id = p.id
+         WHERE p.status != 'missing'`,
+      )
+      .iterate() as Iterable<{ id: number; folder_id: number; taken_ts: number | null; indoor: number | null; top_index: Buffer | null; top_prob: Buffer | null; correction: number | null; rejected: string | null }>;
+    for (const r of rows) idx.upsert(indexEntry(r));
+    this.searchIndex = idx;
+    return idx;
+  }
+
+  search(q: string, offset: number, limit: number) {
+    const t0 = performance.now();
+    const parsed = parseQuery(q);
+    let folderIds: Set<number> | null = null;
+    if (parsed.folder) {
+      const needle = parsed.folder.toLowerCase();
+      folderIds = new Set(this.catalog.folders().filter((f) => f.path.toLowerCase().includes(needle)).map((f) => f.id));
+      if (!folderIds.size) parsed.errors.push(`No watched folder matches "${parsed.folder}".`);
+    }
+    const hasTerms = parsed.any.length > 0 || parsed.folder || parsed.from || parsed.to;
+    if (!hasTerms) return { query: parsed, total: 0, items: [], tookMs: performance.now() - t0 };
+    const { total, hits } = this.index().search(parsed, { threshold: this.threshold, folderIds, offset, limit });
+    const rows = hits.length
+      ? (this.catalog.db.prepare(`SELECT * FROM photos WHERE id IN (${hits.map(() => '?').join(',')})`).all(...hits.map((h) => h.id)) as PhotoRow[])
+      : [];
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    const items = hits.map((h) => byId.get(h.id)).filter((r): r is PhotoRow => !!r).map(photoSummary);
+    return { query: parsed, total, items, tookMs: Math.round((performance.now() - t0) * 100) / 100 };
+  }
+
+  suggest(prefix: string, limit: number) {
+    const p = prefix.toLowerCase().replace(/[_/]+/g, ' ').trim();
+    if (!p) return { items: [] };
+    const counts = new Map(this.sceneGroups().groups.map((g) => [g.key, g.count]));
+    const items: { text: string; kind: 'label' | 'family' | 'indoor' | 'outdoor'; name: string; count: number }[] = [];
+    for (const io of ['indoor', 'outdoor'] as const) if (io.startsWith(p)) items.push({ text: io, kind: io, name: io, count: 0 });
+    for (const f of Object.keys(FAMILIES)) {
+      if (f.startsWith(p)) items.push({ text: f, kind: 'family', name: `${f} (${FAMILIES[f]!.length} scenes)`, count: FAMILIES[f]!.reduce((a, l) => a + (counts.get(l) ?? 0), 0) });
+    }
+    for (const label of PLACES365_LABELS) {
+      const name = humanName(label);
+      const n = name.toLowerCase();
+      if (n.startsWith(p) || n.includes(` ${p}`)) items.push({ text: name.includes(' ') ? `"${name}"` : name, kind: 'label', name, count: counts.get(label) ?? 0 });
+    }
+    items.sort((a, b) => {
+      const ap = a.name.toLowerCase().startsWith(p) ? 0 : 1;
+      const bp = b.name.toLowerCase().startsWith(p) ? 0 : 1;
+      return ap - bp || b.count - a.count || a.name.localeCompare(b.name);
+    });
+    return { items: items.slice(0, limit) };
+  }
+
+  /** Nearest neighbours by cosine similarity of the stored scene descriptors (fc7). */
+  similar(id: number, limit: number): { items: (PhotoSummary & { similarity: number })[] } {
+    const p = this.catalog.photo(id);
+    if (!p) throw new ContractError('not_found', `no photo with id ${id}`);
+    if (!p.model) return { items: [] };
+    const mine = this.catalog.db.prepare('SELECT vec FROM features WHERE photo_id = ? AND model = ?').pluck().get(id, p.model) as Buffer | undefined;
+    if (!mine) return { items: [] };
+    const a = new Int8Array(mine.buffer, mine.byteOffset, mine.byteLength);
+    const na = norm(a);
+    const best: { id: number; s: number }[] = [];
+    const rows = this.catalog.db
+      .prepare("SELECT f.photo_id AS id, f.vec FROM features f JOIN photos p ON p.id = f.photo_id WHERE f.model = ? AND f.photo_id != ? AND p.status = 'indexed'")
+      .iterate(p.model, id) as Iterable<{ id: number; vec: Buffer }>;
+    for (const r of rows) {
+      const b = new Int8Array(r.vec.buffer, r.vec.byteOffset, r.vec.byteLength);
+      const s = cosine(a, b, na);
+      if (best.length < limit || s > best[best.length - 1]!.s) {
+        best.push({ id: r.id, s });
+        best.sort((x, y) => y.s - x.s);
+        if (best.length > limit) best.pop();
+      }
+    }
+    const items = best.map((b) => ({ ...photoSummary(this.catalog.photo(b.id)!), similarity: Math.round(b.s * 1000) / 1000 }));
+    return { items };
+  }
+
+  // ---------------------------------------------------------------- status
+  status() {
+    const c = this.catalog.photoCounts();
+    return {
+      engineVersion: ENGINE_VERSION,
+      photoCount: c.total - c.missing,
+      indexedCount: c.indexed,
+      failedCount: c.failed,
+      folderCount: this.catalog.folders().length,
+      confidenceThreshold: this.threshold,
+    };
+  }
+
+  progress(): IndexingProgress {
+    return this.indexer.progress();
+  }
+
+  private onPhotoChanged(id: number, event: 'photo.added' | 'photo.updated'): void {
+    if (this.closed) return;
+    const p = this.catalog.photo(id);
+    if (!p) return;
+    if (this.searchIndex) {
+      if (p.status === 'missing') this.searchIndex.remove(id);
+      else {
+        const r = this.catalog.db
+          .prepare(
+            `SELECT p.id, p.folder_id, p.taken_ts, p.indoor, r.top_index, r.top_prob, c.label_index AS correction, c.rejected
+             FROM photos p LEFT JOIN predictions r ON r.photo_id = p.id AND r.model = p.model LEFT JOIN corrections c ON c.photo_id = p.id WHERE p.id = ?`,
+          )
+          .get(id) as Parameters<typeof indexEntry>[0];
+        this.searchIndex.upsert(indexEntry(r));
+      }
+    }
+    if (p.status === 'missing') this.events.emit('photo.removed', { id });
+    else this.events.emit(event, { photo: photoSummary(p) });
+    this.indexer.emitProgress(false);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.pauseFetch();
+    await this.scanner.close();
+    const indexerClosed = this.indexer.close();
+    await this.worker?.close?.();
+    await Promise.race([indexerClosed, new Promise((r) => setTimeout(r, 10_000))]);
+    this.catalog.close();
+  }
+}
+
+function isIndoor(index: number): boolean {
+  return PLACES365_INDOOR[index] ?? false;
+}
+
+function indexEntry(r: { id: number; folder_id: number; taken_ts: number | null; indoor: number | null; top_index: Buffer | null; top_prob: Buffer | null; correction: number | null; rejected: string | null }) {
+  const top = r.top_index ? [...new Uint16Array(r.top_index.buffer.slice(r.top_index.byteOffset, r.top_index.byteOffset + r.top_index.byteLength))].slice(0, TOP_K) : [];
+  const prob = r.top_prob ? [...new Float32Array(r.top_prob.buffer.slice(r.top_prob.byteOffset, r.top_prob.byteOffset + r.top_prob.byteLength))].slice(0, TOP_K) : [];
+  return {
+    id: r.id,
+    folderId: r.folder_id,
+    takenTs: r.taken_ts,
+    top,
+    prob,
+    indoor: r.indoor === null ? null : r.indoor === 1,
+    correction: r.correction,
+    rejected: r.rejected ? (JSON.parse(r.rejected) as number[]) : [],
+  };
+}

@@ -1,0 +1,77 @@
+/**
+ * Resolving a media request (thumbnail or photo, by id only) to a file on
+ * disk. Used by the browser server and by the desktop app's custom protocol.
+ * The id is the only input; the resulting path is re-checked: its real path
+ * (symlinks resolved) must lie inside the real path of a watched folder, or
+ * inside the library's own cache.
+ */
+import { realpathSync } from 'node:fs';
+import { sep } from 'node:path';
+import type { Library } from '../library.js';
+
+export type MediaKind = 'thumb' | 'image';
+
+export class MediaError extends Error {
+  constructor(
+    readonly status: 403 | 404 | 415 | 500,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'MediaError';
+  }
+}
+
+/** True if `child` is `parent` or below it (both already real, absolute paths). */
+export function isInside(parent: string, child: string): boolean {
+  const p = parent.endsWith(sep) ? parent : parent + sep;
+  return child === parent || child.startsWith(p);
+}
+
+/** Parses `thumb/123` or `image/123` (a URL path after the scheme or /media/); anything else is refused. */
+export function parseMediaPath(path: string): { kind: MediaKind; id: number } {
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(path);
+  } catch {
+    throw new MediaError(403, 'malformed media path');
+  }
+  const m = /^\/*(thumb|image)\/([1-9][0-9]{0,15})\/?$/.exec(decoded);
+  if (!m) throw new MediaError(403, 'media is requested by id only');
+  return { kind: m[1] as MediaKind, id: Number(m[2]) };
+}
+
+const TYPES: Record<string, string> = { webp: 'image/webp', jpg: 'image/jpeg', jpeg: 'image/jpeg', png: 'image/png', gif: 'image/gif' };
+
+export async function resolveMedia(lib: Library, kind: MediaKind, id: number): Promise<{ path: string; contentType: string }> {
+  const f = lib.photoFile(id);
+  if (!f) throw new MediaError(404, `no photo with id ${id}`);
+  let folderReal: string;
+  let fileReal: string;
+  try {
+    folderReal = realpathSync(f.folder);
+    fileReal = realpathSync(f.path);
+  } catch {
+    throw new MediaError(404, 'the photo file is not available (moved, deleted or on a disconnected drive)');
+  }
+  if (!isInside(folderReal, fileReal)) throw new MediaError(403, 'the photo resolves outside its watched folder');
+  const key = f.row.hash;
+  if (kind === 'thumb') {
+    if (!key || !lib.thumbs.hasThumb(key)) throw new MediaError(404, 'no thumbnail yet');
+    return { path: checkedCache(lib, lib.thumbs.thumbPath(key)), contentType: 'image/webp' };
+  }
+  if (!key) throw new MediaError(404, 'the photo has not been read yet');
+  const ext = f.row.name.split('.').pop()?.toLowerCase() ?? '';
+  // Browsers show JPEG/PNG/WebP/GIF themselves (and apply EXIF orientation); others get a rendered preview.
+  if (TYPES[ext] && f.row.size < 40 * 1024 * 1024) return { path: fileReal, contentType: TYPES[ext]! };
+  try {
+    return { path: checkedCache(lib, await lib.thumbs.ensurePreview(key, fileReal)), contentType: 'image/jpeg' };
+  } catch (e) {
+    throw new MediaError(415, `cannot render this photo: ${(e as Error).message}`);
+  }
+}
+
+function checkedCache(lib: Library, path: string): string {
+  const real = realpathSync(path);
+  if (!isInside(realpathSync(lib.dir), real)) throw new MediaError(403, 'cache file outside the library');
+  return real;
+}

@@ -1,0 +1,213 @@
+/**
+ * The engine's handle on the model worker: a priority queue of single-image
+ * requests, dispatched in batches (up to `maxBatch` for a backlog, alone for
+ * a lone new photo), one batch in flight at a time. The worker is started on
+ * first use and terminated after `idleMs` without work, releasing the model's
+ * memory.
+ */
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { availableParallelism } from 'node:os';
+import { PIXELS } from '../../imaging/model-input.js';
+import type { FromWorker, ToWorker } from './protocol.js';
+
+export interface ImageResult {
+  prob: Float32Array;
+  features: Float32Array;
+  classes: number;
+}
+
+interface Pending {
+  pixels: Float32Array;
+  resolve: (r: ImageResult) => void;
+  reject: (e: Error) => void;
+}
+
+export interface ModelWorkerOptions {
+  threads?: number;
+  maxBatch?: number;
+  idleMs?: number;
+  workerPath?: string;
+}
+
+/** The bundled worker sits next to the bundle; from sources (tests), use the built one in out/cli. */
+export function defaultWorkerPath(): string {
+  const here = dirname(fileURLToPath(import.meta.url));
+  const sibling = join(here, 'model-worker.js');
+  if (existsSync(sibling)) return sibling;
+  let dir = here;
+  for (let i = 0; i < 8; i++) {
+    const candidate = join(dir, 'out', 'cli', 'model-worker.js');
+    if (existsSync(candidate)) return candidate;
+    dir = dirname(dir);
+  }
+  throw new Error('model-worker.js not found: run `npm run build:cli`');
+}
+
+export class ModelWorkerClient {
+  private worker: Worker | null = null;
+  private ready: Promise<void> | null = null;
+  private readonly high: Pending[] = [];
+  private readonly low: Pending[] = [];
+  private inFlight = new Map<number, Pending[]>();
+  private nextId = 1;
+  private idleTimer: NodeJS.Timeout | null = null;
+  private closed = false;
+  readonly threads: number;
+  readonly maxBatch: number;
+  private readonly idleMs: number;
+  metadata: Record<string, string> = {};
+  loadSeconds = 0;
+  batchesRun = 0;
+
+  constructor(
+    readonly modelPath: string,
+    private readonly options: ModelWorkerOptions = {},
+  ) {
+    this.threads = options.threads ?? availableParallelism();
+    this.maxBatch = options.maxBatch ?? 8;
+    this.idleMs = options.idleMs ?? 60_000;
+  }
+
+  get queued(): number {
+    return this.high.length + this.low.length;
+  }
+
+  get busy(): boolean {
+    return this.inFlight.size > 0;
+  }
+
+  /** Loads the model now (otherwise it loads on the first classify). */
+  async warm(): Promise<void> {
+    await this.ensureWorker();
+  }
+
+  classify(pixels: Float32Array, priority: 'high' | 'low' = 'low'): Promise<ImageResult> {
+    if (this.closed) return Promise.reject(new Error('model worker is closed'));
+    if (pixels.length !== 3 * PIXELS) return Promise.reject(new Error('expected one 3x224x224 image'));
+    return new Promise((resolve, reject) => {
+      (priority === 'high' ? this.high : this.low).push({ pixels, resolve, reject });
+      this.clearIdle();
+      void this.pump();
+    });
+  }
+
+  private ensureWorker(): Promise<void> {
+    if (this.ready) return this.ready;
+    const worker = new Worker(this.options.workerPath ?? defaultWorkerPath());
+    this.worker = worker;
+    this.ready = new Promise<void>((resolve, reject) => {
+      const onFirst = (msg: FromWorker): void => {
+        if (msg.type === 'loaded') {
+          this.metadata = msg.metadata;
+          this.loadSeconds = msg.loadSeconds;
+          resolve();
+        } else if (msg.type === 'error' && msg.id === null) {
+          reject(new Error(`cannot load model ${this.modelPath}: ${msg.message}`));
+          void this.terminate();
+        }
+      };
+      worker.on('message', (msg: FromWorker) => {
+        onFirst(msg);
+        this.onMessage(msg);
+      });
+      worker.on('error', (e) => {
+        reject(e);
+        this.failAll(e);
+        this.worker = null;
+        this.ready = null;
+      });
+      worker.on('exit', () => {
+        if (this.worker === worker) {
+          this.worker = null;
+          this.ready = null;
+          this.failAll(new Error('model worker exited'));
+        }
+      });
+    });
+    const msg: ToWorker = { type: 'load', path: this.modelPath, threads: this.threads };
+    worker.postMessage(msg);
+    return this.ready;
+  }
+
+  private onMessage(msg: FromWorker): void {
+    if (msg.type === 'loaded') return;
+    const id = msg.id;
+    if (id === null) return;
+    const batch = this.inFlight.get(id);
+    if (!batch) return;
+    this.inFlight.delete(id);
+    if (msg.type === 'error') batch.forEach((p) => p.reject(new Error(msg.message)));
+    else {
+      batch.forEach((p, i) =>
+        p.resolve({
+          prob: msg.prob.slice(i * msg.classes, (i + 1) * msg.classes),
+          features: msg.features.slice(i * msg.featureDim, (i + 1) * msg.featureDim),
+          classes: msg.classes,
+        }),
+      );
+    }
+    void this.pump();
+  }
+
+  private failAll(e: Error): void {
+    for (const batch of this.inFlight.values()) batch.forEach((p) => p.reject(e));
+    this.inFlight.clear();
+    for (const p of [...this.high.splice(0), ...this.low.splice(0)]) p.reject(e);
+  }
+
+  private async pump(): Promise<void> {
+    if (this.busy || this.queued === 0) {
+      if (!this.busy && this.queued === 0) this.armIdle();
+      return;
+    }
+    try {
+      await this.ensureWorker();
+    } catch (e) {
+      this.failAll(e as Error);
+      return;
+    }
+    if (this.busy || this.queued === 0 || !this.worker) return;
+    const source = this.high.length ? this.high : this.low;
+    const batch = source.splice(0, this.maxBatch);
+    const id = this.nextId++;
+    this.inFlight.set(id, batch);
+    const pixels = new Float32Array(batch.length * 3 * PIXELS);
+    batch.forEach((p, i) => pixels.set(p.pixels, i * 3 * PIXELS));
+    const msg: ToWorker = { type: 'run', id, pixels, n: batch.length };
+    this.batchesRun++;
+    this.worker.postMessage(msg, [pixels.buffer]);
+  }
+
+  private armIdle(): void {
+    this.clearIdle();
+    if (!this.worker) return;
+    this.idleTimer = setTimeout(() => void this.terminate(), this.idleMs);
+    this.idleTimer.unref();
+  }
+
+  private clearIdle(): void {
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = null;
+  }
+
+  get loaded(): boolean {
+    return this.worker !== null;
+  }
+
+  private async terminate(): Promise<void> {
+    const w = this.worker;
+    this.worker = null;
+    this.ready = null;
+    if (w) await w.terminate();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.clearIdle();
+    this.failAll(new Error('model worker is closed'));
+    await this.terminate();
+  }
+}

@@ -1,0 +1,43 @@
+/**
+ * The model worker: owns the onnxruntime session so that its blocking run()
+ * (200–600 ms per VGG16 image on 2 cores) never stalls the main thread.
+ */
+import { parentPort } from 'node:worker_threads';
+import { OnnxModel } from './onnx-model.js';
+import type { FromWorker, ToWorker } from './protocol.js';
+
+if (!parentPort) throw new Error('worker-entry must run in a worker thread');
+const port = parentPort;
+let model: OnnxModel | null = null;
+let loading: Promise<OnnxModel> | null = null;
+
+function send(msg: FromWorker, transfer: ArrayBuffer[] = []): void {
+  port.postMessage(msg, transfer);
+}
+
+port.on('message', (msg: ToWorker) => {
+  void (async () => {
+    if (msg.type === 'load') {
+      try {
+        loading = OnnxModel.load(msg.path, { threads: msg.threads });
+        model = await loading;
+        send({ type: 'loaded', loadSeconds: model.loadSeconds, metadata: model.metadata.props });
+      } catch (e) {
+        send({ type: 'error', id: null, message: (e as Error).message });
+      }
+      return;
+    }
+    try {
+      const m = model ?? (loading ? await loading : null);
+      if (!m) throw new Error('no model loaded');
+      const t0 = performance.now();
+      const out = await m.run(msg.pixels, msg.n);
+      send(
+        { type: 'result', id: msg.id, prob: out.prob, features: out.features, classes: out.classes, featureDim: out.featureDim, ms: performance.now() - t0 },
+        [out.prob.buffer as ArrayBuffer, out.features.buffer as ArrayBuffer],
+      );
+    } catch (e) {
+      send({ type: 'error', id: msg.id, message: (e as Error).message });
+    }
+  })();
+});

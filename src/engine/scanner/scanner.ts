@@ -1,0 +1,214 @@
+/**
+ * Watched folders: the engine's own initial scan (streamed, in batches),
+ * reconciled with the catalog on every start, then live watching with
+ * chokidar. A folder whose drive is unreachable is shown offline and keeps
+ * every tag; it is checked again periodically.
+ */
+import { stat } from 'node:fs/promises';
+import { basename, relative, sep } from 'node:path';
+import chokidar, { type FSWatcher } from 'chokidar';
+import type { Catalog, FileFacts } from '../catalog/catalog.js';
+import { isIgnoredDir, isIgnoredName, isPhotoName } from './file-types.js';
+import { walkPhotos } from './walk.js';
+
+export const PRIORITY_BACKLOG = 0;
+export const PRIORITY_LIVE = 10;
+const BATCH = 500;
+
+export interface ScannerHooks {
+  /** New work was queued. */
+  queued(): void;
+  photoAdded(id: number): void;
+  photoChanged(id: number): void;
+  photoRemoved(id: number): void;
+  foldersChanged(): void;
+}
+
+export interface ScannerOptions {
+  watch: boolean;
+  /** chokidar awaitWriteFinish stability threshold. */
+  writeFinishMs?: number;
+  offlineRecheckMs?: number;
+}
+
+export class Scanner {
+  private readonly watchers = new Map<number, FSWatcher>();
+  private readonly offlineTimers = new Map<number, NodeJS.Timeout>();
+  private readonly scans = new Map<number, Promise<void>>();
+  private closed = false;
+
+  constructor(
+    private readonly catalog: Catalog,
+    private readonly hooks: ScannerHooks,
+    private readonly options: ScannerOptions,
+  ) {}
+
+  /** Scans (and watches) every folder of the library. */
+  async startAll(): Promise<void> {
+    await Promise.all(this.catalog.folders().map((f) => this.start(f.id)));
+  }
+
+  start(folderId: number): Promise<void> {
+    const running = this.scans.get(folderId);
+    if (running) return running;
+    const p = this.scanAndWatch(folderId).finally(() => this.scans.delete(folderId));
+    this.scans.set(folderId, p);
+    return p;
+  }
+
+  private async scanAndWatch(folderId: number): Promise<void> {
+    const folder = this.catalog.folder(folderId);
+    if (!folder || this.closed) return;
+    try {
+      const st = await stat(folder.path);
+      if (!st.isDirectory()) throw Object.assign(new Error('not a folder'), { code: 'ENOTDIR' });
+    } catch (e) {
+      this.goOffline(folderId, (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'The folder is not reachable (drive disconnected, renamed or deleted).' : (e as Error).message);
+      return;
+    }
+    this.catalog.setFolderStatus(folderId, 'scanning');
+    this.hooks.foldersChanged();
+    // Watch first, so nothing created during the scan is missed.
+    if (this.options.watch) this.watch(folderId, folder.path);
+    try {
+      await this.reconcile(folderId, folder.path);
+      if (this.closed) return;
+      this.catalog.setFolderStatus(folderId, 'watching');
+    } catch (e) {
+      this.catalog.setFolderStatus(folderId, 'error', `scan failed: ${(e as Error).message}`);
+    }
+    this.hooks.foldersChanged();
+  }
+
+  /** Brings the catalog in line with the disk: added, changed, deleted or moved while closed. */
+  async reconcile(folderId: number, root: string): Promise<{ added: number; changed: number; missing: number }> {
+    const known = this.catalog.folderFiles(folderId);
+    const seen = new Set<string>();
+    let batch: FileFacts[] = [];
+    let added = 0;
+    let changed = 0;
+    const flush = (): void => {
+      const results = this.catalog.transaction(() => batch.map((f) => this.catalog.upsertFile(folderId, f, PRIORITY_BACKLOG)));
+      for (const r of results) {
+        if (r.change === 'added') {
+          added++;
+          this.hooks.photoAdded(r.id);
+        } else if (r.change !== 'unchanged') {
+          changed++;
+          this.hooks.photoChanged(r.id);
+        }
+      }
+      if (results.some((r) => r.change !== 'unchanged')) this.hooks.queued();
+      batch = [];
+    };
+    for await (const f of walkPhotos(root)) {
+      if (this.closed) return { added, changed, missing: 0 };
+      seen.add(f.relPath);
+      batch.push(f);
+      if (batch.length >= BATCH) flush();
+    }
+    if (batch.length) flush();
+    const gone = [...known].filter(([rel, r]) => !seen.has(rel) && r.status !== 'missing').map(([, r]) => r.id);
+    if (gone.length) {
+      this.catalog.markMissing(gone);
+      gone.forEach((id) => this.hooks.photoRemoved(id));
+    }
+    return { added, changed, missing: gone.length };
+  }
+
+  private relPath(root: string, path: string): string {
+    return relative(root, path).split(sep).join('/');
+  }
+
+  private watch(folderId: number, root: string): void {
+    if (this.watchers.has(folderId)) return;
+    const watcher = chokidar.watch(root, {
+      ignoreInitial: true,
+      persistent: true,
+      followSymlinks: false,
+      atomic: true,
+      alwaysStat: true,
+      awaitWriteFinish: { stabilityThreshold: this.options.writeFinishMs ?? 800, pollInterval: 100 },
+      ignored: (path: string, stats?: { isFile(): boolean; isDirectory(): boolean }) => {
+        if (path === root) return false;
+        const name = basename(path);
+        if (stats?.isDirectory()) return isIgnoredDir(name);
+        if (stats?.isFile()) return !isPhotoName(name);
+        return isIgnoredName(name);
+      },
+    });
+    const upsert = (path: string, st?: { size: number; mtimeMs: number }): void => {
+      if (!st || !isPhotoName(basename(path))) return;
+      const r = this.catalog.upsertFile(folderId, { relPath: this.relPath(root, path), name: basename(path), size: st.size, mtimeMs: st.mtimeMs }, PRIORITY_LIVE);
+      if (r.change === 'added') this.hooks.photoAdded(r.id);
+      else if (r.change !== 'unchanged') this.hooks.photoChanged(r.id);
+      if (r.change !== 'unchanged') this.hooks.queued();
+    };
+    watcher.on('add', upsert);
+    watcher.on('change', upsert);
+    watcher.on('unlink', (path) => {
+      const p = this.catalog.photoByPath(folderId, this.relPath(root, path));
+      if (p && p.status !== 'missing') {
+        this.catalog.markMissing([p.id]);
+        this.hooks.photoRemoved(p.id);
+      }
+    });
+    watcher.on('unlinkDir', (path) => {
+      const prefix = `${this.relPath(root, path)}/`;
+      if (path === root) {
+        this.goOffline(folderId, 'The folder was removed or its drive disconnected.');
+        return;
+      }
+      const gone = [...this.catalog.folderFiles(folderId)].filter(([rel, r]) => rel.startsWith(prefix) && r.status !== 'missing').map(([, r]) => r.id);
+      this.catalog.markMissing(gone);
+      gone.forEach((id) => this.hooks.photoRemoved(id));
+    });
+    watcher.on('error', (e) => {
+      this.catalog.setFolderStatus(folderId, 'error', `watching failed: ${(e as Error).message}`);
+      this.hooks.foldersChanged();
+    });
+    this.watchers.set(folderId, watcher);
+  }
+
+  private goOffline(folderId: number, reason: string): void {
+    void this.unwatch(folderId);
+    this.catalog.setFolderStatus(folderId, 'offline', reason);
+    this.hooks.foldersChanged();
+    if (this.closed || this.offlineTimers.has(folderId)) return;
+    const timer = setInterval(() => {
+      const f = this.catalog.folder(folderId);
+      if (!f) {
+        clearInterval(timer);
+        this.offlineTimers.delete(folderId);
+        return;
+      }
+      stat(f.path).then(
+        (st) => {
+          if (!st.isDirectory()) return;
+          clearInterval(timer);
+          this.offlineTimers.delete(folderId);
+          void this.start(folderId);
+        },
+        () => {},
+      );
+    }, this.options.offlineRecheckMs ?? 30_000);
+    timer.unref();
+    this.offlineTimers.set(folderId, timer);
+  }
+
+  async unwatch(folderId: number): Promise<void> {
+    const w = this.watchers.get(folderId);
+    this.watchers.delete(folderId);
+    const t = this.offlineTimers.get(folderId);
+    if (t) clearInterval(t);
+    this.offlineTimers.delete(folderId);
+    if (w) await w.close();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.all([...this.watchers.keys()].map((id) => this.unwatch(id)));
+    for (const t of this.offlineTimers.values()) clearInterval(t);
+    await Promise.allSettled([...this.scans.values()]);
+  }
+}

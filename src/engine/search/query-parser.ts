@@ -1,0 +1,161 @@
+/**
+ * The search language:
+ *   beach                  a scene (label or human name, `_` and `/` read as spaces; prefixes too)
+ *   water, food, city …    a family of scenes (families.ts)
+ *   indoor, outdoor        CSAIL's indoor/outdoor split
+ *   forest path            several words naming one scene
+ *   a b                    both; a OR b: either; -c: not c
+ *   folder:Trips           photos in folders whose path contains "Trips"
+ *   from:2020-06 to:2021   taken in a date range (year, month or day); year:2019
+ */
+import type { ParsedQuery, ParsedQueryTerm } from '../../shared/domain.js';
+import { PLACES365_LABELS, humanName } from '../labels/label-sets.js';
+import { FAMILIES, SYNONYMS } from './families.js';
+
+export function normalise(text: string): string {
+  return text.toLowerCase().replace(/[_/()]+/g, ' ').replace(/\s+/g, ' ').trim();
+}
+
+const byNormalName = new Map<string, string>();
+const byBase = new Map<string, string[]>();
+for (const l of PLACES365_LABELS) {
+  byNormalName.set(normalise(l), l);
+  byNormalName.set(normalise(humanName(l)), l);
+  const base = normalise(l.split('/')[0]!);
+  byBase.set(base, [...(byBase.get(base) ?? []), l]);
+}
+
+interface Token {
+  text: string;
+  negated: boolean;
+  quoted: boolean;
+}
+
+function tokenize(q: string): Token[] {
+  const out: Token[] = [];
+  const re = /(-?)"([^"]*)"|(\S+)/g;
+  let m: RegExpExecArray | null;
+  while ((m = re.exec(q))) {
+    if (m[2] !== undefined) out.push({ text: m[2], negated: m[1] === '-', quoted: true });
+    else {
+      const raw = m[3]!;
+      const negated = raw.length > 1 && raw.startsWith('-');
+      out.push({ text: negated ? raw.slice(1) : raw, negated, quoted: false });
+    }
+  }
+  return out;
+}
+
+/** A date bound from `2020`, `2020-06` or `2020-06-15`; `end` gives the last instant of that period. */
+export function parseDateBound(v: string, end: boolean): string | null {
+  const m = /^(\d{4})(?:-(\d{1,2}))?(?:-(\d{1,2}))?$/.exec(v);
+  if (!m) return null;
+  const y = Number(m[1]);
+  const mo = m[2] ? Number(m[2]) : null;
+  const d = m[3] ? Number(m[3]) : null;
+  if ((mo !== null && (mo < 1 || mo > 12)) || (d !== null && (d < 1 || d > 31))) return null;
+  let t: number;
+  if (!end) t = Date.UTC(y, (mo ?? 1) - 1, d ?? 1);
+  else if (d !== null) t = Date.UTC(y, mo! - 1, d + 1) - 1;
+  else if (mo !== null) t = Date.UTC(y, mo, 1) - 1;
+  else t = Date.UTC(y + 1, 0, 1) - 1;
+  return new Date(t).toISOString();
+}
+
+/** Resolves one word or phrase to a term. */
+export function resolveTerm(text: string, negated: boolean): ParsedQueryTerm {
+  const n = normalise(text);
+  if (n === 'indoor' || n === 'indoors' || n === 'inside') return { kind: 'indoor', value: 'indoor', negated, labels: [] };
+  if (n === 'outdoor' || n === 'outdoors' || n === 'outside') return { kind: 'outdoor', value: 'outdoor', negated, labels: [] };
+  if (FAMILIES[n]) return { kind: 'family', value: n, negated, labels: [...FAMILIES[n]!] };
+  const exact = byNormalName.get(n);
+  if (exact) return { kind: 'label', value: exact, negated, labels: [exact] };
+  const base = byBase.get(n);
+  if (base) return { kind: 'label', value: n, negated, labels: base };
+  const syn = SYNONYMS[n];
+  if (syn && FAMILIES[syn]) return { kind: 'family', value: syn, negated, labels: [...FAMILIES[syn]!] };
+  // prefix of a scene name (any word start), e.g. "moun" or "terminal"
+  const prefix = PLACES365_LABELS.filter((l) => {
+    const name = normalise(l);
+    return name.startsWith(n) || name.includes(` ${n}`);
+  });
+  if (prefix.length && n.length >= 2) return { kind: 'label', value: n, negated, labels: prefix };
+  return { kind: 'text', value: text, negated, labels: [] };
+}
+
+export function parseQuery(q: string): ParsedQuery {
+  const result: ParsedQuery = { any: [], folder: null, from: null, to: null, errors: [] };
+  const tokens = tokenize(q);
+  let group: ParsedQueryTerm[] = [];
+  const words: Token[] = [];
+
+  const flushWords = (): void => {
+    // Greedy longest match: "forest path" is one scene, "beach sunset" two words.
+    let i = 0;
+    while (i < words.length) {
+      let matched = false;
+      for (let j = Math.min(words.length, i + 4); j > i + 1; j--) {
+        const slice = words.slice(i, j);
+        if (slice.some((w) => w.negated && w !== slice[0])) continue;
+        const phrase = normalise(slice.map((w) => w.text).join(' '));
+        const label = byNormalName.get(phrase);
+        if (label) {
+          group.push({ kind: 'label', value: label, negated: slice[0]!.negated, labels: [label] });
+          i = j;
+          matched = true;
+          break;
+        }
+      }
+      if (!matched) {
+        const w = words[i]!;
+        const term = resolveTerm(w.text, w.negated);
+        if (term.kind === 'text') result.errors.push(`No scene or family called "${w.text}".`);
+        else group.push(term);
+        i++;
+      }
+    }
+    words.length = 0;
+  };
+
+  for (const t of tokens) {
+    if (!t.quoted && (t.text === 'OR' || t.text === '|')) {
+      flushWords();
+      if (group.length) result.any.push(group);
+      group = [];
+      continue;
+    }
+    const filter = !t.quoted ? /^(folder|in|from|after|to|before|until|year):(.*)$/i.exec(t.text) : null;
+    if (filter) {
+      flushWords();
+      const key = filter[1]!.toLowerCase();
+      const value = filter[2]!.replace(/^"|"$/g, '');
+      if (key === 'folder' || key === 'in') result.folder = value || null;
+      else {
+        const from = key === 'from' || key === 'after' || key === 'year' ? parseDateBound(value, false) : null;
+        const to = key === 'to' || key === 'before' || key === 'until' || key === 'year' ? parseDateBound(value, true) : null;
+        if ((key === 'year' && (!from || !to)) || (!from && !to)) result.errors.push(`"${value}" is not a date: use 2020, 2020-06 or 2020-06-15.`);
+        if (from) result.from = from;
+        if (to) result.to = to;
+      }
+      continue;
+    }
+    if (t.quoted) {
+      flushWords();
+      const term = resolveTerm(t.text, t.negated);
+      if (term.kind === 'text') result.errors.push(`No scene or family called "${t.text}".`);
+      else group.push(term);
+      continue;
+    }
+    words.push(t);
+  }
+  flushWords();
+  if (group.length) result.any.push(group);
+  return result;
+}
+
+/** Canonical text of a parsed query (for chips: removing one rebuilds the rest). */
+export function termText(t: ParsedQueryTerm): string {
+  const v = t.kind === 'label' && t.labels.length === 1 ? normalise(t.value) : t.value;
+  const quoted = v.includes(' ') ? `"${v}"` : v;
+  return `${t.negated ? '-' : ''}${quoted}`;
+}
