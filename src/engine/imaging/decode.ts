@@ -73,13 +73,31 @@ export async function decodeOriented(buf: Buffer, name: string): Promise<Oriente
       throw new DecodeError(`${name}: this HEIC/HEIF file could not be decoded (${(e as Error).message ?? e})`, 'corrupt');
     }
   }
-  try {
-    const { data, info } = await sharp(buf, { limitInputPixels: MAX_INPUT_PIXELS, failOn: 'error', sequentialRead: true, animated: false })
+  const decode = async (lenient: boolean): Promise<OrientedPixels> => {
+    const { data, info } = await sharp(buf, {
+      limitInputPixels: MAX_INPUT_PIXELS,
+      // A truncated file (still being written, or a broken copy) must fail, not come out half grey.
+      failOn: lenient ? 'none' : 'truncated',
+      // libjpeg turns a storm of "corrupt data" warnings into an error; cameras write such files and PIL reads them.
+      unlimited: lenient,
+      animated: false,
+    })
       .rotate()
       .raw()
       .toBuffer({ resolveWithObject: true });
     return { data, width: info.width, height: info.height, channels: info.channels as OrientedPixels['channels'] };
+  };
+  try {
+    return await decode(false);
   } catch (e) {
+    const msg = (e as Error).message ?? '';
+    if (/Corrupt JPEG data/.test(msg) && !/premature end of JPEG image|corrupt header/i.test(msg)) {
+      try {
+        return await decode(true);
+      } catch {
+        // fall through to the first error
+      }
+    }
     throw explainSharpError(e, name);
   }
 }
