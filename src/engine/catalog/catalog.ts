@@ -8,6 +8,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { MIGRATIONS } from './migrations.js';
 import type { FolderStatus, PhotoStatus } from '../../shared/domain.js';
+import { PLACES365_INDOOR } from '../labels/label-sets.js';
 
 export interface FolderRow {
   id: number;
@@ -341,8 +342,8 @@ export class Catalog {
   private refreshScene(id: number, model: string | null): void {
     const c = this.correction(id);
     if (c && c.label_index !== null) {
-      const pred = model ? this.prediction(id, model) : undefined;
-      this.db.prepare('UPDATE photos SET scene_index = ?, scene_prob = 1, corrected = 1, indoor = COALESCE(?, indoor) WHERE id = ?').run(c.label_index, pred?.indoor ?? null, id);
+      // A corrected scene decides indoor/outdoor too.
+      this.db.prepare('UPDATE photos SET scene_index = ?, scene_prob = 1, corrected = 1, indoor = ? WHERE id = ?').run(c.label_index, PLACES365_INDOOR[c.label_index] ? 1 : 0, id);
       return;
     }
     const pred = model ? this.prediction(id, model) : undefined;

@@ -6,7 +6,7 @@
  * milliseconds without query planning (1M photos: see `npm run bench`).
  */
 import type { ParsedQuery, ParsedQueryTerm } from '../../shared/domain.js';
-import { placesLabelIndex } from '../labels/label-sets.js';
+import { PLACES365_INDOOR, placesLabelIndex } from '../labels/label-sets.js';
 
 export const TOP_K = 5;
 const NO_LABEL = 0xffff;
@@ -80,7 +80,9 @@ export class SearchIndex {
       this.top[s * TOP_K + k] = e.top[k] ?? NO_LABEL;
       this.prob[s * TOP_K + k] = e.prob[k] ?? 0;
     }
-    this.indoor[s] = e.indoor === null ? -1 : e.indoor ? 1 : 0;
+    // A corrected scene decides indoor/outdoor too.
+    const indoor = e.correction !== null ? (PLACES365_INDOOR[e.correction] ?? null) : e.indoor;
+    this.indoor[s] = indoor === null ? -1 : indoor ? 1 : 0;
     this.correction[s] = e.correction ?? -1;
     this.alive[s] = 1;
     if (e.rejected.length) this.rejected.set(e.id, new Set(e.rejected));
