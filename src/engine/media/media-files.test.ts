@@ -1,0 +1,60 @@
+/** Media requests take ids only, and what an id resolves to must stay inside its watched folder. */
+import { copyFileSync, mkdirSync, symlinkSync, unlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FakeClassifier, tempDir, waitFor } from '../../test-support/harness.js';
+import { hasShared, shared } from '../../test-support/shared-data.js';
+import { Library } from '../library.js';
+import { isInside, MediaError, parseMediaPath, resolveMedia } from './media-files.js';
+
+describe('media paths', () => {
+  it('accepts only kind/id', () => {
+    expect(parseMediaPath('thumb/12')).toEqual({ kind: 'thumb', id: 12 });
+    expect(parseMediaPath('/image/7/')).toEqual({ kind: 'image', id: 7 });
+    for (const bad of ['../etc/passwd', '/etc/passwd', 'thumb/../../etc/passwd', 'thumb/%2e%2e%2fetc', 'thumb/1%2f..%2f..', 'image/1/../2', 'thumb/0', 'thumb/01', 'thumb/-1', 'thumb/1.5', 'file/1', 'thumb/C:%5Cwindows', 'thumb/%', 'thumb/1?x', 'thumb/99999999999999999999']) {
+      expect(() => parseMediaPath(bad), bad).toThrow(MediaError);
+    }
+  });
+
+  it('compares whole path segments', () => {
+    expect(isInside('/photos', '/photos/a.jpg')).toBe(true);
+    expect(isInside('/photos', '/photos')).toBe(true);
+    expect(isInside('/photos', '/photos-private/a.jpg')).toBe(false);
+    expect(isInside('/photos', '/etc/passwd')).toBe(false);
+  });
+});
+
+describe.skipIf(!hasShared)('media resolution', () => {
+  const tmp = tempDir('media');
+  const folder = join(tmp.path, 'watched');
+  const outside = join(tmp.path, 'outside');
+  let lib: Library;
+  beforeAll(async () => {
+    mkdirSync(folder);
+    mkdirSync(outside);
+    copyFileSync(shared('photos', 'kpa_bar.jpg'), join(folder, 'bar.jpg'));
+    copyFileSync(shared('photos', 'hugin_forest.jpg'), join(outside, 'secret.jpg'));
+    lib = await Library.open({ dir: join(tmp.path, 'lib'), classifier: { name: 'fake', classifier: new FakeClassifier() }, writeFinishMs: 200 });
+    lib.addFolder(folder);
+    await waitFor('indexed', () => lib.status().indexedCount === 1);
+  });
+  afterAll(async () => {
+    await lib.close();
+    tmp.cleanup();
+  });
+
+  it('serves the thumbnail and the photo of a real id', async () => {
+    const id = lib.listPhotos({ order: 'date', scene: null, folderId: null, status: null, offset: 0, limit: 1 }).items[0]!.id;
+    expect((await resolveMedia(lib, 'thumb', id)).contentType).toBe('image/webp');
+    expect((await resolveMedia(lib, 'image', id)).path).toBe(join(folder, 'bar.jpg'));
+    await expect(resolveMedia(lib, 'image', 999_999)).rejects.toMatchObject({ status: 404 });
+  });
+
+  it('refuses a photo that became a symlink pointing out of its folder', async () => {
+    const id = lib.listPhotos({ order: 'date', scene: null, folderId: null, status: null, offset: 0, limit: 1 }).items[0]!.id;
+    await lib.scanner.unwatch(lib.folders()[0]!.id);
+    unlinkSync(join(folder, 'bar.jpg'));
+    symlinkSync(join(outside, 'secret.jpg'), join(folder, 'bar.jpg'));
+    await expect(resolveMedia(lib, 'image', id)).rejects.toMatchObject({ status: 403 });
+  });
+});
