@@ -388,7 +388,7 @@ export class Library {
       if (!folderIds.size) parsed.errors.push(`No watched folder matches "${parsed.folder}".`);
     }
     const hasTerms = parsed.any.length > 0 || parsed.folder || parsed.from || parsed.to;
-    if (!hasTerms) return { query: parsed, total: 0, items: [], tookMs: performance.now() - t0 };
+    if (!hasTerms) return { query: parsed, total: 0, items: [], tookMs: Math.round((performance.now() - t0) * 100) / 100 };
     const { total, hits } = this.index().search(parsed, { threshold: this.threshold, folderIds, offset, limit });
     const rows = hits.length
       ? (this.catalog.db.prepare(`SELECT * FROM photos WHERE id IN (${hits.map(() => '?').join(',')})`).all(...hits.map((h) => h.id)) as PhotoRow[])

@@ -17,9 +17,8 @@ import { createHandlers, dispatch, type HandlerTable } from '../engine/api/handl
 import type { Library } from '../engine/library.js';
 import { MediaError, parseMediaPath, resolveMedia } from '../engine/media/media-files.js';
 import { eventNames } from '../shared/contract.js';
+import { CSP } from '../shared/csp.js';
 
-export const CSP =
-  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'none'";
 
 const MIME: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ContractError, isCommand, parseRequest, requestSchemas } from './contract.js';
+import { ContractError } from './contract.js';
+import { isCommand, parseRequest, requestSchemas } from './requests.js';
 
 describe('contract validation', () => {
   it('accepts a valid request and fills defaults', () => {

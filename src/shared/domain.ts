@@ -36,6 +36,8 @@ export interface PhotoSummary {
   /** The scene shown for the photo: the person's correction, else the model's top-1. */
   scene: ScenePrediction | null;
   corrected: boolean;
+  /** Why the photo could not be read, when status is `failed`. */
+  error: string | null;
   /** Bumped whenever the file or its thumbnail changes, for cache busting. */
   version: number;
 }
@@ -47,7 +49,6 @@ export interface PhotoDetail extends PhotoSummary {
   size: number;
   camera: string | null;
   gps: { lat: number; lon: number } | null;
-  error: string | null;
   model: string | null;
   top: ScenePrediction[];
   /** With a Hybrid1365 model: the top ImageNet object labels. */

@@ -4,10 +4,9 @@
  * compile error. `dispatch` validates every request at runtime and turns any
  * failure into a typed error; it never throws.
  */
+import { isCommand, parseRequest } from '../../shared/requests.js';
 import {
   ContractError,
-  isCommand,
-  parseRequest,
   type Command,
   type Envelope,
   type ParsedRequest,

@@ -18,6 +18,7 @@ export function photoSummary(p: PhotoRow): PhotoSummary {
     status: p.status,
     scene: p.scene_index !== null ? scene(p.scene_index, p.scene_prob ?? 0) : null,
     corrected: p.corrected === 1,
+    error: p.error,
     version: p.version,
   };
 }
@@ -37,7 +38,6 @@ export function photoDetail(catalog: Catalog, p: PhotoRow): PhotoDetail {
     size: p.size,
     camera: p.camera,
     gps: p.gps_lat !== null && p.gps_lon !== null ? { lat: p.gps_lat, lon: p.gps_lon } : null,
-    error: p.error,
     model: pred?.model ?? null,
     top: top.index.slice(0, 5).map((i, k) => scene(i, top.prob[k]!)),
     objects: pred?.objects ? (JSON.parse(pred.objects) as ScenePrediction[]) : [],

@@ -153,9 +153,3 @@ export function parseQuery(q: string): ParsedQuery {
   return result;
 }
 
-/** Canonical text of a parsed query (for chips: removing one rebuilds the rest). */
-export function termText(t: ParsedQueryTerm): string {
-  const v = t.kind === 'label' && t.labels.length === 1 ? normalise(t.value) : t.value;
-  const quoted = v.includes(' ') ? `"${v}"` : v;
-  return `${t.negated ? '-' : ''}${quoted}`;
-}

@@ -1,0 +1,137 @@
+/**
+ * Browser mode, end to end: `scenery serve` (real engine, the SqueezeNet
+ * test model, real photos) driven in Debian's Chromium.
+ */
+import { test, expect, type Page } from '@playwright/test';
+import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { ROOT, serve, SHARED, SQUEEZENET, type Served } from './serve-fixture';
+
+const haveShared = existsSync(SQUEEZENET);
+const shots = join(ROOT, 'test-results', 'screenshots');
+mkdirSync(shots, { recursive: true });
+
+async function shot(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: join(shots, `${name}.png`) });
+}
+
+test.describe('browser mode', () => {
+  test('round trip through the contract; 401 without a token off loopback', async ({ page, request }) => {
+    const s = await serve();
+    try {
+      await page.goto(s.url);
+      await expect(page.getByRole('heading', { name: /sorted by where they were taken/ })).toBeVisible();
+      const info = await page.evaluate(async () => (await fetch('/api/app.info', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).json());
+      expect(info).toMatchObject({ ok: true, value: { name: 'Scenery', mode: 'browser' } });
+      await expect(page.getByRole('button', { name: 'Scene model' })).toContainText('No scene model');
+      await shot(page, '01-first-run');
+      await page.getByRole('button', { name: 'Scene model' }).click();
+      await expect(page.getByRole('dialog', { name: 'Scene model' })).toContainText('Download VGG16-Places365');
+      await shot(page, '02-model-panel-missing');
+    } finally {
+      await s.stop();
+    }
+    const guarded = await serve(['--host', '0.0.0.0']);
+    try {
+      const port = new URL(guarded.url).port;
+      const token = /token=(\S+)/.exec(guarded.url)?.[1];
+      expect(token).toBeTruthy();
+      expect((await request.get(`http://127.0.0.1:${port}/`)).status()).toBe(401);
+      expect((await request.get(`http://127.0.0.1:${port}/index.html`)).status()).toBe(401);
+      expect((await request.post(`http://127.0.0.1:${port}/api/library.status`, { data: {} })).status()).toBe(401);
+      expect(guarded.output()).toContain('Token:');
+    } finally {
+      await guarded.stop();
+    }
+  });
+
+  test('add a folder, browse by scene, search, open, correct, reload, live add', async ({ page }) => {
+    test.skip(!haveShared, `../shared/data not found (${SHARED}): this test needs the SqueezeNet test model and real photos`);
+    test.setTimeout(180_000);
+    let s: Served | null = null;
+    try {
+      s = await serve(['--model', SQUEEZENET]);
+      const folder = join(s.dir, 'My Photos');
+      mkdirSync(folder);
+      for (const f of ['kpa_bar.jpg', 'sklearn_pagoda.jpg', 'skimage_garage.jpg', 'kpa_grand_canyon.jpg', 'hugin_forest.jpg', 'renpy_country_road.jpg', 'kpa_snowy_airport.jpg', 'digikam_lake.jpg']) {
+        copyFileSync(join(SHARED, 'photos', f), join(folder, f));
+      }
+      await page.setViewportSize({ width: 1360, height: 860 });
+      await page.goto(s.url);
+      await page.getByLabel('Folder on the computer running Scenery').fill('/no/such/folder');
+      await page.getByRole('button', { name: 'Add folder', exact: true }).click();
+      await expect(page.getByRole('alert')).toContainText('does not exist');
+      await page.getByLabel('Folder on the computer running Scenery').fill(folder);
+      await page.getByRole('button', { name: 'Add folder', exact: true }).click();
+
+      // Progress, then scene groups.
+      await expect(page.getByRole('navigation', { name: 'Library' }).getByRole('button', { name: /^My Photos/ })).toBeVisible();
+      await expect(page.getByRole('heading', { name: 'pagoda' })).toBeVisible({ timeout: 60_000 });
+      await expect(page.getByRole('button', { name: /sklearn_pagoda\.jpg, pagoda/ })).toBeVisible();
+      await expect(page.getByRole('navigation', { name: 'Library' })).toContainText('Religion');
+      await page.waitForFunction(() => document.querySelectorAll('.cell img').length >= 4);
+      await page.waitForFunction(() => [...document.querySelectorAll<HTMLImageElement>('.cell img')].every((i) => i.complete && i.naturalWidth > 0));
+      await shot(page, '03-library-by-scene');
+
+      // Search a scene: results as you type, chips.
+      await page.keyboard.press('/');
+      await page.keyboard.type('pagoda OR canyon');
+      await expect(page.getByLabel('Search terms')).toContainText('pagoda');
+      await expect(page.getByRole('heading', { name: '2 photos' })).toBeVisible();
+      await shot(page, '04-search');
+      await page.getByRole('button', { name: /Remove canyon/ }).click();
+      await expect(page.getByRole('heading', { name: '1 photo' })).toBeVisible();
+      await page.getByRole('combobox', { name: 'Search photos by scene' }).fill('zzqx');
+      await expect(page.getByText('No scene or family called "zzqx"')).toBeVisible();
+      await shot(page, '05-search-no-results');
+      await page.getByRole('combobox', { name: 'Search photos by scene' }).fill('');
+      await page.getByRole('combobox', { name: 'Search photos by scene' }).press('Escape');
+
+      // Open a photo, see its predictions, correct its scene.
+      await page.getByRole('button', { name: /kpa_grand_canyon\.jpg/ }).click();
+      const viewer = page.getByRole('dialog', { name: /kpa_grand_canyon\.jpg/ });
+      await expect(viewer.getByRole('meter').first()).toBeVisible();
+      await expect(viewer).toContainText('outdoor');
+      await expect(viewer.locator('.stage img')).toHaveJSProperty('complete', true);
+      await shot(page, '06-photo-view');
+      await viewer.getByRole('button', { name: 'Set scene…' }).click();
+      await page.keyboard.type('desert (sa');
+      await expect(viewer.getByRole('option', { name: /desert \(sand\)/ })).toBeVisible();
+      await shot(page, '07-set-scene');
+      await page.keyboard.press('Enter');
+      await expect(viewer).toContainText('Your tag: desert (sand)');
+      await page.keyboard.press('ArrowRight');
+      await expect(page.getByRole('dialog', { name: /Photo / })).not.toHaveAccessibleName(/kpa_grand_canyon/);
+      await page.keyboard.press('Escape');
+      await expect(page.getByRole('dialog')).toHaveCount(0);
+
+      // Reload: the correction persisted.
+      await page.reload();
+      await expect(page.getByRole('button', { name: /kpa_grand_canyon\.jpg, desert \(sand\) \(your tag\)/ })).toBeVisible({ timeout: 20_000 });
+
+      // A new photo dropped into the folder appears, tagged, without a reload.
+      copyFileSync(join(SHARED, 'photos', 'gcompris_sydney_harbor.jpg'), join(folder, 'harbour.jpg'));
+      await expect(page.getByRole('button', { name: /harbour\.jpg, (bridge|harbor)/ })).toBeVisible({ timeout: 30_000 });
+      await page.getByRole('button', { name: 'By date' }).click();
+      await shot(page, '08-by-date');
+    } finally {
+      await s?.stop();
+    }
+  });
+
+  test('dark theme follows the OS', async ({ browser }) => {
+    const s = await serve();
+    try {
+      const ctx = await browser.newContext({ colorScheme: 'dark', viewport: { width: 1200, height: 760 } });
+      const page = await ctx.newPage();
+      await page.goto(s.url);
+      await expect(page.getByRole('heading', { name: /sorted by where they were taken/ })).toBeVisible();
+      const bg = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+      expect(bg).toBe('rgb(22, 23, 22)');
+      await shot(page, '09-first-run-dark');
+      await ctx.close();
+    } finally {
+      await s.stop();
+    }
+  });
+});

@@ -1,0 +1,96 @@
+/**
+ * What the grid shows: sections (scene groups, or one section for date order,
+ * a folder or search results), each fetched page by page on demand. Pages are
+ * cached; a new source is made when the library changes.
+ */
+import type { PhotoSummary } from '../../../shared/domain';
+
+export interface Section {
+  key: string;
+  title: string;
+  subtitle?: string;
+  count: number;
+}
+
+export type Fetcher = (section: Section, offset: number, limit: number) => Promise<PhotoSummary[]>;
+
+export class PhotoSource {
+  private readonly pages = new Map<string, PhotoSummary[]>();
+  private readonly inflight = new Map<string, Promise<void>>();
+  private readonly ids = new Map<number, { s: number; i: number }>();
+
+  constructor(
+    readonly sections: Section[],
+    private readonly fetcher: Fetcher,
+    readonly pageSize = 120,
+  ) {}
+
+  get total(): number {
+    return this.sections.reduce((a, s) => a + s.count, 0);
+  }
+
+  get(s: number, i: number): PhotoSummary | undefined {
+    return this.pages.get(`${s}:${Math.floor(i / this.pageSize)}`)?.[i % this.pageSize];
+  }
+
+  /** Loads the pages covering items [from, to) of section s; resolves when they are there. */
+  ensure(s: number, from: number, to: number): Promise<void> {
+    const section = this.sections[s];
+    if (!section) return Promise.resolve();
+    const jobs: Promise<void>[] = [];
+    for (let p = Math.floor(Math.max(0, from) / this.pageSize); p * this.pageSize < Math.min(to, section.count); p++) {
+      const key = `${s}:${p}`;
+      if (this.pages.has(key)) continue;
+      let job = this.inflight.get(key);
+      if (!job) {
+        job = this.fetcher(section, p * this.pageSize, this.pageSize).then(
+          (items) => {
+            this.pages.set(key, items);
+            items.forEach((it, k) => this.ids.set(it.id, { s, i: p * this.pageSize + k }));
+            this.inflight.delete(key);
+          },
+          () => void this.inflight.delete(key),
+        );
+        this.inflight.set(key, job);
+      }
+      jobs.push(job);
+    }
+    return Promise.all(jobs).then(() => undefined);
+  }
+
+  locate(id: number): { s: number; i: number } | null {
+    return this.ids.get(id) ?? null;
+  }
+
+  /** Loads pages in order until `id` turns up (a fresh source after a refresh knows no ids yet). */
+  private async find(id: number, maxPages = 40): Promise<{ s: number; i: number } | null> {
+    let pages = 0;
+    for (let s = 0; s < this.sections.length && pages < maxPages; s++) {
+      for (let from = 0; from < this.sections[s]!.count && pages < maxPages; from += this.pageSize, pages++) {
+        await this.ensure(s, from, from + this.pageSize);
+        const at = this.locate(id);
+        if (at) return at;
+      }
+    }
+    return null;
+  }
+
+  /** The photo before/after `id` across sections (loading pages as needed). */
+  async neighbour(id: number, delta: 1 | -1): Promise<number | null> {
+    const at = this.locate(id) ?? (await this.find(id));
+    if (!at) return null;
+    let { s, i } = at;
+    i += delta;
+    while (s >= 0 && s < this.sections.length) {
+      const count = this.sections[s]!.count;
+      if (i >= 0 && i < count) {
+        await this.ensure(s, i, i + 1);
+        return this.get(s, i)?.id ?? null;
+      }
+      s += delta;
+      if (s < 0 || s >= this.sections.length) return null;
+      i = delta > 0 ? 0 : this.sections[s]!.count - 1;
+    }
+    return null;
+  }
+}
