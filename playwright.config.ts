@@ -5,7 +5,7 @@ export default defineConfig({
   timeout: 120_000,
   expect: { timeout: 15_000 },
   workers: 1,
-  reporter: [['list']],
+  reporter: [['list'], ['json', { outputFile: 'out/test-reports/e2e.json' }]],
   outputDir: 'test-results',
   use: {
     actionTimeout: 15_000,

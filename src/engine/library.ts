@@ -188,6 +188,12 @@ export class Library {
     }
   }
 
+  /** Loads the model now rather than on the first photo (benchmarks, a warm start). */
+  async warmModel(): Promise<void> {
+    const w = this.worker as { warm?: () => Promise<void> } | null;
+    await w?.warm?.();
+  }
+
   noModelMessage(): string {
     return noModelMessage();
   }

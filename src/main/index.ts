@@ -18,6 +18,8 @@ import { APP_ORIGIN, createIpcHandler } from './ipc-guard.js';
 import { loadWindowState, saveWindowState } from './window-state.js';
 
 app.setName('Scenery');
+// Tests and portable setups can point the app at another data folder.
+if (process.env['SCENERY_USER_DATA']) app.setPath('userData', process.env['SCENERY_USER_DATA']);
 
 protocol.registerSchemesAsPrivileged([
   { scheme: 'app', privileges: { standard: true, secure: true, supportFetchAPI: true } },
@@ -176,6 +178,7 @@ async function main(): Promise<void> {
   library = await Library.open({
     dir: join(app.getPath('userData'), 'library'),
     modelsDir: join(app.getPath('userData'), 'models'),
+    model: process.env['SCENERY_MODEL'] ?? null,
     workerPath: existsSync(workerPath) ? workerPath : undefined,
   });
   const lib = library;

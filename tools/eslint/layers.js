@@ -22,11 +22,12 @@ const NO_NODE = new Set(['shared', 'renderer', 'preload']);
 const builtins = new Set(builtinModules);
 
 export function layerOf(file) {
-  const parts = path.normalize(file).split(path.sep);
-  const i = parts.lastIndexOf('src');
-  if (i < 0) return null;
-  const layer = parts[i + 1];
-  return layer in ALLOWED ? layer : null;
+  const parts = path.normalize(file).split(/[\\/]/);
+  // The last `src/<layer>` in the path (the renderer has its own src/ below it).
+  for (let i = parts.length - 2; i >= 0; i--) {
+    if (parts[i] === 'src' && parts[i + 1] in ALLOWED) return parts[i + 1];
+  }
+  return null;
 }
 
 function isNodeBuiltin(spec) {

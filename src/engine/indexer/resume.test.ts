@@ -64,6 +64,10 @@ describe.skipIf(!hasShared)('resumable indexing', () => {
     const r = spawnSync(process.execPath, [CLI, 'index', folder, '--library', libDir, '--model', SQUEEZENET, '--json'], { encoding: 'utf8' });
     expect(r.status, r.stderr).toBe(0);
     const summary = JSON.parse(r.stdout.trim().split('\n').pop()!) as { indexed: number; failed: number; skipped: number };
+    const check = db();
+    const notIndexed = check.prepare("SELECT p.name, p.status, p.error, j.state, j.attempts, j.not_before_ts FROM photos p LEFT JOIN jobs j ON j.photo_id = p.id WHERE p.status != 'indexed'").all();
+    check.close();
+    expect(notIndexed, JSON.stringify(notIndexed)).toEqual([]);
     expect(summary.indexed + summary.skipped).toBe(N);
     expect(summary.failed).toBe(0);
 

@@ -43,9 +43,12 @@ export class ThumbnailStore {
   }
 }
 
+let tmpCounter = 0;
+
+/** Write-then-rename; identical photos indexed at once write the same key, so each writer has its own temp file. */
 async function atomicWrite(path: string, data: Buffer): Promise<void> {
   mkdirSync(dirname(path), { recursive: true });
-  const tmp = `${path}.${process.pid}.partial`;
+  const tmp = `${path}.${process.pid}-${++tmpCounter}.partial`;
   await writeFile(tmp, data);
   await rename(tmp, path);
 }
