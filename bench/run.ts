@@ -11,7 +11,7 @@
  * gaps meanwhile; search latency over a synthetic catalog of 1,000,000 photos.
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import sharp from 'sharp';
@@ -65,16 +65,14 @@ async function modelBench(onnx: string) {
 
 async function makeJpegs(dir: string, n: number): Promise<void> {
   mkdirSync(dir, { recursive: true });
-  // 4000x3000 (12 MP) camera-like content: smooth gradients plus noise, JPEG q90.
-  const w = 4000;
-  const h = 3000;
+  // 4000x3000 (12 MP) JPEGs, q90: the real test photos enlarged (camera-like content), else smooth noise.
+  const photosDir = join(shared, 'photos');
+  const sources = existsSync(photosDir) ? readdirSync(photosDir).filter((f) => f.endsWith('.jpg')).map((f) => join(photosDir, f)) : [];
   for (let i = 0; i < n; i++) {
-    const noise = await sharp({ create: { width: w, height: h, channels: 3, noise: { type: 'gaussian', mean: 110 + i * 3, sigma: 40 } } })
-      .blur(1.2)
-      .modulate({ hue: i * 25 })
-      .jpeg({ quality: 90 })
-      .toBuffer();
-    await sharp(noise).toFile(join(dir, `IMG_${String(i).padStart(4, '0')}.jpg`));
+    const base = sources.length
+      ? sharp(sources[i % sources.length]!).resize(4000, 3000, { fit: 'fill' }).modulate({ hue: Math.floor(i / sources.length) * 40 })
+      : sharp({ create: { width: 4000, height: 3000, channels: 3, noise: { type: 'gaussian', mean: 110 + i * 3, sigma: 40 } } }).blur(1.2);
+    await base.jpeg({ quality: 90 }).toFile(join(dir, `IMG_${String(i).padStart(4, '0')}.jpg`));
   }
 }
 

@@ -210,7 +210,7 @@ export class Indexer {
         const pixels = await decodeOriented(buf, photo.name);
         if (!this.thumbs.hasThumb(hash)) await this.thumbs.writeThumb(hash, pixels);
         const facts = await readPhotoFacts(buf);
-        this.catalog.setMetadata(photoId, { ...facts, hash, width: pixels.width, height: pixels.height, thumbKey: hash });
+        this.catalog.setMetadata(photoId, { ...facts, hash, width: pixels.fullWidth, height: pixels.fullHeight, thumbKey: hash });
         const rgb = await resizeForModel(fromPixels(pixels));
         tensor = new Float32Array(3 * PIXELS);
         cropToTensor(rgb, tensor, 0);

@@ -102,72 +102,80 @@ export class SearchIndex {
     return this.slotOf.has(id);
   }
 
-  /** Score of slot `s` for a label bitmap: 1 for a correction in it, else the best unrejected top-k prob ≥ threshold. */
-  private labelScore(s: number, bitmap: Uint8Array, threshold: number): number {
-    const c = this.correction[s]!;
-    if (c >= 0) return bitmap[c] ? 1 : 0;
-    const rej = this.rejected.size ? this.rejected.get(this.ids[s]!) : undefined;
-    const base = s * TOP_K;
-    for (let k = 0; k < TOP_K; k++) {
-      const l = this.top[base + k]!;
-      if (l === NO_LABEL) break;
-      const p = this.prob[base + k]!;
-      if (p < threshold) break;
-      if (bitmap[l] && !rej?.has(l)) return p;
-    }
-    return 0;
-  }
-
   search(q: ParsedQuery, options: { threshold: number; folderIds: Set<number> | null; offset: number; limit: number }): { total: number; hits: SearchHit[] } {
     const fromTs = q.from ? Date.parse(q.from) : -Infinity;
     const toTs = q.to ? Date.parse(q.to) : Infinity;
     const dated = q.from !== null || q.to !== null;
+    // Terms compiled once: 0 = labels (bitmap), 1 = indoor, 2 = outdoor.
     const groups = q.any.map((g) =>
-      g.map((t) => ({ term: t, bitmap: bitmapFor(t) })),
+      g.map((t) => ({ kind: t.kind === 'indoor' ? 1 : t.kind === 'outdoor' ? 2 : 0, negated: t.negated, bitmap: bitmapFor(t) ?? new Uint8Array(365) })),
     );
+    // Hot loop: typed arrays in locals, no allocation per photo.
     const n = this.size;
-    const matchSlots = new Int32Array(Math.min(n, 1 << 20) || 1);
-    let slots = matchSlots;
-    const scores: number[] = [];
+    const alive = this.alive;
+    const folder = this.folder;
+    const taken = this.taken;
+    const top = this.top;
+    const prob = this.prob;
+    const indoor = this.indoor;
+    const correction = this.correction;
+    const ids = this.ids;
+    const rejectedMap = this.rejected.size ? this.rejected : null;
+    const threshold = options.threshold;
+    const folderIds = options.folderIds;
+    const slots = new Int32Array(n || 1);
+    const scores = new Float32Array(n || 1);
     let count = 0;
     for (let s = 0; s < n; s++) {
-      if (!this.alive[s]) continue;
-      if (options.folderIds && !options.folderIds.has(this.folder[s]!)) continue;
+      if (alive[s] === 0) continue;
+      if (folderIds !== null && !folderIds.has(folder[s]!)) continue;
       if (dated) {
-        const t = this.taken[s]!;
-        if (Number.isNaN(t) || t < fromTs || t > toTs) continue;
+        const t = taken[s]!;
+        if (t !== t || t < fromTs || t > toTs) continue;
       }
+      const base = s * TOP_K;
+      const corr = correction[s]!;
+      const own = corr >= 0 ? 1 : prob[base]! || 0.0001;
       let best = 0;
-      if (!groups.length) best = this.top[s * TOP_K] === NO_LABEL ? 0.0001 : this.correction[s]! >= 0 ? 1 : this.prob[s * TOP_K]! || 0.0001;
-      for (const g of groups) {
+      if (groups.length === 0) best = top[base] === NO_LABEL && corr < 0 ? 0.0001 : own;
+      for (let gi = 0; gi < groups.length; gi++) {
+        const g = groups[gi]!;
         let groupScore = Infinity;
-        for (const { term, bitmap } of g) {
-          let sc: number;
-          if (term.kind === 'indoor' || term.kind === 'outdoor') {
-            const io = this.indoor[s]!;
-            const want = term.kind === 'indoor' ? 1 : 0;
-            sc = io === want ? (this.correction[s]! >= 0 ? 1 : this.prob[s * TOP_K]! || 0.0001) : 0;
-          } else sc = this.labelScore(s, bitmap!, options.threshold);
+        for (let ti = 0; ti < g.length; ti++) {
+          const term = g[ti]!;
+          let sc = 0;
+          if (term.kind !== 0) {
+            if (indoor[s] === (term.kind === 1 ? 1 : 0)) sc = own;
+          } else if (corr >= 0) {
+            sc = term.bitmap[corr] ? 1 : 0;
+          } else {
+            const rej = rejectedMap?.get(ids[s]!);
+            for (let k = 0; k < TOP_K; k++) {
+              const l = top[base + k]!;
+              if (l === NO_LABEL) break;
+              const p = prob[base + k]!;
+              if (p < threshold) break;
+              if (term.bitmap[l] && !rej?.has(l)) {
+                sc = p;
+                break;
+              }
+            }
+          }
           if (term.negated) sc = sc > 0 ? 0 : Infinity;
           if (sc < groupScore) groupScore = sc;
           if (groupScore === 0) break;
         }
-        if (groupScore === Infinity) groupScore = this.prob[s * TOP_K]! || 0.0001;
+        if (groupScore === Infinity) groupScore = own;
         if (groupScore > best) best = groupScore;
       }
       if (best <= 0) continue;
-      if (count === slots.length) {
-        const bigger = new Int32Array(slots.length * 2);
-        bigger.set(slots);
-        slots = bigger;
-      }
       slots[count] = s;
-      scores.push(best);
+      scores[count] = best;
       count++;
     }
     const want = Math.min(count, options.offset + options.limit);
-    const order = topIndices(scores, count, want, (i) => this.ids[slots[i]!]!);
-    const hits = order.slice(options.offset, want).map((i) => ({ id: this.ids[slots[i]!]!, score: scores[i]! }));
+    const order = topIndices(scores, count, want, (i) => ids[slots[i]!]!);
+    const hits = order.slice(options.offset, want).map((i) => ({ id: ids[slots[i]!]!, score: scores[i]! }));
     return { total: count, hits };
   }
 }
@@ -186,7 +194,7 @@ function bitmapFor(t: ParsedQueryTerm): Uint8Array | null {
  * Indices of the `want` best scores, best first (ties: newer id first).
  * Large result sets are bucketed by score first so only the top buckets are sorted.
  */
-function topIndices(scores: number[], count: number, want: number, idOf: (i: number) => number): number[] {
+function topIndices(scores: Float32Array, count: number, want: number, idOf: (i: number) => number): number[] {
   const cmp = (a: number, b: number): number => scores[b]! - scores[a]! || idOf(b) - idOf(a);
   if (count <= 4096 || want >= count / 2) {
     const all = Array.from({ length: count }, (_, i) => i);
