@@ -71,7 +71,7 @@ async function makeJpegs(dir: string, n: number): Promise<void> {
   for (let i = 0; i < n; i++) {
     const base = sources.length
       ? sharp(sources[i % sources.length]!).resize(4000, 3000, { fit: 'fill' }).modulate({ hue: Math.floor(i / sources.length) * 40 })
-      : sharp({ create: { width: 4000, height: 3000, channels: 3, noise: { type: 'gaussian', mean: 110 + i * 3, sigma: 40 } } }).blur(1.2);
+      : sharp({ create: { width: 4000, height: 3000, channels: 3, background: { r: 0, g: 0, b: 0 }, noise: { type: 'gaussian', mean: 110 + i * 3, sigma: 40 } } }).blur(1.2);
     await base.jpeg({ quality: 90 }).toFile(join(dir, `IMG_${String(i).padStart(4, '0')}.jpg`));
   }
 }
