@@ -18,7 +18,7 @@ import sharp from 'sharp';
 import { convertModel } from '../src/engine/model/convert.js';
 import { OnnxModel } from '../src/engine/model/runtime/onnx-model.js';
 import { Library } from '../src/engine/library.js';
-import { Catalog } from '../src/engine/catalog/catalog.js';
+import { writeSyntheticCatalog } from '../src/test-support/synthetic-catalog.js';
 import { readSpec, writeSyntheticCaffemodel } from '../src/test-support/synthetic-vgg16.js';
 import { PIXELS } from '../src/engine/imaging/model-input.js';
 
@@ -100,31 +100,9 @@ async function endToEnd(onnx: string, n: number) {
 
 function searchBench(n: number) {
   const dir = join(tmp, 'search-lib');
-  const cat = new Catalog(dir);
   const t0 = performance.now();
-  cat.db.prepare("INSERT INTO folders(id, path, added_at, status) VALUES (1, '/photos', '2026-01-01', 'watching'), (2, '/trips', '2026-01-01', 'watching')").run();
-  const ins = cat.db.prepare(
-    "INSERT INTO photos(id, folder_id, rel_path, name, size, mtime_ms, status, added_ts, taken_ts, model, scene_index, scene_prob, indoor, version) VALUES (?, ?, ?, ?, 1000, 0, 'indexed', 0, ?, 'vgg16-places365', ?, ?, ?, 1)",
-  );
-  const pred = cat.db.prepare("INSERT INTO predictions(photo_id, model, labels, top_index, top_prob, objects, indoor, indexed_at) VALUES (?, 'vgg16-places365', 'places365', ?, ?, NULL, ?, '2026-01-01')");
-  let s = 7;
-  const rnd = (): number => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
-  cat.transaction(() => {
-    for (let id = 1; id <= n; id++) {
-      const top = Array.from({ length: 10 }, () => Math.floor(rnd() * 365));
-      const probs = [0.3 + rnd() * 0.6];
-      for (let k = 1; k < 10; k++) probs.push(probs[k - 1]! * (0.2 + rnd() * 0.6));
-      const indoor = rnd() < 0.4 ? 1 : 0;
-      ins.run(id, id % 2 ? 1 : 2, `p/${id}.jpg`, `${id}.jpg`, Date.UTC(2000 + (id % 25), id % 12, 1), top[0], probs[0], indoor);
-      pred.run(id, Buffer.from(Uint16Array.from(top).buffer), Buffer.from(Float32Array.from(probs).buffer), indoor);
-    }
-  });
-  cat.close();
-  const built = (performance.now() - t0) / 1000;
-  return { dir, built };
+  writeSyntheticCatalog(dir, n);
+  return { dir, built: (performance.now() - t0) / 1000 };
 }
 
 async function searchLatency(dir: string) {

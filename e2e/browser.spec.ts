@@ -96,6 +96,7 @@ test.describe('browser mode', () => {
       await shot(page, '06-photo-view');
       await viewer.getByRole('button', { name: 'Set scene…' }).click();
       await page.keyboard.type('desert (sa');
+      await expect(viewer.getByRole('combobox')).toHaveValue('desert (sa');
       await expect(viewer.getByRole('option', { name: /desert \(sand\)/ })).toBeVisible();
       await shot(page, '07-set-scene');
       await page.keyboard.press('Enter');

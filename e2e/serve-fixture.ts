@@ -17,8 +17,9 @@ export interface Served {
   stop(): Promise<void>;
 }
 
-export async function serve(args: string[] = [], env: Record<string, string> = {}): Promise<Served> {
+export async function serve(args: string[] = [], env: Record<string, string> = {}, prepare?: (dir: string) => void): Promise<Served> {
   const dir = mkdtempSync(join(tmpdir(), 'scenery-e2e-'));
+  prepare?.(dir);
   const proc = spawn(process.execPath, [join(ROOT, 'bin', 'scenery.mjs'), 'serve', '--library', join(dir, 'lib'), '--models', join(dir, 'models'), '--port', '0', ...args], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -91,6 +91,8 @@ export class Library {
         photoAdded: (id) => this.onPhotoChanged(id, 'photo.added'),
         photoChanged: (id) => this.onPhotoChanged(id, 'photo.updated'),
         photoRemoved: (id) => {
+          this.groupsCache = null;
+          this.changedWhileWarming?.add(id);
           this.searchIndex?.remove(id);
           this.events.emit('photo.removed', { id });
         },
@@ -109,6 +111,7 @@ export class Library {
     await lib.activateModel(options.model ?? null, options.model != null);
     lib.initialScan = lib.scanner.startAll().then(() => lib.indexer.kick());
     lib.indexer.kick();
+    void lib.warmSearchIndex();
     return lib;
   }
 
@@ -132,6 +135,15 @@ export class Library {
       };
       this.indexer.setModel({ name: c.name, labels: LABEL_SETS[c.labels ?? 'places365'], classifier: c.classifier });
       this.setModelState({ state: 'ready', model: this.modelInfo });
+      return;
+    }
+    const unsupported = runtimeUnsupportedReason();
+    if (unsupported) {
+      // Browse-only: the catalog, thumbnails and search all work without the model.
+      this.indexer.setModel(null);
+      this.indexer.idleReason = unsupported;
+      this.setModelState({ state: 'error', message: unsupported, available: [] });
+      if (required) throw new Error(unsupported);
       return;
     }
     let info: InstalledModel;
@@ -232,6 +244,7 @@ export class Library {
     await this.scanner.unwatch(id);
     const ids = this.catalog.db.prepare('SELECT id FROM photos WHERE folder_id = ?').pluck().all(id) as number[];
     const removed = this.catalog.removeFolder(id);
+    this.groupsCache = null;
     ids.forEach((pid) => {
       this.searchIndex?.remove(pid);
       this.events.emit('photo.removed', { id: pid });
@@ -258,6 +271,7 @@ export class Library {
 
   setThreshold(t: number): number {
     this.catalog.setSetting('threshold', String(t));
+    this.groupsCache = null;
     return t;
   }
 
@@ -302,7 +316,15 @@ export class Library {
     return photoDetail(this.catalog, p);
   }
 
+  private groupsCache: { threshold: number; groups: SceneGroup[] } | null = null;
+
+  /** Scene groups with counts; cached until a photo, folder or the threshold changes. */
   sceneGroups(): { threshold: number; groups: SceneGroup[] } {
+    this.groupsCache ??= this.computeSceneGroups();
+    return this.groupsCache;
+  }
+
+  private computeSceneGroups(): { threshold: number; groups: SceneGroup[] } {
     this.ensureSceneLabelFn();
     const t = this.threshold;
     const rows = this.catalog.db
@@ -369,19 +391,50 @@ export class Library {
   }
 
   // ---------------------------------------------------------------- search
+  private static readonly INDEX_ROWS = `SELECT p.id, p.folder_id, p.taken_ts, p.indoor, r.top_index, r.top_prob, c.label_index AS correction, c.rejected
+    FROM photos p LEFT JOIN predictions r ON r.photo_id = p.id AND r.model = p.model LEFT JOIN corrections c ON c.photo_id = p.id
+    WHERE p.status != 'missing'`;
+
   private index(): SearchIndex {
     if (this.searchIndex) return this.searchIndex;
     const idx = new SearchIndex();
-    const rows = this.catalog.db
-      .prepare(
-        `SELECT p.id, p.folder_id, p.taken_ts, p.indoor, r.top_index, r.top_prob, c.label_index AS correction, c.rejected
-         FROM photos p LEFT JOIN predictions r ON r.photo_id = p.id AND r.model = p.model LEFT JOIN corrections c ON c.photo_id = p.id
-         WHERE p.status != 'missing'`,
-      )
-      .iterate() as Iterable<{ id: number; folder_id: number; taken_ts: number | null; indoor: number | null; top_index: Buffer | null; top_prob: Buffer | null; correction: number | null; rejected: string | null }>;
-    for (const r of rows) idx.upsert(indexEntry(r));
+    for (const r of this.catalog.db.prepare(Library.INDEX_ROWS).iterate() as Iterable<IndexRow>) idx.upsert(indexEntry(r));
     this.searchIndex = idx;
     return idx;
+  }
+
+  /**
+   * Builds the search index in the background after opening, in slices that
+   * leave the event loop free (a million photos take seconds), so the first
+   * search is instant.
+   */
+  private changedWhileWarming: Set<number> | null = null;
+
+  async warmSearchIndex(): Promise<void> {
+    if (this.searchIndex || this.changedWhileWarming) return;
+    const changed = new Set<number>();
+    this.changedWhileWarming = changed;
+    const idx = new SearchIndex();
+    const page = this.catalog.db.prepare(`${Library.INDEX_ROWS} AND p.id > ? ORDER BY p.id LIMIT 20000`);
+    let after = 0;
+    for (;;) {
+      if (this.closed || this.searchIndex) return;
+      const rows = page.all(after) as IndexRow[];
+      for (const r of rows) idx.upsert(indexEntry(r));
+      if (rows.length < 20000) break;
+      after = rows[rows.length - 1]!.id;
+      await new Promise((r) => setImmediate(r));
+    }
+    this.changedWhileWarming = null;
+    if (this.searchIndex || this.closed) return;
+    // Photos that changed while the index was being read are read again.
+    const one = this.catalog.db.prepare(`${Library.INDEX_ROWS} AND p.id = ?`);
+    for (const id of changed) {
+      const r = one.get(id) as IndexRow | undefined;
+      if (r) idx.upsert(indexEntry(r));
+      else idx.remove(id);
+    }
+    this.searchIndex = idx;
   }
 
   search(q: string, offset: number, limit: number) {
@@ -471,6 +524,8 @@ export class Library {
 
   private onPhotoChanged(id: number, event: 'photo.added' | 'photo.updated'): void {
     if (this.closed) return;
+    this.groupsCache = null;
+    this.changedWhileWarming?.add(id);
     const p = this.catalog.photo(id);
     if (!p) return;
     if (this.searchIndex) {
@@ -481,7 +536,7 @@ export class Library {
             `SELECT p.id, p.folder_id, p.taken_ts, p.indoor, r.top_index, r.top_prob, c.label_index AS correction, c.rejected
              FROM photos p LEFT JOIN predictions r ON r.photo_id = p.id AND r.model = p.model LEFT JOIN corrections c ON c.photo_id = p.id WHERE p.id = ?`,
           )
-          .get(id) as Parameters<typeof indexEntry>[0];
+          .get(id) as IndexRow;
         this.searchIndex.upsert(indexEntry(r));
       }
     }
@@ -502,11 +557,30 @@ export class Library {
   }
 }
 
+/** Platforms onnxruntime-node ships no binary for. */
+export function runtimeUnsupportedReason(platform = process.platform, arch = process.arch): string | null {
+  if (platform === 'darwin' && arch === 'x64') {
+    return 'Scene recognition is not available on Intel Macs: onnxruntime-node ships no macOS x64 binary since 1.24 (microsoft/onnxruntime#27961). Scenery works here as a photo browser; tag your photos on an Apple-silicon Mac, Windows or Linux.';
+  }
+  return null;
+}
+
 function isIndoor(index: number): boolean {
   return PLACES365_INDOOR[index] ?? false;
 }
 
-function indexEntry(r: { id: number; folder_id: number; taken_ts: number | null; indoor: number | null; top_index: Buffer | null; top_prob: Buffer | null; correction: number | null; rejected: string | null }) {
+interface IndexRow {
+  id: number;
+  folder_id: number;
+  taken_ts: number | null;
+  indoor: number | null;
+  top_index: Buffer | null;
+  top_prob: Buffer | null;
+  correction: number | null;
+  rejected: string | null;
+}
+
+function indexEntry(r: IndexRow) {
   const top = r.top_index ? [...new Uint16Array(r.top_index.buffer.slice(r.top_index.byteOffset, r.top_index.byteOffset + r.top_index.byteLength))].slice(0, TOP_K) : [];
   const prob = r.top_prob ? [...new Float32Array(r.top_prob.buffer.slice(r.top_prob.byteOffset, r.top_prob.byteOffset + r.top_prob.byteLength))].slice(0, TOP_K) : [];
   return {

@@ -58,3 +58,24 @@ describe.skipIf(!hasShared)('DCT-scaled decode and the model', () => {
     expect(same).toBeGreaterThanOrEqual(files.length - 1);
   }, 120_000);
 });
+
+describe('HEIC', () => {
+  it('decodes HEVC HEIC, which sharp’s prebuilt libvips cannot, through WebAssembly libheif', async () => {
+    const { readFileSync } = await import('node:fs');
+    const buf = readFileSync(new URL('./fixtures/generated-gradient.heic', import.meta.url));
+    await expect(sharp(buf).raw().toBuffer()).rejects.toThrow();
+    const px = await decodeOriented(buf, 'generated-gradient.heic');
+    expect([px.width, px.height, px.fullWidth, px.fullHeight]).toEqual([160, 120, 160, 120]);
+    const at = (x: number, y: number, c: number) => px.data[(y * px.width + x) * px.channels + c]!;
+    expect(at(10, 10, 2)).toBeGreaterThan(200); // the blue square
+    expect(at(150, 110, 0)).toBeGreaterThan(180); // red grows to the right
+    const rgb = await resizeForModel(fromPixels(px));
+    expect(rgb.length).toBe(256 * 256 * 3);
+  });
+
+  it('marks a damaged HEIC clearly', async () => {
+    const { readFileSync } = await import('node:fs');
+    const buf = readFileSync(new URL('./fixtures/generated-gradient.heic', import.meta.url));
+    await expect(decodeOriented(buf.subarray(0, 400), 'cut.heic')).rejects.toThrow(/HEIC\/HEIF file could not be decoded/);
+  });
+});

@@ -51,3 +51,13 @@ describe('label sets', () => {
     expect(r.objects[0]).toMatchObject({ label: 'tench', index: 0 });
   });
 });
+
+describe('platform support', () => {
+  it('says plainly that Intel Macs cannot tag', async () => {
+    const { runtimeUnsupportedReason } = await import('../library.js');
+    expect(runtimeUnsupportedReason('darwin', 'x64')).toMatch(/Intel Macs.*photo browser/);
+    expect(runtimeUnsupportedReason('darwin', 'arm64')).toBeNull();
+    expect(runtimeUnsupportedReason('linux', 'x64')).toBeNull();
+    expect(runtimeUnsupportedReason('win32', 'x64')).toBeNull();
+  });
+});
