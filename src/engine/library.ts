@@ -37,6 +37,7 @@ export interface LibraryOptions {
   writeFinishMs?: number;
   decodeConcurrency?: number;
   modelIdleMs?: number;
+  rescanMs?: number;
   /** false: open the catalog only (no scanning, watching or indexing), for read-only commands. */
   start?: boolean;
 }
@@ -98,7 +99,7 @@ export class Library {
         },
         foldersChanged: () => this.events.emit('folders.changed', { folders: this.folders() }),
       },
-      { watch: options.watch ?? true, writeFinishMs: options.writeFinishMs },
+      { watch: options.watch ?? true, writeFinishMs: options.writeFinishMs, rescanMs: options.rescanMs },
     );
   }
 
