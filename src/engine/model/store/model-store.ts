@@ -184,9 +184,12 @@ export function describeOnnx(path: string, sha256: string | null): InstalledMode
   const meta = readOnnxMetadata(path);
   const p = meta.props;
   const labels = /1365/.test(p['labels'] ?? '') ? 'hybrid1365' : 'places365';
+  // A generic file name says nothing: `…/squeezenet_places365/model.onnx` is "squeezenet_places365".
+  const fileName = basename(path, '.onnx');
+  const fallback = fileName === 'model' ? basename(dirname(path)) : fileName;
   return {
-    name: p['name'] ?? basename(path, '.onnx'),
-    title: p['title'] ?? p['name'] ?? basename(path),
+    name: p['name'] ?? fallback,
+    title: p['title'] ?? p['name'] ?? fallback,
     labels,
     parameters: Number(p['parameters'] ?? 0),
     source: p['source'] ?? p['source_repo'] ?? meta.producer ?? 'unknown',
