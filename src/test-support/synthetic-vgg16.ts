@@ -98,3 +98,57 @@ export function writeSyntheticCaffemodel(spec: Spec, path: string): void {
     closeSync(fd);
   }
 }
+
+/**
+ * The same synthetic weights as a Keras-VGG16-places365 v1.0 weights file
+ * (channels_last; kernels (kh, kw, in, out); fc1 rows in h,w,c order), for
+ * the Keras path of the converter at full size.
+ */
+export async function writeSyntheticKerasH5(spec: Spec, path: string): Promise<void> {
+  const { default: h5wasm } = await import('h5wasm/node');
+  await h5wasm.ready;
+  const f = new h5wasm.File(path, 'w');
+  try {
+    const names = spec.layers.map((l) => (l as SpecLayer & { keras_name: string }).keras_name);
+    f.create_attribute('layer_names', names);
+    f.create_attribute('backend', 'tensorflow');
+    f.create_attribute('keras_version', '2.3.1');
+    let pool5C = 0;
+    for (const layer of spec.layers) {
+      const kname = (layer as SpecLayer & { keras_name: string }).keras_name;
+      const shape = layer.caffe_shape;
+      const count = shape.reduce((a, b) => a * b, 1);
+      const w = new Float32Array(count);
+      fillSynthetic(w, spec.seed, 2 * layer.l, layer.w_scale);
+      const b = new Float32Array(shape[0]!);
+      fillSynthetic(b, spec.seed, 2 * layer.l + 1, layer.b_scale);
+      let kernel: Float32Array;
+      let kshape: number[];
+      if (shape.length === 4) {
+        const [o, i, kh, kw] = shape as [number, number, number, number];
+        kernel = new Float32Array(count);
+        for (let oo = 0; oo < o; oo++) for (let ii = 0; ii < i; ii++) for (let y = 0; y < kh; y++) for (let x = 0; x < kw; x++) kernel[((y * kw + x) * i + ii) * o + oo] = w[((oo * i + ii) * kh + y) * kw + x]!;
+        kshape = [kh, kw, i, o];
+        pool5C = o;
+      } else {
+        const [o, i] = shape as [number, number];
+        kernel = new Float32Array(count);
+        if (layer.name === 'fc6') {
+          const C = pool5C;
+          for (let oo = 0; oo < o; oo++) {
+            const row = oo * i;
+            for (let c = 0; c < C; c++) for (let p = 0; p < 49; p++) kernel[(p * C + c) * o + oo] = w[row + c * 49 + p]!;
+          }
+        } else for (let oo = 0; oo < o; oo++) for (let ii = 0; ii < i; ii++) kernel[ii * o + oo] = w[oo * i + ii]!;
+        kshape = [i, o];
+      }
+      const g = f.create_group(kname);
+      g.create_attribute('weight_names', [`${kname}/kernel:0`, `${kname}/bias:0`]);
+      const inner = g.create_group(kname);
+      inner.create_dataset({ name: 'kernel:0', data: kernel, shape: kshape, dtype: '<f4' });
+      inner.create_dataset({ name: 'bias:0', data: b, shape: [b.length], dtype: '<f4' });
+    }
+  } finally {
+    f.close();
+  }
+}

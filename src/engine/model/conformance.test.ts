@@ -6,8 +6,10 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { hasShared, shared } from '../../test-support/shared-data.js';
-import { readSpec, writeSyntheticCaffemodel } from '../../test-support/synthetic-vgg16.js';
+import { hasShared, REPO_ROOT, shared } from '../../test-support/shared-data.js';
+import { readSpec, writeSyntheticCaffemodel, writeSyntheticKerasH5 } from '../../test-support/synthetic-vgg16.js';
+import { spawnSync } from 'node:child_process';
+import { sha256File } from './store/download.js';
 import { nhwcToTensor } from '../imaging/model-input.js';
 import { convertModel } from './convert.js';
 import { readNpy } from './npy.js';
@@ -128,5 +130,18 @@ describe.skipIf(!hasShared)('VGG16-Places365 conversion conformance', () => {
     expect(d.prob).toBeLessThanOrEqual(5e-5);
     expect(d.logits).toBeLessThanOrEqual(1e-3);
     expect(d.fc7rel).toBeLessThanOrEqual(1e-4);
+
+    // The Keras v1.0 layout of the same weights, converted by `scenery model convert` in its own process:
+    // bit-identical weights, in bounded memory (less than the 543 MB input).
+    const h5 = join(tmp, 'full.h5');
+    await writeSyntheticKerasH5(readSpec(shared('reference', 'full', 'spec.json')), h5);
+    const kerasOut = join(tmp, 'full-keras.onnx');
+    const cli = spawnSync(process.execPath, [join(REPO_ROOT, 'bin', 'scenery.mjs'), 'model', 'convert', h5, '--out', kerasOut], { encoding: 'utf8' });
+    rmSync(h5);
+    expect(cli.status, cli.stderr).toBe(0);
+    const rss = Number(/peak RSS (\d+) MB/.exec(cli.stdout)?.[1]);
+    console.log(`full Keras .h5 conversion: peak RSS ${rss} MB`);
+    expect(rss).toBeLessThan(543);
+    expect(await sha256File(`${kerasOut}.data`)).toBe(await sha256File(r.dataPath));
   }, 300_000);
 });
