@@ -44,6 +44,26 @@ export interface LibraryOptions {
 
 export const DEFAULT_THRESHOLD = 0.1;
 
+const GROUP_PENDING = -1;
+const GROUP_FAILED = -2;
+const GROUP_UNCERTAIN = -3;
+const SPECIAL_GROUPS: Record<string, string> = { uncertain: 'Uncertain', pending: 'Not yet tagged', failed: 'Could not be read' };
+
+/** Group number (SQL) → group key (contract): a Places365 label or `pending`/`failed`/`uncertain`. */
+function groupKey(g: number): string {
+  if (g === GROUP_PENDING) return 'pending';
+  if (g === GROUP_FAILED) return 'failed';
+  if (g === GROUP_UNCERTAIN) return 'uncertain';
+  return PLACES365_LABELS[g] ?? `#${g}`;
+}
+
+function groupNumber(key: string): number | null {
+  if (key === 'pending') return GROUP_PENDING;
+  if (key === 'failed') return GROUP_FAILED;
+  if (key === 'uncertain') return GROUP_UNCERTAIN;
+  return placesLabelIndex(key) ?? null;
+}
+
 function familyOf(label: string): string {
   for (const f of FAMILY_ORDER) if (FAMILIES[f]?.includes(label)) return f;
   return 'other';
@@ -276,25 +296,23 @@ export class Library {
     return t;
   }
 
+  /** The group of a photo as a number: its scene index, or one of the special groups below. Pure SQL, no per-row JS. */
   private groupExpr(): string {
-    return `CASE WHEN scene_index IS NULL THEN (CASE WHEN status = 'failed' THEN 'failed' ELSE 'pending' END)
-                 WHEN corrected = 1 OR scene_prob >= @t THEN scene_label(scene_index) ELSE 'uncertain' END`;
-  }
-
-  private ensureSceneLabelFn(): void {
-    this.catalog.db.function('scene_label', { deterministic: true }, (i: unknown) => PLACES365_LABELS[Number(i)] ?? null);
+    return `CASE WHEN scene_index IS NULL THEN (CASE WHEN status = 'failed' THEN ${GROUP_FAILED} ELSE ${GROUP_PENDING} END)
+                 WHEN corrected = 1 OR scene_prob >= @t THEN scene_index ELSE ${GROUP_UNCERTAIN} END`;
   }
 
   listPhotos(req: { order: 'date' | 'scene'; scene: string | null; folderId: number | null; status: 'failed' | null; offset: number; limit: number }): {
     total: number;
     items: PhotoSummary[];
   } {
-    this.ensureSceneLabelFn();
     const where: string[] = ["status != 'missing'"];
     const params: Record<string, unknown> = { t: this.threshold, limit: req.limit, offset: req.offset };
     if (req.scene) {
+      const g = groupNumber(req.scene);
+      if (g === null) return { total: 0, items: [] };
       where.push(`(${this.groupExpr()}) = @scene`);
-      params['scene'] = req.scene;
+      params['scene'] = g;
     }
     if (req.folderId !== null) {
       where.push('folder_id = @folder');
@@ -304,7 +322,7 @@ export class Library {
     const w = where.join(' AND ');
     const order =
       req.order === 'scene' && !req.scene
-        ? `ORDER BY CASE (${this.groupExpr()}) WHEN 'uncertain' THEN 1 WHEN 'pending' THEN 2 WHEN 'failed' THEN 3 ELSE 0 END, scene_name(scene_index), COALESCE(taken_ts, added_ts) DESC, id DESC`
+        ? `ORDER BY CASE (${this.groupExpr()}) WHEN ${GROUP_UNCERTAIN} THEN 1 WHEN ${GROUP_PENDING} THEN 2 WHEN ${GROUP_FAILED} THEN 3 ELSE 0 END, scene_name(scene_index), COALESCE(taken_ts, added_ts) DESC, id DESC`
         : 'ORDER BY COALESCE(taken_ts, added_ts) DESC, id DESC';
     const total = (this.catalog.db.prepare(`SELECT COUNT(*) FROM photos WHERE ${w}`).pluck().get(params) as number) ?? 0;
     const rows = this.catalog.db.prepare(`SELECT * FROM photos WHERE ${w} ${order} LIMIT @limit OFFSET @offset`).all(params) as PhotoRow[];
@@ -326,18 +344,15 @@ export class Library {
   }
 
   private computeSceneGroups(): { threshold: number; groups: SceneGroup[] } {
-    this.ensureSceneLabelFn();
     const t = this.threshold;
     const rows = this.catalog.db
       .prepare(`SELECT ${this.groupExpr()} AS g, COUNT(*) AS n FROM photos WHERE status != 'missing' GROUP BY g`)
-      .all({ t }) as { g: string; n: number }[];
-    const special: Record<string, string> = { uncertain: 'Uncertain', pending: 'Not yet tagged', failed: 'Could not be read' };
-    const groups = rows.map((r) => ({
-      key: r.g,
-      name: special[r.g] ?? humanName(r.g),
-      family: special[r.g] ? 'status' : familyOf(r.g),
-      count: r.n,
-    }));
+      .all({ t }) as { g: number; n: number }[];
+    const groups = rows.map((r) => {
+      const key = groupKey(r.g);
+      const special = SPECIAL_GROUPS[key];
+      return { key, name: special ?? humanName(key), family: special ? 'status' : familyOf(key), count: r.n };
+    });
     groups.sort((a, b) => (a.family === 'status' ? 1 : 0) - (b.family === 'status' ? 1 : 0) || a.name.localeCompare(b.name));
     return { threshold: t, groups };
   }

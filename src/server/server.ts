@@ -174,7 +174,10 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     close: async () => {
       unsubscribe();
       for (const c of clients) c.end();
-      await new Promise<void>((r) => server.close(() => r()));
+      const closed = new Promise<void>((r) => server.close(() => r()));
+      // Idle keep-alive sockets and reconnecting event streams would otherwise hold close() open.
+      server.closeAllConnections();
+      await closed;
     },
   };
 }

@@ -46,7 +46,12 @@ export async function serveCommand(argv: string[]): Promise<number> {
   console.log(`Open ${open}`);
   if (!isLoopback(host)) console.log(`Token: ${server.token} (every request without it gets 401)`);
   if (library.model.state !== 'ready') console.log(`No scene model installed: photos are shown but not tagged. ${library.noModelMessage()}`);
+  let stopping = false;
   const stop = async (): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    // Never hang on the way out: a second signal or 15 s ends it regardless.
+    setTimeout(() => process.exit(1), 15_000).unref();
     await server.close();
     await library.close();
     process.exit(0);
