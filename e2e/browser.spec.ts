@@ -28,6 +28,20 @@ test.describe('browser mode', () => {
       await page.getByRole('button', { name: 'Scene model' }).click();
       await expect(page.getByRole('dialog', { name: 'Scene model' })).toContainText('Download VGG16-Places365');
       await shot(page, '02-model-panel-missing');
+      await page.keyboard.press('Escape');
+      if (haveShared) {
+        // Without the model Scenery is still a photo browser, and says why nothing is tagged.
+        const folder = join(s.dir, 'Untagged');
+        mkdirSync(folder);
+        for (const f of ['kpa_bar.jpg', 'hugin_forest.jpg', 'sklearn_pagoda.png']) copyFileSync(join(SHARED, 'photos', f), join(folder, f));
+        await page.getByLabel('Folder on the computer running Scenery').fill(folder);
+        await page.getByRole('button', { name: 'Add folder', exact: true }).click();
+        await expect(page.getByRole('region', { name: 'Indexing progress' })).toContainText('waiting: No scene model is installed yet.');
+        await expect(page.getByRole('status').filter({ hasText: 'not tagged with scenes yet' })).toBeVisible();
+        await expect(page.getByRole('button', { name: /kpa_bar\.jpg, not tagged yet/ })).toBeVisible();
+        await page.waitForFunction(() => document.querySelectorAll('.cell img').length === 3 && [...document.querySelectorAll<HTMLImageElement>('.cell img')].every((i) => i.complete && i.naturalWidth > 0));
+        await shot(page, '02b-browsing-without-model');
+      }
     } finally {
       await s.stop();
     }
