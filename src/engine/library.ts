@@ -132,7 +132,8 @@ export class Library {
     await lib.activateModel(options.model ?? null, options.model != null);
     lib.initialScan = lib.scanner.startAll().then(() => lib.indexer.kick());
     lib.indexer.kick();
-    void lib.warmSearchIndex();
+    // A failure here only means the first search builds the index itself.
+    lib.warmSearchIndex().catch(() => {});
     return lib;
   }
 
@@ -186,8 +187,14 @@ export class Library {
     await old?.close?.();
   }
 
-  async fetchModel(name: string): Promise<void> {
+  /** Starts a model download in the background (progress arrives as model.status events). */
+  startModelFetch(name: string): void {
     if (this.fetchAbort) throw new ContractError('conflict', 'a download is already running');
+    void this.fetchModel(name);
+  }
+
+  /** Downloads, converts and activates a model; failures end up in the model state, never thrown. */
+  async fetchModel(name: string): Promise<void> {
     const abort = new AbortController();
     this.fetchAbort = abort;
     this.setModelState({ state: 'downloading', name, receivedBytes: 0, totalBytes: null, paused: false });
@@ -199,6 +206,7 @@ export class Library {
       });
       await this.activateModel(name, true);
     } catch (e) {
+      if (this.closed) return;
       if (abort.signal.aborted) this.setModelState({ state: 'downloading', name, receivedBytes: 0, totalBytes: null, paused: true });
       else this.setModelState({ state: 'error', message: (e as Error).message, available: KNOWN_MODELS.map((m) => m.name) });
     } finally {

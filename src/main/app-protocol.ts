@@ -4,7 +4,7 @@
  *   scenery-media://media/<kind>/<id>   thumbnails and photos, by id only
  */
 import { realpathSync } from 'node:fs';
-import { extname, join, normalize, sep } from 'node:path';
+import { extname, join, normalize } from 'node:path';
 import { isInside } from '../engine/media/media-files.js';
 
 export const MEDIA_SCHEME = 'scenery-media';
@@ -59,5 +59,3 @@ export function mediaPathOf(requestUrl: string): string {
   if (url.host !== 'media') return '';
   return url.pathname;
 }
-
-export { sep };

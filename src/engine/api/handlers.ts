@@ -84,7 +84,7 @@ export function createHandlers(lib: Library, platform: PlatformHooks): HandlerTa
     },
     'model.status': () => lib.model,
     'model.fetch': (r) => {
-      void lib.fetchModel(r.name);
+      lib.startModelFetch(r.name);
       return lib.model;
     },
     'model.pauseFetch': () => {

@@ -1,6 +1,6 @@
 /** Catalog rows → the contract's domain objects (what a UI may see: no file paths). */
 import type { FolderInfo, PhotoDetail, PhotoSummary, ScenePrediction } from '../../shared/domain.js';
-import { LABEL_SETS, PLACES365_LABELS, humanName } from '../labels/label-sets.js';
+import { PLACES365_LABELS, humanName } from '../labels/label-sets.js';
 import { decodeTop, type Catalog, type FolderRow, type PhotoRow } from './catalog.js';
 
 export function scene(index: number, prob: number): ScenePrediction {
@@ -57,5 +57,3 @@ export function folderInfo(f: FolderRow, counts: { total: number; indexed: numbe
     error: f.error,
   };
 }
-
-export { LABEL_SETS };

@@ -12,10 +12,9 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import type { IndexingProgress } from '../../shared/domain.js';
 import type { Catalog } from '../catalog/catalog.js';
-import { DecodeError, decodeOriented, readPhotoFile } from '../imaging/decode.js';
+import { DecodeError, decodeOriented, fromPixels, readPhotoFile } from '../imaging/decode.js';
 import { readPhotoFacts } from '../imaging/metadata.js';
 import { cropToTensor, PIXELS, resizeForModel } from '../imaging/model-input.js';
-import { fromPixels } from '../imaging/decode.js';
 import { interpret, type LabelSet } from '../labels/label-sets.js';
 import { quantize } from './features.js';
 import type { ThumbnailStore } from './thumbnails.js';
@@ -124,7 +123,12 @@ export class Indexer {
   /** Wake the pipeline: new jobs were queued. */
   kick(): void {
     if (this.closed) return;
-    queueMicrotask(() => void this.pump());
+    queueMicrotask(() => {
+      this.pump().catch((e: unknown) => {
+        // Only reachable while closing (the catalog is gone); anything else is a bug worth seeing.
+        if (!this.closed) console.error('scenery indexer:', e);
+      });
+    });
   }
 
   /** Resolves when no job is runnable or running. */
@@ -310,10 +314,6 @@ export class Indexer {
       }, interval - (now - this.lastProgressAt));
       this.progressTimer.unref();
     }
-  }
-
-  onPhotoDone(): void {
-    this.emitProgress(false);
   }
 
   async close(): Promise<void> {
