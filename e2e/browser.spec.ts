@@ -124,10 +124,20 @@ test.describe('browser mode', () => {
       await page.reload();
       await expect(page.getByRole('button', { name: /kpa_grand_canyon\.jpg, desert \(sand\) \(your tag\)/ })).toBeVisible({ timeout: 20_000 });
 
+      // Keyboard: the grid takes focus, arrows move between photos, Enter opens one, Esc closes it.
+      await page.getByRole('region', { name: /photos; arrow keys move/ }).focus();
+      await page.keyboard.press('ArrowRight');
+      await page.keyboard.press('Enter');
+      await expect(page.getByRole('dialog', { name: /^Photo / })).toBeVisible();
+      await page.keyboard.press('Escape');
+      await expect(page.getByRole('dialog')).toHaveCount(0);
+      await expect(page.getByRole('slider', { name: /Show a scene from 10% confidence/ })).toBeVisible();
+
       // A new photo dropped into the folder appears, tagged, without a reload.
       copyFileSync(join(SHARED, 'photos', 'gcompris_sydney_harbor.jpg'), join(folder, 'harbour.jpg'));
       await expect(page.getByRole('button', { name: /harbour\.jpg, (bridge|harbor)/ })).toBeVisible({ timeout: 30_000 });
       await page.getByRole('button', { name: 'By date' }).click();
+      await page.waitForFunction(() => document.querySelectorAll('.cell img').length === 9 && [...document.querySelectorAll<HTMLImageElement>('.cell img')].every((i) => i.complete && i.naturalWidth > 0));
       await shot(page, '08-by-date');
     } finally {
       await s?.stop();
