@@ -458,6 +458,7 @@ export class Library {
       if (r) idx.upsert(indexEntry(r));
       else idx.remove(id);
     }
+    idx.prepare(this.threshold);
     this.searchIndex = idx;
   }
 

@@ -48,3 +48,24 @@ describe('search index', () => {
     expect(r.hits.length).toBe(1);
   });
 });
+
+describe('search index bitsets stay current', () => {
+  it('reflects changes made after the first search, and a new threshold', () => {
+    const ix = index();
+    expect(ids(ix, 'kitchen')).toEqual([4, 2]);
+    // re-tag photo 3 as a kitchen, correct photo 1 to a forest path, reject beach on photo 5's successor
+    ix.upsert({ id: 3, folderId: 2, takenTs: null, top: [L('kitchen')], prob: [0.7], indoor: true, correction: null, rejected: [] });
+    ix.upsert({ id: 1, folderId: 1, takenTs: Date.UTC(2020, 5, 1), top: [L('beach'), L('coast')], prob: [0.8, 0.1], indoor: false, correction: L('forest_path'), rejected: [] });
+    ix.upsert({ id: 6, folderId: 1, takenTs: null, top: [L('beach')], prob: [0.9], indoor: false, correction: null, rejected: [L('beach')] });
+    expect(ids(ix, 'kitchen')).toEqual([4, 3, 2]);
+    expect(ids(ix, '"forest path"')).toEqual([1]);
+    expect(ids(ix, '"beach"')).toEqual([5]);
+    expect(ids(ix, 'indoor')).toEqual([4, 3, 2]);
+    // many more photos than the bitsets were sized for
+    for (let id = 100; id < 3000; id++) ix.upsert({ id, folderId: 3, takenTs: null, top: [L('canyon')], prob: [0.5], indoor: false, correction: null, rejected: [] });
+    expect(ix.search(parseQuery('canyon'), { threshold: 0.1, folderIds: null, offset: 0, limit: 5 }).total).toBe(2900);
+    // a higher threshold drops weak matches
+    expect(ids(ix, 'kitchen', 0.6)).toEqual([4, 3]);
+    expect(ids(ix, 'kitchen', 0.1)).toEqual([4, 3, 2]);
+  });
+});
