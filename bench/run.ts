@@ -137,7 +137,7 @@ async function main(): Promise<void> {
   if (cli.status !== 0) throw new Error(`conversion failed: ${cli.stderr}`);
   const conv = { seconds: Number(/([\d.]+) s, peak RSS/.exec(cli.stdout)?.[1]), peakRssMb: Number(/peak RSS (\d+) MB/.exec(cli.stdout)?.[1]) };
   rmSync(caffemodel);
-  log(`  converted in ${conv.seconds.toFixed(1)} s, converter peak RSS ${conv.peakRssMb} MB (model file 553 MB)`);
+  log(`  converted in ${conv.seconds.toFixed(1)} s, converter peak RSS ${conv.peakRssMb} MB (model file 543 MB)`);
   const m = await modelBench(onnx);
   log('engine: 12 MP JPEGs end to end…');
   const e2e = await endToEnd(onnx, quick ? 8 : 24);
@@ -178,7 +178,7 @@ async function main(): Promise<void> {
       ['inference, batch 8, 1 thread', `${result.inference_b8_t1_ips} img/s`, ''],
       ['inference, batch 1, 2 threads', `${result.inference_b1_t2_ips} img/s`, ''],
       ['inference, batch 8, 2 threads', `${result.inference_b8_t2_ips} img/s`, 'reference for the ratio below'],
-      ['model load', `${result.load_s} s`, `convert ${result.convert_s} s, converter peak RSS ${result.convert_peak_rss_mb} MB for the 553 MB caffemodel`],
+      ['model load', `${result.load_s} s`, `convert ${result.convert_s} s, converter peak RSS ${result.convert_peak_rss_mb} MB for the 543 MB caffemodel`],
       ['end to end, 12 MP JPEGs', `${result.end_to_end_ips} img/s`, `${result.end_to_end_ratio}x inference b8 (goal >= 0.8)`],
       ['main thread max event-loop gap', `${result.event_loop_max_gap_ms} ms`, `p99 ${result.event_loop_p99_gap_ms} ms (goal < 50)`],
       [`search p95, ${N.toLocaleString()} photos`, `${round(search.p95)} ms`, `p50 ${result.search_p50_ms} ms, index load ${result.search_index_load_s} s (goal < 50)`],
