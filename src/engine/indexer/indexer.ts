@@ -101,10 +101,6 @@ export class Indexer {
     this.kick();
   }
 
-  get activeModel(): ActiveModel | null {
-    return this.model;
-  }
-
   pause(): void {
     this.paused = true;
     this.emitProgress(true);

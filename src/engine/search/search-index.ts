@@ -54,10 +54,6 @@ export class SearchIndex {
   private matchBuf = new Int32Array(0);
   private scoreBuf = new Float32Array(0);
 
-  get count(): number {
-    return this.slotOf.size;
-  }
-
   private grow(min: number): void {
     if (min <= this.capacity) return;
     const cap = Math.max(min, this.capacity * 2, 1024);
@@ -109,10 +105,6 @@ export class SearchIndex {
     this.slotOf.delete(id);
     this.rejected.delete(id);
     this.freeSlots.push(s);
-  }
-
-  has(id: number): boolean {
-    return this.slotOf.has(id);
   }
 
   /** Sets or clears slot `s`'s bits for its current state (no-op until the bitsets exist). */

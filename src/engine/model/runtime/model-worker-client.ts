@@ -193,10 +193,6 @@ export class ModelWorkerClient {
     this.idleTimer = null;
   }
 
-  get loaded(): boolean {
-    return this.worker !== null;
-  }
-
   private async terminate(): Promise<void> {
     const w = this.worker;
     this.worker = null;
