@@ -57,7 +57,7 @@ describe.skipIf(!hasShared)('library engine', () => {
     expect(lib.search('outdoor -pagoda', 0, 10).items.map((p) => p.name)).not.toContain('sklearn_pagoda.jpg');
     expect(lib.search('religion', 0, 10).items.map((p) => p.name)).toContain('sklearn_pagoda.jpg');
     expect(lib.search('folder:Photos forest', 0, 10).items.map((p) => p.name)).toEqual(['forest.JPG']);
-    expect(lib.search('folder:nowhere pagoda', 0, 10).query.errors[0]).toMatch(/No watched folder/);
+    expect(lib.search('folder:nowhere pagoda', 0, 10).query.errors[0]).toMatch(/No folder called "nowhere"/);
   });
 
   it('a correction wins over the model and survives re-indexing', async () => {

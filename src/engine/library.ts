@@ -5,22 +5,24 @@
  */
 import { realpathSync, statSync, accessSync, constants as fsc } from 'node:fs';
 import { isAbsolute, resolve, sep } from 'node:path';
-import type { FolderInfo, IndexingProgress, ModelState, PhotoDetail, PhotoSummary, SceneGroup } from '../shared/domain.js';
-import { ContractError } from '../shared/contract.js';
+import type { FolderInfo, IndexingProgress, ModelState, PhotoDetail, PhotoSummary, SceneGroup, SearchHitSummary } from '../shared/domain.js';
+import { ContractError, type SearchResult } from '../shared/contract.js';
 import { Catalog, type PhotoRow } from './catalog/catalog.js';
-import { folderInfo, photoDetail, photoSummary } from './catalog/views.js';
+import { folderInfo, photoDetail, photoSummary, scene } from './catalog/views.js';
 import { EngineEvents } from './events/engine-events.js';
 import { Indexer, type ActiveModel, type Classifier } from './indexer/indexer.js';
 import { ThumbnailStore } from './indexer/thumbnails.js';
 import { cosine, norm } from './indexer/features.js';
-import { LABEL_SETS, PLACES365_INDOOR, PLACES365_LABELS, humanName, placesLabelIndex } from './labels/label-sets.js';
+import { LABEL_SETS, PLACES365_LABELS, humanName, placesLabelIndex } from './labels/label-sets.js';
 import { ModelStore, noModelMessage, type InstalledModel } from './model/store/model-store.js';
 import { KNOWN_MODELS } from './model/known-models.js';
 import { ModelWorkerClient } from './model/runtime/model-worker-client.js';
 import { Scanner } from './scanner/scanner.js';
-import { parseQuery } from './search/query-parser.js';
-import { SearchIndex, TOP_K } from './search/search-index.js';
+import { parseQuery, widenedNotices } from './search/query-parser.js';
+import { folderMatcher } from './search/folder-filter.js';
+import { SearchIndex, type IndexEntry } from './search/search-index.js';
 import { FAMILIES, FAMILY_ORDER } from './search/families.js';
+import { GROUP_FAILED, GROUP_PENDING, GROUP_SQL, GROUP_UNCERTAIN, indoorOf } from './labels/shown-scene.js';
 import { defaultLibraryDir, defaultModelsDir } from './paths.js';
 import { ENGINE_VERSION } from './version.js';
 
@@ -44,9 +46,6 @@ export interface LibraryOptions {
 
 export const DEFAULT_THRESHOLD = 0.1;
 
-const GROUP_PENDING = -1;
-const GROUP_FAILED = -2;
-const GROUP_UNCERTAIN = -3;
 const SPECIAL_GROUPS: Record<string, string> = { uncertain: 'Uncertain', pending: 'Not yet tagged', failed: 'Could not be read' };
 
 /** Group number (SQL) → group key (contract): a Places365 label or `pending`/`failed`/`uncertain`. */
@@ -304,19 +303,19 @@ export class Library {
     return t;
   }
 
-  /** The group of a photo as a number: its scene index, or one of the special groups below. Pure SQL, no per-row JS. */
+  /** The group of a photo as a number: its scene index, or one of the special groups (shown-scene.ts). Pure SQL, no per-row JS. */
   private groupExpr(): string {
-    return `CASE WHEN scene_index IS NULL THEN (CASE WHEN status = 'failed' THEN ${GROUP_FAILED} ELSE ${GROUP_PENDING} END)
-                 WHEN corrected = 1 OR scene_prob >= @t THEN scene_index ELSE ${GROUP_UNCERTAIN} END`;
+    return GROUP_SQL;
   }
 
   listPhotos(req: { order: 'date' | 'scene'; scene: string | null; folderId: number | null; status: 'failed' | null; offset: number; limit: number }): {
     total: number;
     items: PhotoSummary[];
   } {
-    const where: string[] = ["status != 'missing'"];
+    // Files that could not be read are listed only on their own ("Could not be read"), never among the photos.
+    const where: string[] = ["status != 'missing'", req.status === 'failed' || req.scene === 'failed' ? "status = 'failed'" : "status != 'failed'"];
     const params: Record<string, unknown> = { t: this.threshold, limit: req.limit, offset: req.offset };
-    if (req.scene) {
+    if (req.scene && req.scene !== 'failed') {
       const g = groupNumber(req.scene);
       if (g === null) return { total: 0, items: [] };
       where.push(`(${this.groupExpr()}) = @scene`);
@@ -326,7 +325,6 @@ export class Library {
       where.push('folder_id = @folder');
       params['folder'] = req.folderId;
     }
-    if (req.status === 'failed') where.push("status = 'failed'");
     const w = where.join(' AND ');
     const order =
       req.order === 'scene' && !req.scene
@@ -354,7 +352,7 @@ export class Library {
   private computeSceneGroups(): { threshold: number; groups: SceneGroup[] } {
     const t = this.threshold;
     const rows = this.catalog.db
-      .prepare(`SELECT ${this.groupExpr()} AS g, COUNT(*) AS n FROM photos WHERE status != 'missing' GROUP BY g`)
+      .prepare(`SELECT ${this.groupExpr()} AS g, COUNT(*) AS n FROM photos WHERE status NOT IN ('missing', 'failed') GROUP BY g`)
       .all({ t }) as { g: number; n: number }[];
     const groups = rows.map((r) => {
       const key = groupKey(r.g);
@@ -371,7 +369,7 @@ export class Library {
         label,
         name: humanName(label),
         index,
-        indoor: isIndoor(index),
+        indoor: indoorOf(index, null, true) ?? false,
         families: Object.keys(FAMILIES).filter((f) => FAMILIES[f]!.includes(label)),
       })),
       families: FAMILY_ORDER,
@@ -385,10 +383,21 @@ export class Library {
     return i;
   }
 
+  /**
+   * A file that could not be read gets no new scene: it has none to show. A
+   * correction made while it was readable is kept (hidden) and shows again
+   * once the file can be read.
+   */
+  private correctablePhoto(id: number): void {
+    const p = this.catalog.photo(id);
+    if (!p) throw new ContractError('not_found', `no photo with id ${id}`);
+    if (p.status === 'failed') throw new ContractError('invalid_request', `${p.name} could not be read, so it has no scene to set or reject`);
+  }
+
   setScene(id: number, label: string): PhotoDetail {
     const idx = this.labelIndexOrThrow(label);
+    this.correctablePhoto(id);
     const c = this.catalog.correction(id);
-    if (!this.catalog.photo(id)) throw new ContractError('not_found', `no photo with id ${id}`);
     const rejected = (c ? (JSON.parse(c.rejected) as number[]) : []).filter((r) => r !== idx);
     this.catalog.setCorrection(id, idx, rejected);
     this.onPhotoChanged(id, 'photo.updated');
@@ -397,7 +406,7 @@ export class Library {
 
   rejectScene(id: number, label: string): PhotoDetail {
     const idx = this.labelIndexOrThrow(label);
-    if (!this.catalog.photo(id)) throw new ContractError('not_found', `no photo with id ${id}`);
+    this.correctablePhoto(id);
     const c = this.catalog.correction(id);
     const rejected = new Set<number>(c ? (JSON.parse(c.rejected) as number[]) : []);
     rejected.add(idx);
@@ -415,7 +424,7 @@ export class Library {
   }
 
   // ---------------------------------------------------------------- search
-  private static readonly INDEX_ROWS = `SELECT p.id, p.folder_id, p.taken_ts, p.indoor, r.top_index, r.top_prob, c.label_index AS correction, c.rejected
+  private static readonly INDEX_ROWS = `SELECT p.id, p.folder_id, p.rel_path, p.status, p.taken_ts, r.indoor AS vote, r.top_index, r.top_prob, c.label_index AS correction, c.rejected
     FROM photos p LEFT JOIN predictions r ON r.photo_id = p.id AND r.model = p.model LEFT JOIN corrections c ON c.photo_id = p.id
     WHERE p.status != 'missing'`;
 
@@ -462,24 +471,26 @@ export class Library {
     this.searchIndex = idx;
   }
 
-  search(q: string, offset: number, limit: number) {
+  search(q: string, offset: number, limit: number): SearchResult {
     const t0 = performance.now();
     const parsed = parseQuery(q);
-    let folderIds: Set<number> | null = null;
-    if (parsed.folder) {
-      const needle = parsed.folder.toLowerCase();
-      folderIds = new Set(this.catalog.folders().filter((f) => f.path.toLowerCase().includes(needle)).map((f) => f.id));
-      if (!folderIds.size) parsed.errors.push(`No watched folder matches "${parsed.folder}".`);
-    }
+    const notices = widenedNotices(parsed);
+    const folder = parsed.folder ? folderMatcher(parsed.folder, this.catalog.folders()) : null;
     const hasTerms = parsed.any.length > 0 || parsed.folder || parsed.from || parsed.to;
-    if (!hasTerms) return { query: parsed, total: 0, items: [], tookMs: Math.round((performance.now() - t0) * 100) / 100 };
-    const { total, hits } = this.index().search(parsed, { threshold: this.threshold, folderIds, offset, limit });
+    if (!hasTerms) return { query: parsed, total: 0, items: [], notices, tookMs: Math.round((performance.now() - t0) * 100) / 100 };
+    const index = this.index();
+    if (folder && !index.hasDir(folder)) parsed.errors.push(`No folder called "${parsed.folder}" in the library.`);
+    const { total, hits } = index.search(parsed, { threshold: this.threshold, folder, offset, limit });
     const rows = hits.length
       ? (this.catalog.db.prepare(`SELECT * FROM photos WHERE id IN (${hits.map(() => '?').join(',')})`).all(...hits.map((h) => h.id)) as PhotoRow[])
       : [];
     const byId = new Map(rows.map((r) => [r.id, r]));
-    const items = hits.map((h) => byId.get(h.id)).filter((r): r is PhotoRow => !!r).map(photoSummary);
-    return { query: parsed, total, items, tookMs: Math.round((performance.now() - t0) * 100) / 100 };
+    const items: SearchHitSummary[] = [];
+    for (const h of hits) {
+      const r = byId.get(h.id);
+      if (r) items.push({ ...photoSummary(r), match: h.match ? scene(h.match.index, h.match.prob) : null });
+    }
+    return { query: parsed, total, items, notices, tookMs: Math.round((performance.now() - t0) * 100) / 100 };
   }
 
   suggest(prefix: string, limit: number) {
@@ -535,7 +546,7 @@ export class Library {
     const c = this.catalog.photoCounts();
     return {
       engineVersion: ENGINE_VERSION,
-      photoCount: c.total - c.missing,
+      photoCount: c.total - c.missing - c.failed,
       indexedCount: c.indexed,
       failedCount: c.failed,
       folderCount: this.catalog.folders().length,
@@ -556,13 +567,9 @@ export class Library {
     if (this.searchIndex) {
       if (p.status === 'missing') this.searchIndex.remove(id);
       else {
-        const r = this.catalog.db
-          .prepare(
-            `SELECT p.id, p.folder_id, p.taken_ts, p.indoor, r.top_index, r.top_prob, c.label_index AS correction, c.rejected
-             FROM photos p LEFT JOIN predictions r ON r.photo_id = p.id AND r.model = p.model LEFT JOIN corrections c ON c.photo_id = p.id WHERE p.id = ?`,
-          )
-          .get(id) as IndexRow;
-        this.searchIndex.upsert(indexEntry(r));
+        const r = this.catalog.db.prepare(`${Library.INDEX_ROWS} AND p.id = ?`).get(id) as IndexRow | undefined;
+        if (r) this.searchIndex.upsert(indexEntry(r));
+        else this.searchIndex.remove(id);
       }
     }
     if (p.status === 'missing') this.events.emit('photo.removed', { id });
@@ -590,31 +597,32 @@ export function runtimeUnsupportedReason(platform = process.platform, arch = pro
   return null;
 }
 
-function isIndoor(index: number): boolean {
-  return PLACES365_INDOOR[index] ?? false;
-}
-
 interface IndexRow {
   id: number;
   folder_id: number;
+  rel_path: string;
+  status: string;
   taken_ts: number | null;
-  indoor: number | null;
+  vote: number | null;
   top_index: Buffer | null;
   top_prob: Buffer | null;
   correction: number | null;
   rejected: string | null;
 }
 
-function indexEntry(r: IndexRow) {
-  const top = r.top_index ? [...new Uint16Array(r.top_index.buffer.slice(r.top_index.byteOffset, r.top_index.byteOffset + r.top_index.byteLength))].slice(0, TOP_K) : [];
-  const prob = r.top_prob ? [...new Float32Array(r.top_prob.buffer.slice(r.top_prob.byteOffset, r.top_prob.byteOffset + r.top_prob.byteLength))].slice(0, TOP_K) : [];
+function indexEntry(r: IndexRow): IndexEntry {
+  const top = r.top_index ? new Uint16Array(r.top_index.buffer.slice(r.top_index.byteOffset, r.top_index.byteOffset + r.top_index.byteLength)) : [];
+  const prob = r.top_prob ? new Float32Array(r.top_prob.buffer.slice(r.top_prob.byteOffset, r.top_prob.byteOffset + r.top_prob.byteLength)) : [];
+  const slash = r.rel_path.lastIndexOf('/');
   return {
     id: r.id,
     folderId: r.folder_id,
+    dir: slash >= 0 ? r.rel_path.slice(0, slash) : '',
     takenTs: r.taken_ts,
+    failed: r.status === 'failed',
     top,
     prob,
-    indoor: r.indoor === null ? null : r.indoor === 1,
+    vote: r.vote === null ? null : r.vote === 1,
     correction: r.correction,
     rejected: r.rejected ? (JSON.parse(r.rejected) as number[]) : [],
   };

@@ -16,6 +16,7 @@ import type {
   PhotoDetail,
   PhotoSummary,
   SceneGroup,
+  SearchHitSummary,
   SceneVocabularyEntry,
 } from './domain.js';
 export type Command = keyof typeof requestSchemas;
@@ -33,7 +34,10 @@ export interface Suggestion {
 export interface SearchResult {
   query: ParsedQuery;
   total: number;
-  items: PhotoSummary[];
+  /** Best match first (by `match.prob`). */
+  items: SearchHitSummary[];
+  /** Plain sentences about how the query was read, e.g. `car: showing Transport (34 scenes)`. */
+  notices: string[];
   tookMs: number;
 }
 

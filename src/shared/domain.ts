@@ -20,6 +20,7 @@ export interface FolderInfo {
   /** Shown to the person who chose the folder; never used to load anything. */
   displayPath: string;
   status: FolderStatus;
+  /** Readable photos (failed files are in `failedCount`). */
   photoCount: number;
   indexedCount: number;
   failedCount: number;
@@ -36,10 +37,21 @@ export interface PhotoSummary {
   /** The scene shown for the photo: the person's correction, else the model's top-1. */
   scene: ScenePrediction | null;
   corrected: boolean;
-  /** Why the photo could not be read, when status is `failed`. */
+  /** Why the photo could not be read, in a plain sentence, when status is `failed`. */
   error: string | null;
   /** Bumped whenever the file or its thumbnail changes, for cache busting. */
   version: number;
+}
+
+/** A search result: the photo and why it matched. */
+export interface SearchHitSummary extends PhotoSummary {
+  /**
+   * The scene that made the photo match and its confidence (for `car`, the
+   * transport scene it was found by, which need not be the photo's own top
+   * scene); results are ordered by it. Null when no scene decided (a folder or
+   * date filter alone, or a photo not yet tagged).
+   */
+  match: ScenePrediction | null;
 }
 
 export interface PhotoDetail extends PhotoSummary {
@@ -55,6 +67,8 @@ export interface PhotoDetail extends PhotoSummary {
   objects: ScenePrediction[];
   indoor: boolean | null;
   rejected: string[];
+  /** For a file that could not be read: the technical message behind `error` (for a bug report). */
+  errorDetail: string | null;
 }
 
 export interface SceneGroup {
@@ -110,6 +124,8 @@ export interface ParsedQueryTerm {
   negated: boolean;
   /** The labels this term stands for. */
   labels: string[];
+  /** For a family found through another word (`car` → transport, `beach` → the beach family): the word typed. */
+  widenedFrom?: string;
 }
 
 export interface ParsedQuery {
@@ -123,6 +139,7 @@ export interface ParsedQuery {
 
 export interface LibraryStatus {
   engineVersion: string;
+  /** Photos shown in the library (not missing, not failed). */
   photoCount: number;
   indexedCount: number;
   failedCount: number;

@@ -8,7 +8,8 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { MIGRATIONS } from './migrations.js';
 import type { FolderStatus, PhotoStatus } from '../../shared/domain.js';
-import { PLACES365_INDOOR } from '../labels/label-sets.js';
+import { shownScene } from '../labels/shown-scene.js';
+import type { FailureKind } from '../imaging/failure-reasons.js';
 
 export interface FolderRow {
   id: number;
@@ -35,6 +36,8 @@ export interface PhotoRow {
   gps_lon: number | null;
   status: PhotoStatus;
   error: string | null;
+  /** imaging/failure-reasons.ts FailureKind, when failed (null in rows failed before it was recorded). */
+  error_kind: string | null;
   version: number;
   added_ts: number;
   thumb_key: string | null;
@@ -273,9 +276,9 @@ export class Catalog {
       .run(m.hash, m.width, m.height, m.takenAt, m.takenTs, m.camera, m.gpsLat, m.gpsLon, m.thumbKey, id);
   }
 
-  setFailed(id: number, message: string): void {
+  setFailed(id: number, message: string, kind: FailureKind = 'internal'): void {
     this.transaction(() => {
-      this.db.prepare("UPDATE photos SET status = 'failed', error = ?, version = version + 1 WHERE id = ?").run(message, id);
+      this.db.prepare("UPDATE photos SET status = 'failed', error = ?, error_kind = ?, version = version + 1 WHERE id = ?").run(message, kind, id);
       this.db.prepare("UPDATE jobs SET state = 'failed' WHERE photo_id = ?").run(id);
     });
   }
@@ -335,28 +338,24 @@ export class Catalog {
     });
   }
 
-  /**
-   * The shown scene: the correction if there is one, else the model's best
-   * label that the person has not rejected.
-   */
+  /** Stores the shown scene (labels/shown-scene.ts) in the photo's row, for grouping and listing in SQL. */
   private refreshScene(id: number, model: string | null): void {
     const c = this.correction(id);
-    if (c && c.label_index !== null) {
-      // A corrected scene decides indoor/outdoor too.
-      this.db.prepare('UPDATE photos SET scene_index = ?, scene_prob = 1, corrected = 1, indoor = ? WHERE id = ?').run(c.label_index, PLACES365_INDOOR[c.label_index] ? 1 : 0, id);
-      return;
-    }
     const pred = model ? this.prediction(id, model) : undefined;
-    if (!pred) {
-      this.db.prepare('UPDATE photos SET scene_index = NULL, scene_prob = NULL, corrected = 0, indoor = NULL WHERE id = ?').run(id);
-      return;
-    }
-    const rejected = new Set<number>(c ? (JSON.parse(c.rejected) as number[]) : []);
-    const top = decodeTop(pred);
-    const k = top.index.findIndex((i) => !rejected.has(i));
+    const top = pred ? decodeTop(pred) : { index: [], prob: [] };
+    // Not `failed`: the stored scene is what the photo shows once readable; readers hide it while it is not.
+    const shown = shownScene({
+      failed: false,
+      top: top.index,
+      prob: top.prob,
+      vote: pred ? pred.indoor === 1 : null,
+      correction: c?.label_index ?? null,
+      rejected: c ? (JSON.parse(c.rejected) as number[]) : [],
+    });
+    const indoor = shown ? shown.indoor : pred ? pred.indoor === 1 : null;
     this.db
-      .prepare('UPDATE photos SET scene_index = ?, scene_prob = ?, corrected = 0, indoor = ? WHERE id = ?')
-      .run(k >= 0 ? top.index[k] : null, k >= 0 ? top.prob[k] : null, pred.indoor, id);
+      .prepare('UPDATE photos SET scene_index = ?, scene_prob = ?, corrected = ?, indoor = ? WHERE id = ?')
+      .run(shown?.index ?? null, shown?.prob ?? null, shown?.corrected ? 1 : 0, indoor === null ? null : indoor ? 1 : 0, id);
   }
 
   // ---- jobs

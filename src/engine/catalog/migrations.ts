@@ -79,4 +79,8 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX jobs_next ON jobs(state, priority DESC, enqueued_ts);
   CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
   `,
+  // 2: the kind of failure of a file that could not be read (imaging/failure-reasons.ts), next to its technical message
+  `
+  ALTER TABLE photos ADD COLUMN error_kind TEXT;
+  `,
 ];

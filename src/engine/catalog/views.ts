@@ -1,6 +1,8 @@
 /** Catalog rows → the contract's domain objects (what a UI may see: no file paths). */
 import type { FolderInfo, PhotoDetail, PhotoSummary, ScenePrediction } from '../../shared/domain.js';
 import { PLACES365_LABELS, humanName } from '../labels/label-sets.js';
+import { indoorOf } from '../labels/shown-scene.js';
+import { failureReason } from '../imaging/failure-reasons.js';
 import { decodeTop, type Catalog, type FolderRow, type PhotoRow } from './catalog.js';
 
 export function scene(index: number, prob: number): ScenePrediction {
@@ -16,9 +18,11 @@ export function photoSummary(p: PhotoRow): PhotoSummary {
     height: p.height,
     takenAt: p.taken_at,
     status: p.status,
-    scene: p.scene_index !== null ? scene(p.scene_index, p.scene_prob ?? 0) : null,
-    corrected: p.corrected === 1,
-    error: p.error,
+    // A file that cannot be read shows no scene (shown-scene.ts), even one it had or was given before.
+    scene: p.scene_index !== null && p.status !== 'failed' ? scene(p.scene_index, p.scene_prob ?? 0) : null,
+    corrected: p.corrected === 1 && p.status !== 'failed',
+    // What a person reads: a plain sentence for the kind of failure (the technical text is in the detail).
+    error: p.status === 'failed' ? failureReason(p.error_kind, p.error) : null,
     version: p.version,
   };
 }
@@ -39,10 +43,11 @@ export function photoDetail(catalog: Catalog, p: PhotoRow): PhotoDetail {
     camera: p.camera,
     gps: p.gps_lat !== null && p.gps_lon !== null ? { lat: p.gps_lat, lon: p.gps_lon } : null,
     model: pred?.model ?? null,
-    top: top.index.slice(0, 5).map((i, k) => scene(i, top.prob[k]!)),
+    top: p.status === 'failed' ? [] : top.index.slice(0, 5).map((i, k) => scene(i, top.prob[k]!)),
     objects: pred?.objects ? (JSON.parse(pred.objects) as ScenePrediction[]) : [],
-    indoor: p.indoor === null ? null : p.indoor === 1,
+    indoor: p.status === 'failed' ? null : indoorOf(p.scene_index, pred ? pred.indoor === 1 : null, p.corrected === 1),
     rejected: rejected.map((i) => PLACES365_LABELS[i] ?? String(i)),
+    errorDetail: p.status === 'failed' ? p.error : null,
   };
 }
 
@@ -51,7 +56,8 @@ export function folderInfo(f: FolderRow, counts: { total: number; indexed: numbe
     id: f.id,
     displayPath: f.path,
     status: f.status,
-    photoCount: counts?.total ?? 0,
+    // The folder's readable photos; files that could not be read are counted apart.
+    photoCount: (counts?.total ?? 0) - (counts?.failed ?? 0),
     indexedCount: counts?.indexed ?? 0,
     failedCount: counts?.failed ?? 0,
     error: f.error,

@@ -262,7 +262,7 @@ export class Indexer {
           return;
         }
       }
-      this.catalog.setFailed(id, e.message);
+      this.catalog.setFailed(id, e.message, e.kind);
     } else if (/model|worker/i.test(e.message) && attempt < maxAttempts) {
       this.catalog.retryLater(id, 5000);
       return;

@@ -125,3 +125,8 @@ export const FAMILY_ORDER = [
 ];
 
 export const FAMILY_NAMES = Object.keys(FAMILIES);
+
+/** `transport` → `Transport`. */
+export function familyTitle(family: string): string {
+  return family.charAt(0).toUpperCase() + family.slice(1);
+}

@@ -10,7 +10,7 @@
  */
 import type { ParsedQuery, ParsedQueryTerm } from '../../shared/domain.js';
 import { PLACES365_LABELS, humanName } from '../labels/label-sets.js';
-import { FAMILIES, SYNONYMS } from './families.js';
+import { FAMILIES, SYNONYMS, familyTitle } from './families.js';
 
 export function normalise(text: string): string {
   return text.toLowerCase().replace(/[_/()]+/g, ' ').replace(/\s+/g, ' ').trim();
@@ -67,13 +67,17 @@ export function resolveTerm(text: string, negated: boolean): ParsedQueryTerm {
   const n = normalise(text);
   if (n === 'indoor' || n === 'indoors' || n === 'inside') return { kind: 'indoor', value: 'indoor', negated, labels: [] };
   if (n === 'outdoor' || n === 'outdoors' || n === 'outside') return { kind: 'outdoor', value: 'outdoor', negated, labels: [] };
-  if (FAMILIES[n]) return { kind: 'family', value: n, negated, labels: [...FAMILIES[n]!] };
+  if (FAMILIES[n]) {
+    // `beach`, `mountain`: also a scene's name, so say that the whole family is shown.
+    const alsoScene = byNormalName.has(n) || byBase.has(n);
+    return { kind: 'family', value: n, negated, labels: [...FAMILIES[n]!], ...(alsoScene ? { widenedFrom: text } : {}) };
+  }
   const exact = byNormalName.get(n);
   if (exact) return { kind: 'label', value: exact, negated, labels: [exact] };
   const base = byBase.get(n);
   if (base) return { kind: 'label', value: n, negated, labels: base };
   const syn = SYNONYMS[n];
-  if (syn && FAMILIES[syn]) return { kind: 'family', value: syn, negated, labels: [...FAMILIES[syn]!] };
+  if (syn && FAMILIES[syn]) return { kind: 'family', value: syn, negated, labels: [...FAMILIES[syn]!], widenedFrom: text };
   // prefix of a scene name (any word start), e.g. "moun" or "terminal"
   const prefix = PLACES365_LABELS.filter((l) => {
     const name = normalise(l);
@@ -153,3 +157,15 @@ export function parseQuery(q: string): ParsedQuery {
   return result;
 }
 
+
+/** One plain sentence per word that was read as a wider family: `car: showing Transport (34 scenes)`. */
+export function widenedNotices(q: ParsedQuery): string[] {
+  const out: string[] = [];
+  for (const group of q.any)
+    for (const t of group) {
+      if (t.kind !== 'family' || t.widenedFrom === undefined) continue;
+      const line = `${t.widenedFrom}: ${t.negated ? 'leaving out' : 'showing'} ${familyTitle(t.value)} (${t.labels.length} scenes)`;
+      if (!out.includes(line)) out.push(line);
+    }
+  return out;
+}

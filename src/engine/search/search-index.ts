@@ -2,35 +2,45 @@
  * An in-memory index over every photo's top scene predictions, kept in typed
  * arrays and updated as photos are indexed or corrected.
  *
+ * Each photo is stored as its scene candidates (shown-scene.ts: the
+ * correction alone, or the model's unrejected labels; none for a file that
+ * could not be read), so the rule lives in one place.
  * Matching runs on bitsets: for each of the 365 labels, one bit per photo
- * ("this label is among the photo's top-5 at or above the confidence
- * threshold, or is its correction"), plus indoor/outdoor. A query is ORs,
+ * ("this label is among the photo's top-5 candidates at or above the
+ * confidence threshold"), plus indoor/outdoor. A query is ORs,
  * ANDs and AND-NOTs of those words (a family of 40 labels over a million
  * photos is 5 MB of word operations), then a score is computed for the
  * matching photos only, to rank them. Memory: about 45 bytes a photo for the
  * bitsets, 60 for the predictions (a million photos: about 105 MB).
  */
 import type { ParsedQuery, ParsedQueryTerm } from '../../shared/domain.js';
-import { PLACES365_INDOOR, placesLabelIndex } from '../labels/label-sets.js';
+import { placesLabelIndex } from '../labels/label-sets.js';
+import { counts, indoorOf, sceneCandidates, type SceneEvidence } from '../labels/shown-scene.js';
 
 export const TOP_K = 5;
 const NO_LABEL = 0xffff;
 
-export interface IndexEntry {
+export interface IndexEntry extends SceneEvidence {
   id: number;
   folderId: number;
+  /** The photo's folder below the watched root, `/`-separated (`''` at the root). */
+  dir: string;
   takenTs: number | null;
-  /** Places365 indices best first (up to TOP_K) and their probabilities. */
-  top: number[];
-  prob: number[];
-  indoor: boolean | null;
-  correction: number | null;
-  rejected: number[];
 }
 
 export interface SearchHit {
   id: number;
   score: number;
+  /** The scene that made the photo match (its weakest positive term), with its confidence; null when no scene term decided. */
+  match: { index: number; prob: number } | null;
+}
+
+export interface SearchOptions {
+  threshold: number;
+  /** Keeps only photos whose folder passes: the watched folder's id and the directory below it. */
+  folder: ((folderId: number, dir: string) => boolean) | null;
+  offset: number;
+  limit: number;
 }
 
 export class SearchIndex {
@@ -38,14 +48,17 @@ export class SearchIndex {
   private size = 0;
   private ids = new Int32Array(0);
   private folder = new Int32Array(0);
+  /** Interned directory of each photo (see `dirs`). */
+  private dir = new Int32Array(0);
   private taken = new Float64Array(0);
+  /** Scene candidates (shown-scene.ts), best first, up to TOP_K a photo. */
   private top = new Uint16Array(0);
   private prob = new Float32Array(0);
   private indoor = new Int8Array(0);
-  private correction = new Int16Array(0);
   private alive = new Uint8Array(0);
   private readonly slotOf = new Map<number, number>();
-  private readonly rejected = new Map<number, Set<number>>();
+  private readonly dirs: { folderId: number; dir: string }[] = [];
+  private readonly dirIds = new Map<string, number>();
   private freeSlots: number[] = [];
   /** Bitsets: one per label, then indoor, outdoor and alive; valid for `bitsThreshold`. */
   private bits: Uint32Array[] | null = null;
@@ -53,6 +66,7 @@ export class SearchIndex {
   private words = 0;
   private matchBuf = new Int32Array(0);
   private scoreBuf = new Float32Array(0);
+  private rankBuf = new Uint8Array(0);
 
   private grow(min: number): void {
     if (min <= this.capacity) return;
@@ -64,16 +78,21 @@ export class SearchIndex {
     };
     this.ids = g(this.ids, cap, Int32Array);
     this.folder = g(this.folder, cap, Int32Array);
+    this.dir = g(this.dir, cap, Int32Array);
     this.taken = g(this.taken, cap, Float64Array);
     this.top = g(this.top, cap * TOP_K, Uint16Array);
     this.prob = g(this.prob, cap * TOP_K, Float32Array);
     this.indoor = g(this.indoor, cap, Int8Array);
-    this.correction = g(this.correction, cap, Int16Array);
     this.alive = g(this.alive, cap, Uint8Array);
     this.capacity = cap;
   }
 
   upsert(e: IndexEntry): void {
+    // A file that could not be read is in no search result, not even `-beach` or a date range.
+    if (e.failed) {
+      this.remove(e.id);
+      return;
+    }
     let s = this.slotOf.get(e.id);
     if (s === undefined) {
       s = this.freeSlots.pop() ?? this.size++;
@@ -82,18 +101,16 @@ export class SearchIndex {
     } else this.setBits(s, false);
     this.ids[s] = e.id;
     this.folder[s] = e.folderId;
+    this.dir[s] = this.internDir(e.folderId, e.dir);
     this.taken[s] = e.takenTs ?? NaN;
+    const candidates = sceneCandidates(e, TOP_K);
     for (let k = 0; k < TOP_K; k++) {
-      this.top[s * TOP_K + k] = e.top[k] ?? NO_LABEL;
-      this.prob[s * TOP_K + k] = e.prob[k] ?? 0;
+      this.top[s * TOP_K + k] = candidates[k]?.index ?? NO_LABEL;
+      this.prob[s * TOP_K + k] = candidates[k]?.prob ?? 0;
     }
-    // A corrected scene decides indoor/outdoor too.
-    const indoor = e.correction !== null ? (PLACES365_INDOOR[e.correction] ?? null) : e.indoor;
+    const indoor = indoorOf(candidates[0]?.index ?? null, e.vote, e.correction !== null);
     this.indoor[s] = indoor === null ? -1 : indoor ? 1 : 0;
-    this.correction[s] = e.correction ?? -1;
     this.alive[s] = 1;
-    if (e.rejected.length) this.rejected.set(e.id, new Set(e.rejected));
-    else this.rejected.delete(e.id);
     this.setBits(s, true);
   }
 
@@ -103,8 +120,23 @@ export class SearchIndex {
     this.setBits(s, false);
     this.alive[s] = 0;
     this.slotOf.delete(id);
-    this.rejected.delete(id);
     this.freeSlots.push(s);
+  }
+
+  /** Whether any photo's folder passes `folder` (to tell "no such folder" from "nothing there"). */
+  hasDir(folder: (folderId: number, dir: string) => boolean): boolean {
+    return this.dirs.some((d) => folder(d.folderId, d.dir));
+  }
+
+  private internDir(folderId: number, dir: string): number {
+    const key = `${folderId}\0${dir}`;
+    let d = this.dirIds.get(key);
+    if (d === undefined) {
+      d = this.dirs.length;
+      this.dirs.push({ folderId, dir });
+      this.dirIds.set(key, d);
+    }
+    return d;
   }
 
   /** Sets or clears slot `s`'s bits for its current state (no-op until the bitsets exist). */
@@ -125,16 +157,10 @@ export class SearchIndex {
     set(bits[ALIVE]!);
     if (this.indoor[s] === 1) set(bits[INDOOR]!);
     else if (this.indoor[s] === 0) set(bits[OUTDOOR]!);
-    const corr = this.correction[s]!;
-    if (corr >= 0) {
-      set(bits[corr]!);
-      return;
-    }
-    const rej = this.rejected.size ? this.rejected.get(this.ids[s]!) : undefined;
     for (let k = 0; k < TOP_K; k++) {
       const l = this.top[s * TOP_K + k]!;
-      if (l === NO_LABEL || this.prob[s * TOP_K + k]! < this.bitsThreshold) break;
-      if (!rej?.has(l)) set(bits[l]!);
+      if (l === NO_LABEL || !counts(this.prob[s * TOP_K + k]!, this.bitsThreshold)) break;
+      set(bits[l]!);
     }
   }
 
@@ -149,8 +175,7 @@ export class SearchIndex {
     this.words = words;
     this.bitsThreshold = threshold;
     const bits = Array.from({ length: 365 + 3 }, () => new Uint32Array(words));
-    const { alive, indoor, correction, top, prob, ids } = this;
-    const rejected = this.rejected.size ? this.rejected : null;
+    const { alive, indoor, top, prob } = this;
     for (let s = 0; s < this.size; s++) {
       if (!alive[s]) continue;
       const w = s >>> 5;
@@ -158,51 +183,48 @@ export class SearchIndex {
       bits[ALIVE]![w]! |= m;
       if (indoor[s] === 1) bits[INDOOR]![w]! |= m;
       else if (indoor[s] === 0) bits[OUTDOOR]![w]! |= m;
-      const corr = correction[s]!;
-      if (corr >= 0) {
-        bits[corr]![w]! |= m;
-        continue;
-      }
-      const rej = rejected?.get(ids[s]!);
       for (let k = 0; k < TOP_K; k++) {
         const l = top[s * TOP_K + k]!;
-        if (l === NO_LABEL || prob[s * TOP_K + k]! < threshold) break;
-        if (rej === undefined || !rej.has(l)) bits[l]![w]! |= m;
+        if (l === NO_LABEL || !counts(prob[s * TOP_K + k]!, threshold)) break;
+        bits[l]![w]! |= m;
       }
     }
     this.bits = bits;
     return bits;
   }
 
-  /** Score of a photo already known to match group `g`: its weakest positive term's best probability. */
-  private score(s: number, g: CompiledTerm[], threshold: number): number {
-    const corr = this.correction[s]!;
-    const own = corr >= 0 ? 1 : this.prob[s * TOP_K]! || 0.0001;
+  /**
+   * Score of a photo already known to match group `g`: its weakest positive
+   * term's best candidate (the scene shown as the reason it matched), or the
+   * photo's own shown scene when no scene term decided.
+   */
+  private score(s: number, g: CompiledTerm[], threshold: number, out: { k: number }): number {
     let score = Infinity;
+    out.k = 0;
     for (const t of g) {
-      if (t.negated) continue;
-      if (t.kind !== 0 || corr >= 0) {
-        score = Math.min(score, own);
-        continue;
-      }
-      let best = 0;
+      if (t.negated || t.kind !== 0) continue;
+      let best = -1;
       for (let k = 0; k < TOP_K; k++) {
         const l = this.top[s * TOP_K + k]!;
-        if (l === NO_LABEL) break;
-        const p = this.prob[s * TOP_K + k]!;
-        if (p < threshold) break;
-        if (t.bitmap[l] === 1 && !this.rejected.get(this.ids[s]!)?.has(l)) {
-          best = p;
+        if (l === NO_LABEL || !counts(this.prob[s * TOP_K + k]!, threshold)) break;
+        if (t.bitmap[l] === 1) {
+          best = k;
           break;
         }
       }
-      score = Math.min(score, best || 0.0001);
+      if (best < 0) continue;
+      const p = this.prob[s * TOP_K + best]!;
+      if (p < score) {
+        score = p;
+        out.k = best;
+      }
     }
-    return score === Infinity ? own : score;
+    return score === Infinity ? this.prob[s * TOP_K]! || 0.0001 : score || 0.0001;
   }
 
-  search(q: ParsedQuery, options: { threshold: number; folderIds: Set<number> | null; offset: number; limit: number }): { total: number; hits: SearchHit[] } {
-    const { threshold, folderIds } = options;
+  search(q: ParsedQuery, options: SearchOptions): { total: number; hits: SearchHit[] } {
+    const { threshold } = options;
+    const dirOk = options.folder ? Uint8Array.from(this.dirs, (d) => (options.folder!(d.folderId, d.dir) ? 1 : 0)) : null;
     const bits = this.ensureBits(threshold);
     const words = this.words;
     const alive = bits[ALIVE]!;
@@ -238,13 +260,15 @@ export class SearchIndex {
     if (this.matchBuf.length < this.size) {
       this.matchBuf = new Int32Array(this.capacity);
       this.scoreBuf = new Float32Array(this.capacity);
+      this.rankBuf = new Uint8Array(this.capacity);
     }
     const matched = this.matchBuf;
     const scores = this.scoreBuf;
-    // Groups without a positive scene term rank by the photo's own top probability: no per-label work.
+    const ranks = this.rankBuf;
+    // Groups without a positive scene term rank by the photo's own shown scene: no per-label work.
     const ownScored = groups.map((g) => !g.some((t) => t.kind === 0 && !t.negated));
-    const correction = this.correction;
     const prob = this.prob;
+    const pick = { k: 0 };
     let count = 0;
     for (let w = 0; w < words; w++) {
       let x = any[w]!;
@@ -252,27 +276,37 @@ export class SearchIndex {
         const low = x & -x;
         const s = (w << 5) + (31 - Math.clz32(low));
         x ^= low;
-        if (folderIds !== null && !folderIds.has(this.folder[s]!)) continue;
+        if (dirOk !== null && !dirOk[this.dir[s]!]) continue;
         if (dated) {
           const t = this.taken[s]!;
           if (t !== t || t < fromTs || t > toTs) continue;
         }
-        const own = correction[s]! >= 0 ? 1 : prob[s * TOP_K]! || 0.0001;
+        const own = prob[s * TOP_K]! || 0.0001;
         let best = groups.length ? 0 : own;
+        let rank = 0;
         const m = 1 << (s & 31);
         for (let gi = 0; gi < groups.length; gi++) {
           if ((groupBits[gi]![w]! & m) === 0) continue;
-          const sc = ownScored[gi] ? own : this.score(s, groups[gi]!, threshold);
-          if (sc > best) best = sc;
+          pick.k = 0;
+          const sc = ownScored[gi] ? own : this.score(s, groups[gi]!, threshold, pick);
+          if (sc > best) {
+            best = sc;
+            rank = pick.k;
+          }
         }
         matched[count] = s;
         scores[count] = best;
+        ranks[count] = rank;
         count++;
       }
     }
     const want = Math.min(count, options.offset + options.limit);
     const order = topIndices(scores, count, want, (i) => this.ids[matched[i]!]!);
-    const hits = order.slice(options.offset, want).map((i) => ({ id: this.ids[matched[i]!]!, score: scores[i]! }));
+    const hits = order.slice(options.offset, want).map((i) => {
+      const s = matched[i]!;
+      const l = this.top[s * TOP_K + ranks[i]!]!;
+      return { id: this.ids[s]!, score: scores[i]!, match: l === NO_LABEL ? null : { index: l, prob: this.prob[s * TOP_K + ranks[i]!]! } };
+    });
     return { total: count, hits };
   }
 }

@@ -1,0 +1,40 @@
+/**
+ * Why a file could not be read, in words a person understands. The engine
+ * records the kind of failure (DecodeError's kind) with the technical
+ * message; what a UI shows is the sentence for that kind, from this one table,
+ * never libvips' or the filesystem's own text.
+ */
+import type { DecodeError } from './decode.js';
+
+export type FailureKind = DecodeError['kind'] | 'internal';
+
+export const FAILURE_SENTENCES: Record<FailureKind, string> = {
+  empty: 'The file is empty (0 bytes).',
+  corrupt: 'The file is damaged or incomplete, so the picture cannot be decoded.',
+  unsupported: 'This file is not a picture Scenery can open (its contents are not an image format it knows).',
+  too_large: 'The picture is too large to open safely (more than 268 million pixels).',
+  unreadable: 'Scenery is not allowed to read this file, or the disk could not read it.',
+  vanished: 'The file was moved or deleted before it could be read.',
+  internal: 'Scenery could not process this file; “Try all again” may help.',
+};
+
+function isKind(k: string | null): k is FailureKind {
+  return k !== null && Object.hasOwn(FAILURE_SENTENCES, k);
+}
+
+/** Libraries written before the kind was recorded: the kind, from the message the engine wrote then. */
+function legacyKind(message: string): FailureKind {
+  if (/\bempty\b/i.test(message)) return 'empty';
+  if (/disappeared/i.test(message)) return 'vanished';
+  if (/permission|cannot read the file/i.test(message)) return 'unreadable';
+  if (/larger than|too large/i.test(message)) return 'too_large';
+  if (/not an image|unknown format|not a photo/i.test(message)) return 'unsupported';
+  if (/damaged|incomplete|could not be decoded/i.test(message)) return 'corrupt';
+  return 'internal';
+}
+
+/** The sentence to show for a failed photo, from its recorded kind (or, for old rows, its message). */
+export function failureReason(kind: string | null, message: string | null): string {
+  return FAILURE_SENTENCES[isKind(kind) ? kind : legacyKind(message ?? '')];
+}
+
