@@ -81,11 +81,23 @@ async function searchCommand(argv: string[]): Promise<number> {
   const lib = await Library.open({ dir: values.library ?? defaultLibraryDir(), start: false });
   try {
     const r = lib.search(q, 0, intOption(values.limit, 'limit', 100, 1, 100_000));
-    const rows = r.items.map((p) => ({ id: p.id, path: lib.photoFile(p.id)?.path ?? null, scene: p.scene?.label ?? null, prob: p.scene?.prob ?? null, corrected: p.corrected }));
-    if (values.json) console.log(JSON.stringify({ total: r.total, errors: r.query.errors, results: rows }, null, 2));
+    // Best match first: `match` is the scene the photo was found by and its confidence; `scene` is the photo's own shown scene.
+    const rows = r.items.map((p) => ({
+      id: p.id,
+      path: lib.photoFile(p.id)?.path ?? null,
+      match: p.match ? { label: p.match.label, prob: p.match.prob } : null,
+      scene: p.scene ? { label: p.scene.label, prob: p.scene.prob } : null,
+      corrected: p.corrected,
+    }));
+    if (values.json) console.log(JSON.stringify({ total: r.total, notices: r.notices, errors: r.query.errors, results: rows }, null, 2));
     else {
+      for (const n of r.notices) console.error(n);
       for (const e of r.query.errors) console.error(e);
-      for (const row of rows) console.log(`${row.prob !== null ? row.prob.toFixed(3) : '  -  '}  ${(row.scene ?? '').padEnd(24)} ${row.path}`);
+      for (const row of rows) {
+        const shown = row.match ?? row.scene;
+        const own = row.scene && row.match && row.scene.label !== row.match.label ? `  (shows ${row.scene.label})` : '';
+        console.log(`${shown ? shown.prob.toFixed(3) : '  -  '}  ${(shown?.label ?? '').padEnd(24)} ${row.path}${own}`);
+      }
       console.log(`${r.total} photo(s), ${r.tookMs} ms`);
     }
     return r.query.errors.length && !r.total ? 1 : 0;

@@ -6,17 +6,10 @@
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { tempDir } from '../../test-support/harness.js';
+import { seedLibrary, type Seed } from '../../test-support/seeded-library.js';
 import { Library } from '../library.js';
 import { placesLabelIndex } from '../labels/label-sets.js';
 import { FAMILIES } from './families.js';
-
-interface Seed {
-  rel: string;
-  top: [string, number][];
-  /** The model's top-10 indoor vote. */
-  vote?: boolean;
-  failed?: { message: string; kind: 'corrupt' | 'unsupported' | 'empty' };
-}
 
 const opened: { lib: Library; cleanup(): void }[] = [];
 afterEach(async () => {
@@ -32,26 +25,7 @@ async function library(seeds: Seed[]): Promise<{ lib: Library; id: (rel: string)
   const lib = await Library.open({ dir: join(tmp.path, 'lib'), start: false });
   opened.push({ lib, cleanup: tmp.cleanup });
   const root = join(tmp.path, 'Photos');
-  const folder = lib.catalog.addFolder(root);
-  const ids = new Map<string, number>();
-  for (const s of seeds) {
-    const name = s.rel.split('/').pop()!;
-    const { id } = lib.catalog.upsertFile(folder.id, { relPath: s.rel, name, size: 100, mtimeMs: 1 }, 0);
-    lib.catalog.setMetadata(id, { hash: s.rel, width: 40, height: 30, takenAt: null, takenTs: null, camera: null, gpsLat: null, gpsLon: null, thumbKey: s.rel });
-    lib.catalog.savePrediction(id, {
-      model: 'test',
-      labels: 'places365',
-      topIndex: s.top.map(([l]) => placesLabelIndex(l)!),
-      topProb: s.top.map(([, p]) => p),
-      objects: [],
-      indoor: s.vote ?? false,
-      features: new Uint8Array(4),
-      featureDim: 4,
-    });
-    if (s.failed) lib.catalog.setFailed(id, s.failed.message, s.failed.kind);
-    ids.set(s.rel, id);
-  }
-  return { lib, id: (rel) => ids.get(rel)!, root };
+  return { lib, ...seedLibrary(lib, root, seeds), root };
 }
 
 const names = (r: { items: { name: string }[] }): string[] => r.items.map((p) => p.name);

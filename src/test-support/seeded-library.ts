@@ -1,0 +1,39 @@
+/**
+ * Fills a library's catalog with photos whose predictions a test chooses (no
+ * files, no model, no decoding), for tests of what search, groups and counts
+ * make of them.
+ */
+import type { Library } from '../engine/library.js';
+import { placesLabelIndex } from '../engine/labels/label-sets.js';
+
+export interface Seed {
+  /** Path below the watched folder, `/`-separated. */
+  rel: string;
+  top: [string, number][];
+  /** The model's top-10 indoor vote. */
+  vote?: boolean;
+  failed?: { message: string; kind: 'corrupt' | 'unsupported' | 'empty' };
+}
+
+export function seedLibrary(lib: Library, root: string, seeds: Seed[]): { id: (rel: string) => number } {
+  const folder = lib.catalog.folderByPath(root) ?? lib.catalog.addFolder(root);
+  const ids = new Map<string, number>();
+  for (const s of seeds) {
+    const name = s.rel.split('/').pop()!;
+    const { id } = lib.catalog.upsertFile(folder.id, { relPath: s.rel, name, size: 100, mtimeMs: 1 }, 0);
+    lib.catalog.setMetadata(id, { hash: s.rel, width: 40, height: 30, takenAt: null, takenTs: null, camera: null, gpsLat: null, gpsLon: null, thumbKey: s.rel });
+    lib.catalog.savePrediction(id, {
+      model: 'test',
+      labels: 'places365',
+      topIndex: s.top.map(([l]) => placesLabelIndex(l)!),
+      topProb: s.top.map(([, p]) => p),
+      objects: [],
+      indoor: s.vote ?? false,
+      features: new Uint8Array(4),
+      featureDim: 4,
+    });
+    if (s.failed) lib.catalog.setFailed(id, s.failed.message, s.failed.kind);
+    ids.set(s.rel, id);
+  }
+  return { id: (rel) => ids.get(rel)! };
+}
