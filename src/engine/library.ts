@@ -21,7 +21,7 @@ import { Scanner } from './scanner/scanner.js';
 import { parseQuery, widenedNotices } from './search/query-parser.js';
 import { folderMatcher } from './search/folder-filter.js';
 import { SearchIndex, type IndexEntry } from './search/search-index.js';
-import { FAMILIES, FAMILY_ORDER } from './search/families.js';
+import { FAMILIES, FAMILY_ORDER, LABEL_FAMILIES, primaryFamily } from './search/families.js';
 import { GROUP_FAILED, GROUP_PENDING, GROUP_SQL, GROUP_UNCERTAIN, indoorOf } from './labels/shown-scene.js';
 import { defaultLibraryDir, defaultModelsDir } from './paths.js';
 import { ENGINE_VERSION } from './version.js';
@@ -61,11 +61,6 @@ function groupNumber(key: string): number | null {
   if (key === 'failed') return GROUP_FAILED;
   if (key === 'uncertain') return GROUP_UNCERTAIN;
   return placesLabelIndex(key) ?? null;
-}
-
-function familyOf(label: string): string {
-  for (const f of FAMILY_ORDER) if (FAMILIES[f]?.includes(label)) return f;
-  return 'other';
 }
 
 export class Library {
@@ -357,7 +352,7 @@ export class Library {
     const groups = rows.map((r) => {
       const key = groupKey(r.g);
       const special = SPECIAL_GROUPS[key];
-      return { key, name: special ?? humanName(key), family: special ? 'status' : familyOf(key), count: r.n };
+      return { key, name: special ?? humanName(key), family: special ? 'status' : primaryFamily(key), count: r.n };
     });
     groups.sort((a, b) => (a.family === 'status' ? 1 : 0) - (b.family === 'status' ? 1 : 0) || a.name.localeCompare(b.name));
     return { threshold: t, groups };
@@ -370,7 +365,7 @@ export class Library {
         name: humanName(label),
         index,
         indoor: indoorOf(index, null, true) ?? false,
-        families: Object.keys(FAMILIES).filter((f) => FAMILIES[f]!.includes(label)),
+        families: [...(LABEL_FAMILIES[label] ?? [])],
       })),
       families: FAMILY_ORDER,
     };

@@ -91,7 +91,7 @@ describe('search results say why they matched', () => {
     // beach family: top-1 coast vs a stronger beach
     { rel: 'coast.jpg', top: [['coast', 0.35], ['beach', 0.3]] },
     { rel: 'beach.jpg', top: [['beach', 0.8]] },
-    { rel: 'lagoon.jpg', top: [['lagoon', 0.95]] },
+    { rel: 'house.jpg', top: [['beach_house', 0.95]] },
   ];
 
   it('each result carries the scene it matched by and its confidence, best first', async () => {
@@ -122,7 +122,7 @@ describe('search results say why they matched', () => {
     const r = lib.search('beach', 0, 10);
     const probs = r.items.map((p) => p.match!.prob);
     expect(probs).toEqual([...probs].sort((a, b) => b - a));
-    expect(r.items.map((p) => p.name)).toEqual(['lagoon.jpg', 'beach.jpg', 'coast.jpg']);
+    expect(r.items.map((p) => p.name)).toEqual(['house.jpg', 'beach.jpg', 'coast.jpg']);
     // indoor/outdoor alone: the match is the photo's own shown scene
     const io = lib.search('indoor OR outdoor', 0, 10).items.find((p) => p.name === 'kitchen.jpg')!;
     expect(io.match).toMatchObject({ label: 'kitchen' });
@@ -160,6 +160,17 @@ describe('indoor and outdoor', () => {
     expect(lib.setScene(k, 'florist_shop/indoor').indoor).toBe(true);
     expect(lib.setScene(k, 'pasture').indoor).toBe(false); // corrected, no word: CSAIL's entry for pasture
     expect(names(lib.search('outdoor', 0, 10))).toContain('kennel.jpg');
+  });
+});
+
+describe('scene groups', () => {
+  it('show each scene under its primary family (beach under Beach, not Leisure)', async () => {
+    const { lib } = await library([
+      { rel: 'b.jpg', top: [['beach', 0.7]] },
+      { rel: 'k.jpg', top: [['kennel/outdoor', 0.7]] },
+      { rel: 'w.jpg', top: [['wave', 0.7]] },
+    ]);
+    expect(Object.fromEntries(lib.sceneGroups().groups.map((g) => [g.key, g.family]))).toEqual({ beach: 'beach', 'kennel/outdoor': 'animals', wave: 'water' });
   });
 });
 

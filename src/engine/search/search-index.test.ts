@@ -11,7 +11,7 @@ function index(): SearchIndex {
   ix.upsert({ id: 2, folderId: 1, dir: '', failed: false, takenTs: Date.UTC(2021, 0, 1), top: [L('kitchen'), L('dining_room')], prob: [0.5, 0.3], vote: true, correction: null, rejected: [] });
   ix.upsert({ id: 3, folderId: 2, dir: '', failed: false, takenTs: null, top: [L('forest_path'), L('mountain')], prob: [0.4, 0.35], vote: false, correction: null, rejected: [] });
   ix.upsert({ id: 4, folderId: 2, dir: '', failed: false, takenTs: null, top: [L('coast'), L('beach')], prob: [0.6, 0.05], vote: false, correction: L('kitchen'), rejected: [] });
-  ix.upsert({ id: 5, folderId: 2, dir: '', failed: false, takenTs: null, top: [L('beach'), L('ocean')], prob: [0.7, 0.2], vote: false, correction: null, rejected: [L('beach')] });
+  ix.upsert({ id: 5, folderId: 2, dir: '', failed: false, takenTs: null, top: [L('beach'), L('boardwalk')], prob: [0.7, 0.2], vote: false, correction: null, rejected: [L('beach')] });
   return ix;
 }
 
@@ -20,7 +20,7 @@ const ids = (ix: SearchIndex, q: string, threshold = 0.1, folderIds: Set<number>
 
 describe('search index', () => {
   it('ranks by confidence and honours the threshold', () => {
-    expect(ids(index(), 'beach')).toEqual([1, 5]); // family beach: 1 (0.8), 5 (ocean 0.2; beach rejected)
+    expect(ids(index(), 'beach')).toEqual([1, 5]); // family beach: 1 (0.8), 5 (boardwalk 0.2; beach rejected)
     expect(ids(index(), 'mountain', 0.1)).toEqual([3]);
     expect(ids(index(), 'mountain', 0.5)).toEqual([]);
   });
@@ -35,7 +35,7 @@ describe('search index', () => {
     expect(ids(index(), 'kitchen OR forest path')).toEqual([4, 2, 3]);
     expect(ids(index(), 'outdoor -beach')).toEqual([3]);
     expect(ids(index(), 'indoor')).toEqual([4, 2]); // 4 was corrected to kitchen
-    expect(ids(index(), 'outdoor', 0.1, new Set([2]))).toEqual([3, 5]); // 5 shows ocean (20 %): beach was rejected
+    expect(ids(index(), 'outdoor', 0.1, new Set([2]))).toEqual([3, 5]); // 5 shows boardwalk (20 %): beach was rejected
     expect(ids(index(), 'kitchen from:2021')).toEqual([2]);
   });
 
