@@ -9,13 +9,13 @@ import type { DecodeError } from './decode.js';
 export type FailureKind = DecodeError['kind'] | 'internal';
 
 export const FAILURE_SENTENCES: Record<FailureKind, string> = {
-  empty: 'The file is empty (0 bytes).',
-  corrupt: 'The file is damaged or incomplete, so the picture cannot be decoded.',
-  unsupported: 'This file is not a picture Scenery can open (its contents are not an image format it knows).',
-  too_large: 'The picture is too large to open safely (more than 268 million pixels).',
-  unreadable: 'Scenery is not allowed to read this file, or the disk could not read it.',
+  empty: 'The file is empty.',
+  corrupt: 'The file is damaged or incomplete.',
+  unsupported: 'This file is not a picture Scenery can open.',
+  too_large: 'The picture is too large to open safely.',
+  unreadable: 'Scenery cannot read this file (no permission, or a disk error).',
   vanished: 'The file was moved or deleted before it could be read.',
-  internal: 'Scenery could not process this file; “Try all again” may help.',
+  internal: 'Scenery could not process this file; try again.',
 };
 
 function isKind(k: string | null): k is FailureKind {

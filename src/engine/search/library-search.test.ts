@@ -56,7 +56,7 @@ describe('files that could not be read', () => {
   it('say why in a plain sentence, not the decoder’s text (which stays in the detail)', async () => {
     const { lib, id } = await library(seeds);
     const summary = lib.listPhotos({ order: 'date', scene: null, folderId: null, status: 'failed', offset: 0, limit: 10 }).items[0]!;
-    expect(summary.error).toBe('The file is damaged or incomplete, so the picture cannot be decoded.');
+    expect(summary.error).toBe('The file is damaged or incomplete.');
     const detail = lib.photo(id('text.jpg'));
     expect(detail).toMatchObject({ scene: null, top: [], indoor: null, error: summary.error });
     expect(detail.errorDetail).toMatch(/VipsJpeg/);
@@ -71,7 +71,7 @@ describe('files that could not be read', () => {
     lib.catalog.setFailed(a, 'a.jpg is not an image Scenery can read (unknown format)', 'unsupported');
     expect(() => lib.setScene(a, 'forest_path')).toThrow(/could not be read/);
     expect(() => lib.rejectScene(a, 'beach')).toThrow(/could not be read/);
-    expect(lib.photo(a)).toMatchObject({ scene: null, corrected: false, error: 'This file is not a picture Scenery can open (its contents are not an image format it knows).' });
+    expect(lib.photo(a)).toMatchObject({ scene: null, corrected: false, error: 'This file is not a picture Scenery can open.' });
     expect(lib.search('kitchen', 0, 10).total).toBe(0);
     expect(lib.sceneGroups().groups).toEqual([]);
     expect(lib.catalog.correction(a)?.label_index).toBe(placesLabelIndex('kitchen'));
