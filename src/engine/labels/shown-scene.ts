@@ -64,16 +64,39 @@ function has(set: ReadonlySet<number> | readonly number[], v: number): boolean {
   return Array.isArray(set) ? set.includes(v) : (set as ReadonlySet<number>).has(v);
 }
 
-/** The labels a photo may count as, best first: the correction alone, or the model's unrejected labels. */
-export function sceneCandidates(e: SceneEvidence, max = Infinity): SceneCandidate[] {
-  if (e.failed) return [];
-  if (e.correction !== null) return [{ index: e.correction, prob: 1 }];
-  const out: SceneCandidate[] = [];
-  for (let k = 0; k < e.top.length && out.length < max; k++) {
-    const index = e.top[k]!;
-    if (!has(e.rejected, index)) out.push({ index, prob: e.prob[k] ?? 0 });
+/**
+ * Writes the labels a photo may count as, best first (the correction alone, or
+ * the model's unrejected labels), into `index`/`prob` from `at`, at most `max`;
+ * returns how many. Typed arrays in, so the search index stores a million
+ * photos without an object each.
+ */
+export function writeCandidates(e: SceneEvidence, index: { [i: number]: number }, prob: { [i: number]: number }, at: number, max: number): number {
+  if (e.failed) return 0;
+  if (e.correction !== null) {
+    if (max < 1) return 0;
+    index[at] = e.correction;
+    prob[at] = 1;
+    return 1;
   }
-  return out;
+  const rejected = e.rejected;
+  const none = Array.isArray(rejected) ? rejected.length === 0 : (rejected as ReadonlySet<number>).size === 0;
+  let n = 0;
+  for (let k = 0; k < e.top.length && n < max; k++) {
+    const l = e.top[k]!;
+    if (!none && has(rejected, l)) continue;
+    index[at + n] = l;
+    prob[at + n] = e.prob[k] ?? 0;
+    n++;
+  }
+  return n;
+}
+
+/** The same as objects: `writeCandidates` for the catalog and views. */
+export function sceneCandidates(e: SceneEvidence, max = Infinity): SceneCandidate[] {
+  const index: number[] = [];
+  const prob: number[] = [];
+  const n = writeCandidates(e, index, prob, 0, Math.min(max, e.top.length + 1));
+  return Array.from({ length: n }, (_, k) => ({ index: index[k]!, prob: prob[k]! }));
 }
 
 /** The scene a photo shows (null: not readable, not tagged, or every label rejected). */

@@ -15,7 +15,7 @@
  */
 import type { ParsedQuery, ParsedQueryTerm } from '../../shared/domain.js';
 import { placesLabelIndex } from '../labels/label-sets.js';
-import { counts, indoorOf, sceneCandidates, type SceneEvidence } from '../labels/shown-scene.js';
+import { counts, indoorOf, writeCandidates, type SceneEvidence } from '../labels/shown-scene.js';
 
 export const TOP_K = 5;
 const NO_LABEL = 0xffff;
@@ -58,7 +58,7 @@ export class SearchIndex {
   private alive = new Uint8Array(0);
   private readonly slotOf = new Map<number, number>();
   private readonly dirs: { folderId: number; dir: string }[] = [];
-  private readonly dirIds = new Map<string, number>();
+  private readonly dirIds = new Map<string | number, number>();
   private freeSlots: number[] = [];
   /** Bitsets: one per label, then indoor, outdoor and alive; valid for `bitsThreshold`. */
   private bits: Uint32Array[] | null = null;
@@ -103,12 +103,12 @@ export class SearchIndex {
     this.folder[s] = e.folderId;
     this.dir[s] = this.internDir(e.folderId, e.dir);
     this.taken[s] = e.takenTs ?? NaN;
-    const candidates = sceneCandidates(e, TOP_K);
-    for (let k = 0; k < TOP_K; k++) {
-      this.top[s * TOP_K + k] = candidates[k]?.index ?? NO_LABEL;
-      this.prob[s * TOP_K + k] = candidates[k]?.prob ?? 0;
+    const n = writeCandidates(e, this.top, this.prob, s * TOP_K, TOP_K);
+    for (let k = n; k < TOP_K; k++) {
+      this.top[s * TOP_K + k] = NO_LABEL;
+      this.prob[s * TOP_K + k] = 0;
     }
-    const indoor = indoorOf(candidates[0]?.index ?? null, e.vote, e.correction !== null);
+    const indoor = indoorOf(n ? this.top[s * TOP_K]! : null, e.vote, e.correction !== null);
     this.indoor[s] = indoor === null ? -1 : indoor ? 1 : 0;
     this.alive[s] = 1;
     this.setBits(s, true);
@@ -129,7 +129,7 @@ export class SearchIndex {
   }
 
   private internDir(folderId: number, dir: string): number {
-    const key = `${folderId}\0${dir}`;
+    const key = dir === '' ? folderId : `${folderId}\0${dir}`;
     let d = this.dirIds.get(key);
     if (d === undefined) {
       d = this.dirs.length;
