@@ -80,6 +80,12 @@ test('search tiles show why they matched; unreadable files stay in "Could not be
     await expect(page.locator('.broken')).toContainText('This file is not a picture Scenery can open');
     await expect(page.locator('.broken')).not.toContainText(/vips|buffer|format\)$/i);
     await page.screenshot({ path: join(shots, 'could-not-be-read-1920-light.png') });
+    await page.getByRole('button', { name: /text\.jpg, could not be read/ }).click();
+    const viewer = page.getByRole('dialog', { name: /text\.jpg/ });
+    await expect(viewer).toContainText('This file is not a picture Scenery can open.');
+    await expect(viewer.getByRole('button', { name: 'Set scene…' })).toHaveCount(0);
+    await page.screenshot({ path: join(shots, 'could-not-be-read-photo-1920-light.png') });
+    await page.keyboard.press('Escape');
 
     // Screenshots: small window, dark.
     await search(page, 'car');
