@@ -2,13 +2,11 @@
 import http from 'node:http';
 import net from 'node:net';
 import { join } from 'node:path';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeClassifier, tempDir, waitFor } from '../test-support/harness.js';
 import { Library } from '../engine/library.js';
 import { isLoopback, startServer, type RunningServer } from './server.js';
-import { serveCommand } from '../cli/commands/serve.js';
-import { UsageError } from '../cli/args.js';
 
 interface RawResponse {
   status: number;
@@ -118,11 +116,6 @@ describe('scenery serve', () => {
     for (const token of ['', '   ', '\t', 'two words', 'new\nline']) {
       await expect(startServer({ library: lib, staticDir, host: '0.0.0.0', token }), JSON.stringify(token)).rejects.toThrow(/token/);
     }
-    // The CLI says so before it opens (or creates) anything.
-    const dir = join(tmp.path, 'never-created');
-    await expect(serveCommand(['--token', '', '--host', '0.0.0.0', '--library', dir])).rejects.toThrow(UsageError);
-    await expect(serveCommand(['--token', '  ', '--library', dir])).rejects.toThrow(/--token/);
-    expect(existsSync(dir)).toBe(false);
   });
 
   it('names the cookie for its port, does not put the token in it, and accepts no other port\'s cookie', async () => {
