@@ -114,8 +114,9 @@ export function localRedirect(pathname: string): string {
 function crossOrigin(req: http.IncomingMessage): boolean {
   const site = req.headers['sec-fetch-site'];
   if (site !== undefined && site !== 'same-origin' && site !== 'none') return true;
+  // "null" decides nothing: the Fetch spec sends it for our own POSTs under Referrer-Policy: no-referrer.
   const origin = req.headers.origin;
-  return origin !== undefined && origin !== `http://${req.headers.host ?? ''}`;
+  return origin !== undefined && origin !== 'null' && origin !== `http://${req.headers.host ?? ''}`;
 }
 
 function isJson(req: http.IncomingMessage): boolean {
