@@ -6,7 +6,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeClassifier, tempDir, waitFor } from '../test-support/harness.js';
 import { Library } from '../engine/library.js';
-import { isLoopback, startServer, type RunningServer } from './server.js';
+import { isLoopback, startServer, weakTokenWarning, type RunningServer } from './server.js';
 
 interface RawResponse {
   status: number;
@@ -116,6 +116,13 @@ describe('scenery serve', () => {
     for (const token of ['', '   ', '\t', 'two words', 'new\nline']) {
       await expect(startServer({ library: lib, staticDir, host: '0.0.0.0', token }), JSON.stringify(token)).rejects.toThrow(/token/);
     }
+  });
+
+  it('warns about a guessable token, not about a generated one', async () => {
+    expect(weakTokenWarning('sesame')).toMatch(/6-character token can be guessed/);
+    const t = await startServer({ library: lib, staticDir, host: '0.0.0.0', port: 0 });
+    await t.close();
+    expect(weakTokenWarning(t.token!)).toBeNull();
   });
 
   it('names the cookie for its port, does not put the token in it, and accepts no other port\'s cookie', async () => {

@@ -62,6 +62,11 @@ export function checkToken(token: string): string {
   return token;
 }
 
+/** A token someone could guess: worth saying so when the server is reachable from the network. */
+export function weakTokenWarning(token: string): string | null {
+  return token.length < 16 ? `warning: a ${token.length}-character token can be guessed by anyone on the network; leave --token out to have a strong one generated` : null;
+}
+
 export interface RunningServer {
   url: string;
   token: string | null;

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { existsSync } from 'node:fs';
 import { Library } from '../../engine/library.js';
 import { defaultLibraryDir, defaultModelsDir } from '../../engine/paths.js';
-import { checkToken, isLoopback, startServer } from '../../server/server.js';
+import { checkToken, isLoopback, startServer, weakTokenWarning } from '../../server/server.js';
 import { intOption, parse, UsageError } from '../args.js';
 
 export const serveHelp = `scenery serve [--library DIR] [--port N] [--host H] [--model NAME|PATH] [--token T]
@@ -54,6 +54,8 @@ export async function serveCommand(argv: string[]): Promise<number> {
   console.log(`Scenery is serving ${library.dir}`);
   console.log(`Open ${open}`);
   if (!isLoopback(host)) console.log(`Token: ${server.token} (every request without it gets 401)`);
+  const weak = server.token && !isLoopback(host) ? weakTokenWarning(server.token) : null;
+  if (weak) console.warn(weak);
   if (library.model.state !== 'ready') console.log(`No scene model installed: photos are shown but not tagged. ${library.noModelMessage()}`);
   let stopping = false;
   const stop = async (): Promise<void> => {
