@@ -4,6 +4,8 @@
  */
 import { test, expect, type Page } from '@playwright/test';
 import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { ROOT, serve, SHARED, SQUEEZENET, type Served } from './serve-fixture';
 
@@ -156,6 +158,58 @@ test.describe('browser mode', () => {
       await shot(page, '09-first-run-dark');
       await ctx.close();
     } finally {
+      await s.stop();
+    }
+  });
+
+  test('token login, and what a foreign page can and cannot load (SECURITY.md)', async ({ page }) => {
+    test.skip(!haveShared, `../shared/data not found (${SHARED}): this test needs real photos`);
+    // A given token is enforced on loopback too; the browser logs in once through ?token=.
+    const s = await serve(['--token', 'open-sesame-e2e']);
+    // A foreign site, as a page the user has open in another tab.
+    const foreign = http.createServer((_req, res) => res.end('<!doctype html><title>elsewhere</title>'));
+    await new Promise<void>((r) => foreign.listen(0, '127.0.0.1', () => r()));
+    const foreignPort = (foreign.address() as AddressInfo).port;
+    const other = await page.context().newPage();
+    try {
+      const base = new URL(s.url).origin;
+      await page.goto(s.url);
+      expect(page.url()).toBe(`${base}/`);
+      const folder = join(s.dir, 'Photos');
+      mkdirSync(folder);
+      copyFileSync(join(SHARED, 'photos', 'kpa_bar.jpg'), join(folder, 'kpa_bar.jpg'));
+      await page.getByLabel('Folder on the computer running Scenery').fill(folder);
+      await page.getByRole('button', { name: 'Add folder', exact: true }).click();
+      // Same origin, through the port's cookie: commands, live events and media all work.
+      await page.waitForFunction(() => [...document.querySelectorAll<HTMLImageElement>('.cell img')].some((i) => i.complete && i.naturalWidth > 0));
+      const thumb = await page.evaluate(() => document.querySelector<HTMLImageElement>('.cell img')!.src);
+      const cookies = await page.context().cookies(base);
+      expect(cookies.map((c) => c.name)).toEqual([`scenery_session_${new URL(base).port}`]);
+      expect(cookies[0]!.value).not.toContain('open-sesame-e2e');
+      // A token URL pointing elsewhere lands on this server.
+      await page.goto(`${base}/..//evil.example?token=open-sesame-e2e`);
+      expect(new URL(page.url()).origin).toBe(base);
+
+      const probe = (p: Page, src: string) =>
+        p.evaluate(
+          (u) =>
+            new Promise<string>((resolve) => {
+              const img = new Image();
+              img.onload = () => resolve(`load ${img.naturalWidth}`);
+              img.onerror = () => resolve('error');
+              img.src = u;
+            }),
+          src,
+        );
+      expect(await probe(page, thumb)).toMatch(/^load \d+/);
+      // Another port on the same host, and another host name: neither can load (or count) our photos.
+      for (const origin of [`http://127.0.0.1:${foreignPort}`, `http://localhost:${foreignPort}`]) {
+        await other.goto(`${origin}/`);
+        expect(await probe(other, thumb), origin).toBe('error');
+      }
+    } finally {
+      await other.close();
+      foreign.close();
       await s.stop();
     }
   });

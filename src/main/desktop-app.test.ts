@@ -3,7 +3,7 @@
  * protocols, handlers and guards it sets up, and how they answer. (The real
  * Electron suite is e2e/electron.spec.ts, where the binary exists.)
  */
-import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, realpathSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Envelope } from '../shared/contract.js';
@@ -117,7 +117,11 @@ function fakeElectron(userData: string) {
         webRequest: { onHeadersReceived: () => {} },
       },
     },
-    shell: { openExternal: async (u: string) => calls.push(`open:${u}`), showItemInFolder: () => {}, openPath: async () => '' },
+    shell: {
+      openExternal: async (u: string) => calls.push(`open:${u}`),
+      showItemInFolder: (p: string) => calls.push(`show:${p}`),
+      openPath: async (p: string) => (calls.push(`openPath:${p}`), ''),
+    },
   };
   return { electron: electron as unknown as DesktopElectron, windows, protocols, ipc, calls, permission: () => permissionHandler };
 }
@@ -163,6 +167,16 @@ describe('desktop shell startup', () => {
     expect(wc.openHandler!({ url: 'https://evil.example/' })).toEqual({ action: 'deny' });
     expect(wc.openHandler!({ url: 'https://places2.csail.mit.edu/' })).toEqual({ action: 'deny' });
     expect(fake.calls).toContain('open:https://places2.csail.mit.edu/');
+    // Prefix look-alikes: another host, a path that climbs out of the allowed one.
+    wc.emit('will-navigate', event, 'app://renderer.evil.example/index.html');
+    wc.emit('will-redirect', event, 'app://renderer@evil.example/');
+    expect(prevented).toBe(4);
+    for (const url of ['https://github.com/CSAILVision/../evil', 'https://github.com/CSAILVision/%2e%2e/evil', 'https://places2.csail.mit.edu.evil.example/']) {
+      expect(wc.openHandler!({ url })).toEqual({ action: 'deny' });
+    }
+    expect(fake.calls.filter((c) => c.startsWith('open:'))).toEqual(['open:https://places2.csail.mit.edu/']);
+    wc.openHandler!({ url: 'https://github.com/CSAILVision/places365' });
+    expect(fake.calls).toContain('open:https://github.com/CSAILVision/places365');
     let granted: boolean | null = null;
     fake.permission()!(null, 'media', (ok: boolean) => (granted = ok));
     expect(granted).toBe(false);
@@ -199,3 +213,58 @@ describe('desktop shell startup', () => {
     expect((await media(new Request('scenery-media://media/thumb/..%2f..%2fetc%2fpasswd'))).status).toBe(403);
   });
 });
+
+describe('desktop shell: what reaches the OS', () => {
+  const tmp = tempDir('desktop-shell');
+  const fake = fakeElectron(join(tmp.path, 'userData'));
+  let desktop: DesktopApp;
+  beforeAll(async () => {
+    mkdirSync(join(tmp.path, 'out', 'renderer'), { recursive: true });
+    writeFileSync(join(tmp.path, 'out', 'renderer', 'index.html'), '<!doctype html>');
+    desktop = startDesktopApp(fake.electron, { outDir: join(tmp.path, 'out'), env: { SCENERY_USER_DATA: join(tmp.path, 'userData'), ELECTRON_RENDERER_URL: 'http://localhost:5173' } });
+    await desktop.ready;
+  });
+  afterAll(async () => {
+    await desktop.library()?.close();
+    tmp.cleanup();
+  });
+
+  it('in development, navigates to the dev server origin exactly, not to a look-alike host', () => {
+    const wc = fake.windows[0]!.webContents;
+    expect(fake.windows[0]!.url).toBe('http://localhost:5173');
+    const blocked: string[] = [];
+    for (const url of ['http://localhost:5173/', 'http://localhost:5173/#/x', 'http://localhost:5173.evil.example/', 'http://localhost:51730/', 'http://localhost:5173@evil.example/']) {
+      wc.emit('will-navigate', { preventDefault: () => blocked.push(url) }, url);
+    }
+    expect(blocked).toEqual(['http://localhost:5173.evil.example/', 'http://localhost:51730/', 'http://localhost:5173@evil.example/']);
+  });
+
+  it('opens and reveals only the real path of a photo inside a watched folder, never a link out of it', async () => {
+    const folder = join(tmp.path, 'photos');
+    mkdirSync(folder);
+    writeFileSync(join(folder, 'real.jpg'), 'a photo');
+    writeFileSync(join(tmp.path, 'secret.jpg'), 'outside every watched folder');
+    const invoke = fake.ipc.get(IPC_INVOKE)!;
+    const own = { senderFrame: { url: 'app://renderer/' } };
+    expect(await invoke(own, 'folders.add', { path: folder })).toMatchObject({ ok: true });
+    const lib = desktop.library()!;
+    const id = await waitFor('photo catalogued', () => findPhoto(lib, 'real.jpg'));
+    // positive control: the photo itself, by its real path
+    expect(await invoke(own, 'photos.openExternal', { id })).toMatchObject({ ok: true });
+    expect(await invoke(own, 'photos.showInFolder', { id })).toMatchObject({ ok: true });
+    const real = realpathSync(join(folder, 'real.jpg'));
+    expect(fake.calls).toEqual(expect.arrayContaining([`openPath:${real}`, `show:${real}`]));
+    // The same catalogued name becomes a link out of the folder: the OS must not be handed it.
+    const before = fake.calls.length;
+    renameSync(join(folder, 'real.jpg'), join(tmp.path, 'moved.jpg'));
+    symlinkSync(join(tmp.path, 'secret.jpg'), join(folder, 'real.jpg'));
+    expect(await invoke(own, 'photos.openExternal', { id })).toMatchObject({ ok: false });
+    expect(await invoke(own, 'photos.showInFolder', { id })).toMatchObject({ ok: false });
+    expect(fake.calls.slice(before).filter((c) => c.startsWith('openPath:') || c.startsWith('show:'))).toEqual([]);
+  });
+});
+
+function findPhoto(lib: NonNullable<ReturnType<DesktopApp['library']>>, name: string): number | null {
+  for (let id = 1; id < 50; id++) if (lib.photoFile(id)?.row.name === name) return id;
+  return null;
+}

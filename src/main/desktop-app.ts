@@ -17,6 +17,7 @@ import { CSP } from '../shared/csp.js';
 import { IPC_EVENT, IPC_INVOKE } from '../shared/contract.js';
 import { mediaPathOf, mimeOf, resolveAppAsset, MEDIA_SCHEME } from './app-protocol.js';
 import { APP_ORIGIN, createIpcHandler } from './ipc-guard.js';
+import { allowedExternalLink, isAllowedNavigation, shellPhotoPath } from './shell-guards.js';
 import { loadWindowState, saveWindowState } from './window-state.js';
 
 export type DesktopElectron = Pick<
@@ -84,15 +85,16 @@ export function startDesktopApp(e: DesktopElectron, options: DesktopOptions): De
     });
     app.on('web-contents-created', (_e, contents) => {
       contents.on('will-navigate', (event, url) => {
-        if (!url.startsWith(`${APP_ORIGIN}/`) && !(devServerUrl && url.startsWith(devServerUrl))) event.preventDefault();
+        if (!isAllowedNavigation(url, devServerUrl)) event.preventDefault();
       });
       contents.on('will-redirect', (event, url) => {
-        if (!url.startsWith(`${APP_ORIGIN}/`)) event.preventDefault();
+        if (!isAllowedNavigation(url, devServerUrl)) event.preventDefault();
       });
       contents.on('will-attach-webview', (event) => event.preventDefault());
       contents.setWindowOpenHandler(({ url }) => {
-        // Only the Places project's pages open, in the system browser.
-        if (/^https:\/\/(places2\.csail\.mit\.edu|github\.com\/CSAILVision)\//.test(url)) void shell.openExternal(url);
+        // Only the Places project's pages open, in the system browser, by their normalised URL.
+        const allowed = allowedExternalLink(url);
+        if (allowed) void shell.openExternal(allowed);
         return { action: 'deny' };
       });
     });
@@ -202,14 +204,16 @@ export function startDesktopApp(e: DesktopElectron, options: DesktopOptions): De
     });
     const lib = library;
     registerProtocols(lib);
+    const watchedFolders = (): string[] => lib.catalog.folders().map((f) => f.path);
 
     const table = createHandlers(lib, {
       mode: 'desktop',
       pickFolder: async () => (await dialog.showOpenDialog(mainWindow!, { properties: ['openDirectory'], title: 'Add a photo folder' })).filePaths[0] ?? null,
       pickModelFile: pickModel,
-      showInFolder: (p) => shell.showItemInFolder(p),
+      // The OS gets the real path, and only if it is a photo inside a watched folder (as media requests).
+      showInFolder: (p) => shell.showItemInFolder(shellPhotoPath(p, watchedFolders())),
       openExternal: async (p) => {
-        const err = await shell.openPath(p);
+        const err = await shell.openPath(shellPhotoPath(p, watchedFolders()));
         if (err) throw new Error(err);
       },
     });

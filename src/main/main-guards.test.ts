@@ -1,5 +1,5 @@
 /** The desktop shell's guards, tested without Electron. */
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -7,6 +7,7 @@ import type { HandlerTable } from '../engine/api/handlers.js';
 import { createIpcHandler, isTrustedSender } from './ipc-guard.js';
 import { mediaPathOf, resolveAppAsset } from './app-protocol.js';
 import { loadWindowState, saveWindowState } from './window-state.js';
+import { allowedExternalLink, isAllowedNavigation, shellPhotoPath } from './shell-guards.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'scenery-main-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -70,6 +71,88 @@ describe('app:// protocol path checks', () => {
   it('takes media requests by kind and id only', () => {
     expect(mediaPathOf('scenery-media://media/thumb/12?v=3')).toBe('/thumb/12');
     expect(mediaPathOf('scenery-media://elsewhere/thumb/12')).toBe('');
+  });
+});
+
+describe('navigation and external links (parsed origins and normalised paths, not prefixes)', () => {
+  const dev = 'http://localhost:5173';
+
+  it('lets the window go only to its own pages, or to the dev server origin exactly', () => {
+    expect(isAllowedNavigation('app://renderer/index.html', null)).toBe(true);
+    expect(isAllowedNavigation('app://renderer/', null)).toBe(true);
+    expect(isAllowedNavigation('http://localhost:5173/', dev)).toBe(true);
+    expect(isAllowedNavigation('http://localhost:5173/src/App.svelte?x=1', dev)).toBe(true);
+    for (const url of [
+      'http://localhost:5173.evil.example/',
+      'http://localhost:51730/',
+      'http://localhost:5173@evil.example/',
+      'http://user@localhost:5173/',
+      'https://localhost:5173/',
+      'http://127.0.0.1:5173/',
+      'app://renderer.evil/index.html',
+      'app://renderer@evil/index.html',
+      'app://other/index.html',
+      'https://evil.example/',
+      'javascript:alert(1)',
+      'not a url',
+    ]) {
+      expect(isAllowedNavigation(url, dev), url).toBe(false);
+    }
+    expect(isAllowedNavigation('http://localhost:5173/', null)).toBe(false);
+  });
+
+  it('opens only the Places project pages, by their normalised URL', () => {
+    expect(allowedExternalLink('https://places2.csail.mit.edu/')).toBe('https://places2.csail.mit.edu/');
+    expect(allowedExternalLink('https://github.com/CSAILVision/places365')).toBe('https://github.com/CSAILVision/places365');
+    expect(allowedExternalLink('https://github.com/CSAILVision/places365/../places365/blob/x')).toBe('https://github.com/CSAILVision/places365/blob/x');
+    for (const url of [
+      'https://github.com/CSAILVision/../evil',
+      'https://github.com/CSAILVision/%2e%2e/evil',
+      'https://github.com/CSAILVision/.%2E/evil',
+      'https://github.com\\CSAILVision\\..\\evil',
+      'https://github.com/CSAILVisionEvil/x',
+      'https://github.com/evil',
+      'https://github.com.evil.example/CSAILVision/x',
+      'https://places2.csail.mit.edu.evil.example/',
+      'https://places2.csail.mit.edu@evil.example/',
+      'https://user@places2.csail.mit.edu/',
+      'https://places2.csail.mit.edu:8443/',
+      'http://places2.csail.mit.edu/',
+      'file:///etc/passwd',
+      'not a url',
+    ]) {
+      expect(allowedExternalLink(url), url).toBeNull();
+    }
+  });
+});
+
+describe('photo paths handed to the OS', () => {
+  const watched = join(tmp, 'watched');
+  const elsewhere = join(tmp, 'elsewhere');
+  mkdirSync(join(watched, 'sub'), { recursive: true });
+  mkdirSync(elsewhere, { recursive: true });
+  writeFileSync(join(watched, 'a.jpg'), 'jpeg');
+  writeFileSync(join(watched, 'run.desktop'), '[Desktop Entry]');
+  writeFileSync(join(elsewhere, 'b.jpg'), 'jpeg');
+  symlinkSync(join(watched, 'a.jpg'), join(watched, 'sub', 'inside.jpg'));
+  symlinkSync(join(elsewhere, 'b.jpg'), join(watched, 'outside.jpg'));
+  symlinkSync(join(watched, 'run.desktop'), join(watched, 'launcher.jpg'));
+  symlinkSync('/etc/passwd', join(watched, 'passwd.jpg'));
+  symlinkSync(join(watched, 'sub'), join(watched, 'dir.jpg'));
+
+  it('gives the real path of a photo inside a watched folder', () => {
+    expect(shellPhotoPath(join(watched, 'a.jpg'), [watched])).toBe(realpathSync(join(watched, 'a.jpg')));
+    expect(shellPhotoPath(join(watched, 'sub', 'inside.jpg'), [watched])).toBe(realpathSync(join(watched, 'a.jpg')));
+    expect(shellPhotoPath(join(elsewhere, 'b.jpg'), [watched, elsewhere])).toBe(realpathSync(join(elsewhere, 'b.jpg')));
+  });
+
+  it('refuses links out of the watched folders, to non-photos, to folders, and missing files', () => {
+    expect(() => shellPhotoPath(join(watched, 'outside.jpg'), [watched])).toThrow(/outside the watched folders/);
+    expect(() => shellPhotoPath(join(watched, 'passwd.jpg'), [watched])).toThrow(/outside the watched folders/);
+    expect(() => shellPhotoPath(join(watched, 'launcher.jpg'), [watched])).toThrow(/not a photo file/);
+    expect(() => shellPhotoPath(join(watched, 'dir.jpg'), [watched])).toThrow(/not a photo file/);
+    expect(() => shellPhotoPath(join(watched, 'gone.jpg'), [watched])).toThrow(/not available/);
+    expect(() => shellPhotoPath(join(watched, 'a.jpg'), [])).toThrow(/outside the watched folders/);
   });
 });
 

@@ -4,11 +4,12 @@ import { fileURLToPath } from 'node:url';
 import { existsSync } from 'node:fs';
 import { Library } from '../../engine/library.js';
 import { defaultLibraryDir, defaultModelsDir } from '../../engine/paths.js';
-import { isLoopback, startServer } from '../../server/server.js';
-import { intOption, parse } from '../args.js';
+import { checkToken, isLoopback, startServer, weakTokenWarning } from '../../server/server.js';
+import { intOption, parse, UsageError } from '../args.js';
 
 export const serveHelp = `scenery serve [--library DIR] [--port N] [--host H] [--model NAME|PATH] [--token T]
-  serves the Scenery UI at http://127.0.0.1:PORT (default 4365); any non-loopback --host requires a token (given or generated)`;
+  serves the Scenery UI at http://127.0.0.1:PORT (default 4365); any non-loopback --host requires a token (given or generated;
+  never empty). A --token on loopback is enforced too (use it on a machine shared with other users). See SECURITY.md`;
 
 function rendererDir(): string {
   const here = dirname(fileURLToPath(import.meta.url));
@@ -29,6 +30,14 @@ export async function serveCommand(argv: string[]): Promise<number> {
     static: { type: 'string' },
   });
   const host = values.host ?? '127.0.0.1';
+  const port = intOption(values.port, 'port', 4365, 0, 65535);
+  if (values.token !== undefined) {
+    try {
+      checkToken(values.token);
+    } catch (e) {
+      throw new UsageError(`--token: ${(e as Error).message}`);
+    }
+  }
   const library = await Library.open({
     dir: values.library ?? defaultLibraryDir(),
     modelsDir: values.models ?? defaultModelsDir(),
@@ -37,14 +46,16 @@ export async function serveCommand(argv: string[]): Promise<number> {
   const server = await startServer({
     library,
     host,
-    port: intOption(values.port, 'port', 4365, 0, 65535),
+    port,
     token: values.token ?? null,
     staticDir: values.static ?? rendererDir(),
   });
-  const open = server.token ? `${server.url}/?token=${server.token}` : server.url;
+  const open = server.token ? `${server.url}/?token=${encodeURIComponent(server.token)}` : server.url;
   console.log(`Scenery is serving ${library.dir}`);
   console.log(`Open ${open}`);
   if (!isLoopback(host)) console.log(`Token: ${server.token} (every request without it gets 401)`);
+  const weak = server.token && !isLoopback(host) ? weakTokenWarning(server.token) : null;
+  if (weak) console.warn(weak);
   if (library.model.state !== 'ready') console.log(`No scene model installed: photos are shown but not tagged. ${library.noModelMessage()}`);
   let stopping = false;
   const stop = async (): Promise<void> => {
