@@ -1,0 +1,155 @@
+/**
+ * Model import is validated before anything is installed (issue 9, items 8
+ * and 27): every broken model below is built in code, refused with a
+ * specific reason, and leaves the installed model exactly as it was.
+ */
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { hasShared, SQUEEZENET } from '../../../test-support/shared-data.js';
+import { writeFixture, type FixtureOptions } from '../../../test-support/onnx-fixtures.js';
+import { checkImportName, customName, ModelStore } from './model-store.js';
+
+const tmp = mkdtempSync(join(tmpdir(), 'scenery-import-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+let n = 0;
+
+/** A store holding one good custom model, the one every failed import must leave in place. */
+async function storeWithGoodModel(): Promise<{ store: ModelStore; before: string }> {
+  const store = new ModelStore(join(tmp, `store-${++n}`));
+  const good = writeFixture(join(tmp, `good-${n}`, 'good.onnx'), { props: { name: 'good', title: 'A good test model' } });
+  await store.import(good, { name: 'custom-good' });
+  store.use('custom-good');
+  return { store, before: snapshot(store) };
+}
+
+function snapshot(store: ModelStore): string {
+  const files = store.list().map((m) => [m.name, readFileSync(m.onnxPath).toString('base64').length, readFileSync(join(store.dir, m.name, 'model.json'), 'utf8')]);
+  return JSON.stringify({ files, current: store.current(), entries: existsSync(store.dir) ? readdirSync(store.dir).sort() : [] });
+}
+
+function fixture(name: string, o: FixtureOptions): string {
+  return writeFixture(join(tmp, `fx-${++n}`, name), o);
+}
+
+describe('model import validation', () => {
+  it('installs a good contract model under a custom name with a real title and parameter count', async () => {
+    const store = new ModelStore(join(tmp, 'store-ok'));
+    const m = await store.import(fixture('scene.onnx', { classes: 1365, props: { name: 'My Scenes', title: 'My scene model' } }));
+    expect(m.name).toBe('custom-my-scenes');
+    expect(m.title).toBe('My scene model');
+    expect(m.labels).toBe('hybrid1365');
+    expect(m.parameters).toBe(1365 * 3 + 1365);
+    expect(store.list().map((x) => x.name)).toEqual(['custom-my-scenes']);
+    // nothing but the model folder is left behind (no staging folders)
+    expect(readdirSync(store.dir)).toEqual(['custom-my-scenes']);
+  });
+
+  const broken: [string, () => string, RegExp][] = [
+    ['a 0-byte file', () => { const p = join(tmp, `empty-${++n}.onnx`); writeFileSync(p, ''); return p; }, /empty \(0 bytes\)/],
+    ['a photo named .onnx', () => { const p = join(tmp, `photo-${++n}.onnx`); writeFileSync(p, Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0, 16, 0x4a, 0x46, 0x49, 0x46, 0, 1, 1, 0xff, 0xff, 0xff, 0xff])); return p; }, /not an ONNX model file/],
+    ['a model without "features"', () => fixture('nofeat.onnx', { noFeatures: true }), /outputs "prob" and "features"/],
+    ['a model with 3 classes', () => fixture('three.onnx', { classes: 3 }), /3 classes; a scene model must have 365/],
+    ['a model with NaN outputs', () => fixture('nan.onnx', { nan: true }), /not a probability \(NaN/],
+    ['a model with 2,100,000-dimensional features', () => fixture('wide.onnx', { featureDim: 2_100_000 }), /2,100,000 dimensions; Scenery accepts 8 to 4096/],
+    ['a model whose "prob" is not a softmax', () => fixture('logits.onnx', { noSoftmax: true }), /not a probability|sums to/],
+    ['a model with a fixed batch of 1', () => fixture('fixed.onnx', { fixedBatch: true }), /does not run on a batch of images/],
+    ['external data at ../../etc/passwd', () => fixture('escape.onnx', { externalLocation: '../../etc/passwd' }), /external data location "..\/..\/etc\/passwd" is not a file inside/],
+    ['external data at an absolute path', () => fixture('abs.onnx', { externalLocation: '/etc/passwd' }), /external data location "\/etc\/passwd" is not a file inside/],
+    ['external data that is missing', () => { const p = fixture('lost.onnx', { externalLocation: 'w.bin' }); rmSync(join(p, '..', 'w.bin')); return p; }, /external data file "w.bin" is missing/],
+    ['a file whose metadata claims vgg16-places365', () => fixture('claims.onnx', { props: { name: 'vgg16-places365' } }), /is not VGG16-Places365: its 0 convolutions are not VGG16's.*Its metadata claims.*--name custom-claims/s],
+  ];
+  for (const [what, make, message] of broken) {
+    it(`refuses ${what} and changes nothing`, async () => {
+      const { store, before } = await storeWithGoodModel();
+      await expect(store.import(make())).rejects.toThrow(message);
+      expect(snapshot(store)).toBe(before);
+    });
+  }
+
+  it('copies a model\'s own external data file and loads it from the store', async () => {
+    const store = new ModelStore(join(tmp, 'store-ext'));
+    const m = await store.import(fixture('ext.onnx', { externalLocation: 'ext.weights' }), { name: 'custom-ext' });
+    expect(existsSync(join(store.dir, 'custom-ext', 'ext.weights'))).toBe(true);
+    expect(m.parameters).toBe(365 * 3 + 365);
+  });
+
+  it('refuses an external data file that is a symlink out of the model folder', async () => {
+    const p = fixture('link.onnx', { externalLocation: 'link.bin' });
+    rmSync(join(p, '..', 'link.bin'));
+    const outside = join(tmp, 'outside.bin');
+    writeFileSync(outside, Buffer.alloc(365 * 12));
+    symlinkSync(outside, join(p, '..', 'link.bin'));
+    const { store, before } = await storeWithGoodModel();
+    await expect(store.import(p)).rejects.toThrow(/links outside the model's folder/);
+    expect(snapshot(store)).toBe(before);
+  });
+
+  it('accepts only official names or custom- names', () => {
+    for (const bad of ['model', 'vgg16-places365x', 'custom-', 'Custom-X', 'custom-../x', 'user/x']) expect(() => checkImportName(bad)).toThrow(/invalid model name/);
+    for (const good of ['vgg16-places365', 'vgg16-hybrid1365', 'custom-mine', 'custom-squeeze_net.v2']) expect(checkImportName(good)).toBe(good);
+    expect(customName('VGG16 Places365!')).toBe('custom-vgg16-places365');
+    expect(customName('')).toBe('custom-model');
+  });
+
+  it('refuses a bad --name before reading the file', async () => {
+    const store = new ModelStore(join(tmp, 'store-names'));
+    await expect(store.import(fixture('x.onnx', {}), { name: 'vgg16' })).rejects.toThrow(/invalid model name "vgg16"/);
+    expect(store.list()).toEqual([]);
+  });
+
+  it('says what is wrong with a directory, a missing file or a photo', async () => {
+    const store = new ModelStore(join(tmp, 'store-paths'));
+    const dir = join(tmp, 'a-dir');
+    mkdirSync(dir, { recursive: true });
+    await expect(store.import(dir)).rejects.toThrow(/is a directory; give the model file itself/);
+    await expect(store.import(join(tmp, 'nope.onnx'))).rejects.toThrow(/^no such file: /);
+    const jpg = join(tmp, 'photo.jpg');
+    writeFileSync(jpg, Buffer.from([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3, 4]));
+    await expect(store.import(jpg)).rejects.toThrow(/not a model file: .*expected .onnx, .caffemodel or .h5/);
+    expect(() => store.resolve(jpg)).toThrow(/not a model file: .*expected .onnx, .caffemodel or .h5/);
+    expect(() => store.resolve(dir)).toThrow(/is a directory/);
+  });
+
+  it('an unknown name lists what is installed without claiming that nothing is', async () => {
+    const { store } = await storeWithGoodModel();
+    let message = '';
+    try {
+      store.resolve('nosuch');
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message).toMatch(/model "nosuch" is not installed\. Installed: custom-good/);
+    expect(message).not.toMatch(/No scene model is installed/);
+  });
+
+  it('remove uninstalls a model and never leaves a dangling current model', async () => {
+    const { store } = await storeWithGoodModel();
+    await store.import(fixture('other.onnx', {}), { name: 'custom-other' });
+    expect(store.resolve(null).name).toBe('custom-good');
+    store.remove('custom-good');
+    expect(store.list().map((m) => m.name)).toEqual(['custom-other']);
+    expect(existsSync(join(store.dir, 'current'))).toBe(false);
+    expect(store.resolve(null).name).toBe('custom-other');
+    expect(() => store.remove('custom-good')).toThrow(/not installed\. Installed: custom-other/);
+  });
+});
+
+describe.skipIf(!hasShared)('model import with the real SqueezeNet-Places365', () => {
+  it('imports it as a custom model with its title, labels and parameters', async () => {
+    const store = new ModelStore(join(tmp, 'store-squeeze'));
+    const m = await store.import(SQUEEZENET);
+    expect(m.name).toBe('custom-squeezenet_places365');
+    expect(m.title).toBe('squeezenet_places365');
+    expect(m.parameters).toBeGreaterThan(700_000);
+    expect(m.license).toMatch(/test use only|private testing/i);
+  });
+
+  it('refuses SqueezeNet under the name vgg16-places365', async () => {
+    const { store, before } = await storeWithGoodModel();
+    await expect(store.import(SQUEEZENET, { name: 'vgg16-places365' })).rejects.toThrow(/not VGG16-Places365: its 26 convolutions are not VGG16's/);
+    expect(snapshot(store)).toBe(before);
+    expect(store.get('vgg16-places365')).toBeUndefined();
+  });
+});
