@@ -35,7 +35,7 @@ export function fixtureBytes(o: FixtureOptions = {}): Uint8Array {
   const flat = g.node('Flatten', [pooled], { axis: 1 });
   const scaled = g.node('Mul', [flat, g.floats('inv255', [1], Float32Array.of(1 / 255))]);
   const reps = g.int64s('reps', [2], [1, featureDim / 3]);
-  const features = g.node('Tile', [scaled, reps], {}, o.noFeatures ? 'hidden' : 'features');
+  g.node('Tile', [scaled, reps], {}, o.noFeatures ? 'hidden' : 'features');
   const w = weights(classes);
   if (o.nan) w[5] = Number.NaN;
   const wName = o.externalLocation ? g.external('w', [classes, 3], o.externalLocation, 0, w.byteLength) : g.floats('w', [classes, 3], w);

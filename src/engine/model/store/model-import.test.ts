@@ -43,7 +43,7 @@ describe('model import validation', () => {
     expect(m.parameters).toBe(1365 * 3 + 1365);
     expect(store.list().map((x) => x.name)).toEqual(['custom-my-scenes']);
     // nothing but the model folder is left behind (no staging folders)
-    expect(readdirSync(store.dir)).toEqual(['custom-my-scenes']);
+    expect(readdirSync(store.dir)).toEqual(['current', 'custom-my-scenes']);
   });
 
   const broken: [string, () => string, RegExp][] = [

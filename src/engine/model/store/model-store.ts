@@ -165,7 +165,7 @@ export class ModelStore {
     return this.list().find((m) => m.name === name);
   }
 
-  /** The model chosen last (`use`), if it is still installed. */
+  /** The model chosen last (`use`; else the first one installed), if it is still installed. */
   current(): string | null {
     try {
       const name = readFileSync(join(this.dir, 'current'), 'utf8').trim();
@@ -357,6 +357,8 @@ export class ModelStore {
       throw e;
     }
     if (hadOld) rmSync(aside, { recursive: true, force: true });
+    // The first model installed becomes the current one; later installs do not switch by themselves.
+    if (!this.current()) this.use(info.name);
     return { ...info, onnxPath: join(dir, 'model.onnx') };
   }
 
