@@ -5,7 +5,7 @@
  */
 import { realpathSync, statSync, accessSync, constants as fsc } from 'node:fs';
 import { isAbsolute, resolve, sep } from 'node:path';
-import type { FolderInfo, IndexingProgress, ModelState, PhotoDetail, PhotoSummary, SceneGroup } from '../shared/domain.js';
+import type { FolderInfo, IndexingProgress, ModelInfo, ModelState, PhotoDetail, PhotoSummary, SceneGroup } from '../shared/domain.js';
 import { ContractError } from '../shared/contract.js';
 import { Catalog, type PhotoRow } from './catalog/catalog.js';
 import { folderInfo, photoDetail, photoSummary } from './catalog/views.js';
@@ -183,7 +183,7 @@ export class Library {
     this.modelInfo = info;
     const active: ActiveModel = { name: info.name, labels: LABEL_SETS[info.labels], classifier: client };
     this.indexer.setModel(active);
-    this.setModelState({ state: 'ready', model: info });
+    this.setModelState({ state: 'ready', model: publicInfo(info) });
     await old?.close?.();
   }
 
@@ -218,15 +218,43 @@ export class Library {
     this.fetchAbort?.abort();
   }
 
+  /** Installs a model file and switches to it; a refused file changes nothing (the previous model stays loaded). */
   async importModel(path: string): Promise<void> {
-    this.setModelState({ state: 'converting', name: path.split(/[\\/]/).pop() ?? path, step: 'converting' });
+    const before = this.modelState;
+    const shown = path.split(/[\\/]/).pop() ?? path;
+    this.setModelState({ state: 'converting', name: shown, step: 'checking' });
+    let name: string;
     try {
-      const m = await this.models.import(path);
-      await this.activateModel(m.name, true);
+      name = (await this.models.import(path, { onStep: (step) => this.setModelState({ state: 'converting', name: shown, step }) })).name;
     } catch (e) {
-      this.setModelState({ state: 'error', message: (e as Error).message, available: KNOWN_MODELS.map((m) => m.name) });
+      if (!this.closed) this.setModelState(before);
       throw new ContractError('invalid_request', (e as Error).message);
     }
+    await this.useModel(name);
+  }
+
+  /** The installed models (without their paths) and the one this library runs. */
+  installedModels(): { models: ModelInfo[]; active: string | null } {
+    return { models: this.models.list().map(publicInfo), active: this.modelState.state === 'ready' ? this.modelState.model.name : null };
+  }
+
+  /** Switches to an installed model and records it as the one to use next time. */
+  async useModel(name: string): Promise<void> {
+    if (!this.models.get(name)) throw new ContractError('not_found', `model "${name}" is not installed`);
+    const previous = this.modelState.state === 'ready' ? this.modelInfo?.onnxPath || null : null;
+    await this.activateModel(name, true);
+    try {
+      // Load it now: a model that cannot load must not become the one every photo fails with.
+      await this.warmModel();
+    } catch (e) {
+      await this.activateModel(previous, false);
+      if (!previous) {
+        this.indexer.setModel(null);
+        this.setModelState({ state: 'missing', available: KNOWN_MODELS.map((m) => m.name) });
+      }
+      throw new ContractError('invalid_request', `model "${name}" cannot be loaded, so Scenery keeps the previous one: ${(e as Error).message}`);
+    }
+    this.models.use(name);
   }
 
   /** Loads the model now rather than on the first photo (benchmarks, a warm start). */
@@ -618,4 +646,10 @@ function indexEntry(r: IndexRow) {
     correction: r.correction,
     rejected: r.rejected ? (JSON.parse(r.rejected) as number[]) : [],
   };
+}
+
+/** Model info as the UI may see it: never the file's path. */
+function publicInfo(m: ModelInfo & { onnxPath?: string }): ModelInfo {
+  const { onnxPath: _path, ...info } = m;
+  return info;
 }
