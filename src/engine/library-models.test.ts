@@ -3,10 +3,11 @@
  * refused import leaves the loaded model and the photos alone; the switcher
  * commands list and choose installed models, never exposing a path.
  */
+import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hasShared, shared } from '../test-support/shared-data.js';
+import { hasShared, REPO_ROOT, shared } from '../test-support/shared-data.js';
 import { tempDir, waitFor } from '../test-support/harness.js';
 import { writeFixture } from '../test-support/onnx-fixtures.js';
 import { createHandlers, dispatch } from './api/handlers.js';
@@ -61,5 +62,16 @@ describe.skipIf(!hasShared)('models in a running library', () => {
     expect(await dispatch(table, 'model.use', { name: 'custom-nope' })).toMatchObject({ ok: false, error: { code: 'not_found' } });
     expect(await dispatch(table, 'model.use', { name: '../x' })).toMatchObject({ ok: false, error: { code: 'invalid_request' } });
     expect(lib.model).toMatchObject({ state: 'ready', model: { name: 'custom-second' } });
+  });
+
+  it('`scenery model remove` in another process refuses the model this library runs, and removes another', () => {
+    const cli = (...args: string[]) => spawnSync(process.execPath, [join(REPO_ROOT, 'bin', 'scenery.mjs'), 'model', ...args, '--models', modelsDir], { encoding: 'utf8' });
+    const refused = cli('remove', 'custom-second');
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toMatch(new RegExp(`"custom-second" is in use by a running Scenery \\(process ${process.pid}\\)`));
+    expect(new ModelStore(modelsDir).get('custom-second')).toBeDefined();
+    const removed = cli('remove', 'custom-first');
+    expect(removed.status, removed.stderr).toBe(0);
+    expect(new ModelStore(modelsDir).list().map((m) => m.name)).toEqual(['custom-second']);
   });
 });

@@ -81,6 +81,8 @@ export class Library {
   private modelInfo: InstalledModel | null = null;
   private modelState: ModelState;
   private fetchAbort: AbortController | null = null;
+  /** Releases this process's claim on the model it runs (see ModelStore.claim). */
+  private releaseModel: (() => void) | null = null;
   private closed = false;
   /** Settles when the first scan of every folder has finished. */
   initialScan: Promise<void> = Promise.resolve();
@@ -184,6 +186,8 @@ export class Library {
     const active: ActiveModel = { name: info.name, labels: LABEL_SETS[info.labels], classifier: client };
     this.indexer.setModel(active);
     this.setModelState({ state: 'ready', model: publicInfo(info) });
+    this.releaseModel?.();
+    this.releaseModel = this.models.get(info.name)?.onnxPath === info.onnxPath ? this.models.claim(info.name) : null;
     await old?.close?.();
   }
 
@@ -249,6 +253,8 @@ export class Library {
     } catch (e) {
       await this.activateModel(previous, false);
       if (!previous) {
+        this.releaseModel?.();
+        this.releaseModel = null;
         this.indexer.setModel(null);
         this.setModelState({ state: 'missing', available: KNOWN_MODELS.map((m) => m.name) });
       }
@@ -605,6 +611,7 @@ export class Library {
     await this.scanner.close();
     const indexerClosed = this.indexer.close();
     await this.worker?.close?.();
+    this.releaseModel?.();
     await Promise.race([indexerClosed, new Promise((r) => setTimeout(r, 10_000))]);
     this.catalog.close();
   }

@@ -4,6 +4,7 @@
  * specific reason, and leaves the installed model exactly as it was.
  */
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -133,6 +134,28 @@ describe('model import validation', () => {
     expect(existsSync(join(store.dir, 'current'))).toBe(false);
     expect(store.resolve(null).name).toBe('custom-other');
     expect(() => store.remove('custom-good')).toThrow(/not installed\. Installed: custom-other/);
+  });
+});
+
+describe('removing a model in use', () => {
+  it('is refused while a live process holds it, and allowed once that process is gone', async () => {
+    const { store } = await storeWithGoodModel();
+    const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], { stdio: 'ignore' });
+    try {
+      mkdirSync(join(store.dir, '.in-use'), { recursive: true });
+      writeFileSync(join(store.dir, '.in-use', `custom-good.${child.pid}`), '');
+      expect(() => store.remove('custom-good')).toThrow(new RegExp(`in use by a running Scenery \\(process ${child.pid}\\)`));
+      expect(store.get('custom-good')).toBeDefined();
+      // this process's own claim does not block it
+      const release = store.claim('custom-good');
+      expect(store.usedBy('custom-good')).toEqual([child.pid]);
+      release();
+    } finally {
+      child.kill('SIGKILL');
+      await new Promise((r) => child.once('exit', r));
+    }
+    expect(store.remove('custom-good').name).toBe('custom-good');
+    expect(store.list()).toEqual([]);
   });
 });
 

@@ -241,7 +241,7 @@ export class ModelStore {
         if (e instanceof DownloadError && e.offline) {
           throw new ModelStoreError(
             `${e.message}. This machine seems to be offline. Download ${basename(known.url)} on a machine with internet ` +
-              `(${known.url}), then install it with \`scenery model import FILE\` or, in the app, under "Offline? Import a file" in this panel.`,
+              `(${known.url}), then install it with \`scenery model import FILE\` or, in the app, under "Offline? Import a file" in the Scene model panel.`,
           );
         }
         throw e;
@@ -362,10 +362,60 @@ export class ModelStore {
     return { ...info, onnxPath: join(dir, 'model.onnx') };
   }
 
-  /** Uninstalls a model; if it was the current one, no current model is recorded any more. */
+  private leaseDir(): string {
+    return join(this.dir, '.in-use');
+  }
+
+  /**
+   * Records that this process runs `name` (a running library does, so that
+   * `remove` in another process can refuse). A lease of a dead process is
+   * ignored, so a crash leaves nothing stuck.
+   */
+  claim(name: string): () => void {
+    const file = join(this.leaseDir(), `${name}.${process.pid}`);
+    try {
+      mkdirSync(this.leaseDir(), { recursive: true });
+      writeFileSync(file, '');
+    } catch {
+      // A read-only store only loses the protection against removal while in use.
+    }
+    return () => rmSync(file, { force: true });
+  }
+
+  /** Live processes other than this one that run `name`. */
+  usedBy(name: string): number[] {
+    let entries: string[];
+    try {
+      entries = readdirSync(this.leaseDir());
+    } catch {
+      return [];
+    }
+    const pids: number[] = [];
+    for (const e of entries) {
+      const m = /^(.+)\.(\d+)$/.exec(e);
+      if (!m || m[1] !== name || Number(m[2]) === process.pid) continue;
+      const pid = Number(m[2]);
+      try {
+        process.kill(pid, 0);
+        pids.push(pid);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'EPERM') pids.push(pid);
+        else rmSync(join(this.leaseDir(), e), { force: true });
+      }
+    }
+    return pids;
+  }
+
+  /** Uninstalls a model; if it was the current one, no current model is recorded any more. Refused while a running Scenery uses it. */
   remove(name: string): InstalledModel {
     const m = this.get(name);
     if (!m) throw new ModelStoreError(this.notInstalled(name));
+    const users = this.usedBy(name);
+    if (users.length) {
+      throw new ModelStoreError(
+        `model "${name}" is in use by a running Scenery (process ${users.join(', ')}); switch that app to another model or close it, then remove it`,
+      );
+    }
     const wasCurrent = this.current() === name;
     const aside = join(this.dir, `.removing-${name}-${process.pid}-${Date.now()}`);
     renameSync(this.modelDir(name), aside);
