@@ -137,6 +137,23 @@ describe('model import validation', () => {
   });
 });
 
+describe('after a crash', () => {
+  it('the next install removes dead processes\' staging folders and restores a model left moved aside', async () => {
+    const { store } = await storeWithGoodModel();
+    const dead = 2 ** 22 + 12345; // above Linux's pid_max default; no such process
+    mkdirSync(join(store.dir, `.staging-${dead}-1-abc123`, 'sub'), { recursive: true });
+    mkdirSync(join(store.dir, `.removing-custom-x-${dead}-1`), { recursive: true });
+    // a replace that died between its two renames: custom-good moved aside, nothing in its place
+    const { renameSync } = await import('node:fs');
+    renameSync(join(store.dir, 'custom-good'), join(store.dir, `.replaced-custom-good-${dead}-1`));
+    mkdirSync(join(store.dir, `.staging-${process.pid}-1-live`), { recursive: true });
+    expect(store.get('custom-good')).toBeUndefined();
+    await store.import(fixture('next.onnx', {}), { name: 'custom-next' });
+    expect(readdirSync(store.dir).sort()).toEqual(['.staging-' + process.pid + '-1-live', 'current', 'custom-good', 'custom-next']);
+    expect(store.resolve(null).name).toBe('custom-good');
+  });
+});
+
 describe('removing a model in use', () => {
   it('is refused while a live process holds it, and allowed once that process is gone', async () => {
     const { store } = await storeWithGoodModel();

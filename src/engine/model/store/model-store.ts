@@ -117,6 +117,16 @@ function checkExternalLocation(srcDir: string, location: string): string {
   return p;
 }
 
+function isAlive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 /** Why an ONNX file is not the named official network, or null when it is exactly that network. */
 function officialMismatch(known: KnownModel, summary: OnnxSummary, probe: ProbeResult, parameters: number): string | null {
   const kernels = convKernels(summary);
@@ -330,7 +340,30 @@ export class ModelStore {
     }
   }
 
+  /**
+   * Cleans up after a process that died mid-install or mid-remove: its
+   * staging and half-removed folders go; a model it had moved aside to
+   * replace comes back if nothing took its place.
+   */
+  sweep(): void {
+    let entries: string[];
+    try {
+      entries = readdirSync(this.dir);
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      const m = /^\.(staging|replaced-(.+)|removing-.+)-(\d+)-\d+(?:-[a-z0-9]+)?$/.exec(e);
+      if (!m || isAlive(Number(m[3]))) continue;
+      const p = join(this.dir, e);
+      const replaced = m[2];
+      if (replaced && STORED_NAME.test(replaced) && !existsSync(join(this.dir, replaced))) renameSync(p, join(this.dir, replaced));
+      else rmSync(p, { recursive: true, force: true });
+    }
+  }
+
   private newStage(): string {
+    this.sweep();
     const stage = join(this.dir, `.staging-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`);
     mkdirSync(stage, { recursive: true });
     return stage;
@@ -395,13 +428,8 @@ export class ModelStore {
       const m = /^(.+)\.(\d+)$/.exec(e);
       if (!m || m[1] !== name || Number(m[2]) === process.pid) continue;
       const pid = Number(m[2]);
-      try {
-        process.kill(pid, 0);
-        pids.push(pid);
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === 'EPERM') pids.push(pid);
-        else rmSync(join(this.leaseDir(), e), { force: true });
-      }
+      if (isAlive(pid)) pids.push(pid);
+      else rmSync(join(this.leaseDir(), e), { force: true });
     }
     return pids;
   }
