@@ -17,6 +17,7 @@ import { LABEL_SETS, PLACES365_INDOOR, PLACES365_LABELS, humanName, placesLabelI
 import { ModelStore, noModelMessage, type InstalledModel } from './model/store/model-store.js';
 import { KNOWN_MODELS } from './model/known-models.js';
 import { ModelWorkerClient } from './model/runtime/model-worker-client.js';
+import { probeModelInWorker } from './model/runtime/probe.js';
 import { Scanner } from './scanner/scanner.js';
 import { parseQuery } from './search/query-parser.js';
 import { SearchIndex, TOP_K } from './search/search-index.js';
@@ -93,7 +94,7 @@ export class Library {
   ) {
     this.catalog = new Catalog(dir);
     this.thumbs = new ThumbnailStore(dir);
-    this.models = new ModelStore(options.modelsDir ?? defaultModelsDir());
+    this.models = new ModelStore(options.modelsDir ?? defaultModelsDir(), (p) => probeModelInWorker(p, { workerPath: options.workerPath }));
     this.modelState = { state: 'missing', available: KNOWN_MODELS.map((m) => m.name) };
     this.catalog.db.function('scene_name', { deterministic: true }, (i: unknown) =>
       typeof i === 'number' || typeof i === 'bigint' ? humanName(PLACES365_LABELS[Number(i)] ?? '') : null,

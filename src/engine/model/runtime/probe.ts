@@ -6,6 +6,7 @@
  * 2-million-wide features would fail (or bloat) every photo later.
  */
 import { PIXELS } from '../../imaging/model-input.js';
+import { ModelWorkerClient } from './model-worker-client.js';
 import { ModelContractError, OnnxModel } from './onnx-model.js';
 
 /** Classes the label sets know: Places365 and Hybrid1365 (1000 ImageNet objects + 365 places). */
@@ -91,5 +92,35 @@ export async function probeModel(onnxPath: string, options: { threads?: number }
     return checkProbeOutputs({ n: 2, classes: prob.dims[1]!, featureDim: features.dims[1]!, prob: prob.data, features: features.data });
   } finally {
     await model.release();
+  }
+}
+
+/**
+ * The same probe in a model worker thread, for the app: loading and running
+ * VGG16 takes a second or two, which must not freeze the main thread. The two
+ * images are queued together, so the worker runs them as one batch of 2.
+ */
+export async function probeModelInWorker(onnxPath: string, options: { workerPath?: string } = {}): Promise<ProbeResult> {
+  const client = new ModelWorkerClient(onnxPath, { threads: 1, maxBatch: 2, idleMs: 1000, workerPath: options.workerPath });
+  try {
+    const px = probePixels();
+    let results;
+    try {
+      results = await Promise.all([client.classify(px.subarray(0, 3 * PIXELS)), client.classify(px.subarray(3 * PIXELS))]);
+    } catch (e) {
+      const message = (e as Error).message.replace(/^cannot load model \S+: /, '');
+      throw new ModelContractError(/does not follow Scenery's model contract/.test(message) ? message : `it does not load or run on a batch of images [N,3,224,224]: ${message}`);
+    }
+    const [a, b] = results as [{ prob: Float32Array; features: Float32Array; classes: number }, { prob: Float32Array; features: Float32Array }];
+    const featureDim = a.features.length;
+    const prob = new Float32Array(a.prob.length * 2);
+    prob.set(a.prob);
+    prob.set(b.prob, a.prob.length);
+    const features = new Float32Array(featureDim * 2);
+    features.set(a.features);
+    features.set(b.features, featureDim);
+    return checkProbeOutputs({ n: 2, classes: a.classes, featureDim, prob, features });
+  } finally {
+    await client.close();
   }
 }

@@ -10,15 +10,16 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { hasShared, SQUEEZENET } from '../../../test-support/shared-data.js';
 import { writeFixture, type FixtureOptions } from '../../../test-support/onnx-fixtures.js';
-import { checkImportName, customName, ModelStore } from './model-store.js';
+import { probeModelInWorker } from '../runtime/probe.js';
+import { checkImportName, customName, ModelStore, type Prober } from './model-store.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'scenery-import-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 let n = 0;
 
 /** A store holding one good custom model, the one every failed import must leave in place. */
-async function storeWithGoodModel(): Promise<{ store: ModelStore; before: string }> {
-  const store = new ModelStore(join(tmp, `store-${++n}`));
+async function storeWithGoodModel(prober?: Prober): Promise<{ store: ModelStore; before: string }> {
+  const store = new ModelStore(join(tmp, `store-${++n}`), prober);
   const good = writeFixture(join(tmp, `good-${n}`, 'good.onnx'), { props: { name: 'good', title: 'A good test model' } });
   await store.import(good, { name: 'custom-good' });
   store.use('custom-good');
@@ -55,7 +56,7 @@ describe('model import validation', () => {
     ['a model with NaN outputs', () => fixture('nan.onnx', { nan: true }), /not a probability \(NaN/],
     ['a model with 2,100,000-dimensional features', () => fixture('wide.onnx', { featureDim: 2_100_000 }), /2,100,000 dimensions; Scenery accepts 8 to 4096/],
     ['a model whose "prob" is not a softmax', () => fixture('logits.onnx', { noSoftmax: true }), /not a probability|sums to/],
-    ['a model with a fixed batch of 1', () => fixture('fixed.onnx', { fixedBatch: true }), /does not run on a batch of images/],
+    ['a model with a fixed batch of 1', () => fixture('fixed.onnx', { fixedBatch: true }), /does not (load or )?run on a batch of images/],
     ['external data at ../../etc/passwd', () => fixture('escape.onnx', { externalLocation: '../../etc/passwd' }), /external data location "..\/..\/etc\/passwd" is not a file inside/],
     ['external data at an absolute path', () => fixture('abs.onnx', { externalLocation: '/etc/passwd' }), /external data location "\/etc\/passwd" is not a file inside/],
     ['external data that is missing', () => { const p = fixture('lost.onnx', { externalLocation: 'w.bin' }); rmSync(join(p, '..', 'w.bin')); return p; }, /external data file "w.bin" is missing/],
@@ -64,6 +65,12 @@ describe('model import validation', () => {
   for (const [what, make, message] of broken) {
     it(`refuses ${what} and changes nothing`, async () => {
       const { store, before } = await storeWithGoodModel();
+      await expect(store.import(make())).rejects.toThrow(message);
+      expect(snapshot(store)).toBe(before);
+    });
+    // The app probes in a model worker thread (the main thread must not block): same rules, same messages.
+    it(`refuses ${what} when probing in the model worker`, async () => {
+      const { store, before } = await storeWithGoodModel(probeModelInWorker);
       await expect(store.import(make())).rejects.toThrow(message);
       expect(snapshot(store)).toBe(before);
     });

@@ -22,6 +22,9 @@ import { KNOWN_MODELS, knownModel, type KnownModel } from '../known-models.js';
 import { readOnnxMetadata } from '../onnx/onnx-metadata.js';
 import { convKernels, countParameters, readOnnxSummary, type OnnxSummary } from '../onnx/onnx-summary.js';
 import { probeModel, type ProbeResult } from '../runtime/probe.js';
+
+/** Loads a staged model and checks the contract (default: in this thread; the app passes a worker-based one). */
+export type Prober = (onnxPath: string) => Promise<ProbeResult>;
 import { VGG16_WIDTHS } from '../vgg16.js';
 import { download, DownloadError, sha256File, type DownloadProgress } from './download.js';
 
@@ -144,7 +147,10 @@ function officialMismatch(known: KnownModel, summary: OnnxSummary, probe: ProbeR
 }
 
 export class ModelStore {
-  constructor(readonly dir: string) {}
+  constructor(
+    readonly dir: string,
+    private readonly prober: Prober = (p) => probeModel(p),
+  ) {}
 
   private modelDir(name: string): string {
     if (!STORED_NAME.test(name)) throw new ModelStoreError(`invalid model name "${name}"`);
@@ -371,7 +377,7 @@ export class ModelStore {
 
   private async probe(onnxPath: string, shownName: string): Promise<ProbeResult> {
     try {
-      return await probeModel(onnxPath);
+      return await this.prober(onnxPath);
     } catch (e) {
       throw new ModelStoreError(`${shownName} is not a usable scene model: ${(e as Error).message}`);
     }
