@@ -79,6 +79,7 @@ test('the switcher lists installed models and changes the one in use', async ({ 
     await expect(badge).toContainText('Second test model');
     await expect(dialog).toContainText('365 places + 1000 ImageNet objects');
     await expect(group.getByRole('radio', { name: /Second test model/ })).toBeChecked();
+    await expect(group.getByRole('radio', { name: /First test model/ })).toBeEnabled();
     await shots4(page, 'model-panel-switcher', () => expectNoSidewaysScroll(page));
   } finally {
     await s.stop();
