@@ -8,10 +8,15 @@ import { spawn } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { hasShared, SQUEEZENET } from '../../../test-support/shared-data.js';
+import { hasShared, shared, SQUEEZENET } from '../../../test-support/shared-data.js';
 import { writeFixture, type FixtureOptions } from '../../../test-support/onnx-fixtures.js';
 import { probeModelInWorker } from '../runtime/probe.js';
-import { checkImportName, customName, ModelStore, type Prober } from './model-store.js';
+import { checkImportName, customName, ModelStore, officialMismatch, type Prober } from './model-store.js';
+import { KNOWN_MODELS } from '../known-models.js';
+import { VGG16_WIDTHS } from '../vgg16.js';
+import type { OnnxSummary } from '../onnx/onnx-summary.js';
+import { convertModel } from '../convert.js';
+
 
 const tmp = mkdtempSync(join(tmpdir(), 'scenery-import-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -141,6 +146,46 @@ describe('model import validation', () => {
     expect(existsSync(join(store.dir, 'current'))).toBe(false);
     expect(store.resolve(null).name).toBe('custom-other');
     expect(() => store.remove('custom-good')).toThrow(/not installed\. Installed: custom-other/);
+  });
+});
+
+describe('official structure', () => {
+  /** A summary with VGG16's conv kernels (the rest of the graph does not matter to this check). */
+  function vggSummary(widths: number[]): OnnxSummary {
+    let inC = 3;
+    const initializers = widths.map((w, i) => {
+      const t = { name: `w${i}`, dims: [w, inC, 3, 3], dataType: 1, location: null };
+      inC = w;
+      return t;
+    });
+    return { producer: '', props: {}, inputs: [], outputs: [], nodes: widths.map((_, i) => ({ op: 'Conv', inputs: ['x', `w${i}`] })), initializers, externalLocations: [] };
+  }
+  const [places, hybrid] = KNOWN_MODELS as [(typeof KNOWN_MODELS)[0], (typeof KNOWN_MODELS)[0]];
+
+  it('accepts exactly VGG16-Places365 and VGG16-Hybrid1365 (positive control)', () => {
+    expect(officialMismatch(places, vggSummary(VGG16_WIDTHS), { classes: 365, featureDim: 4096, top1: [] }, places.parameters)).toBeNull();
+    expect(officialMismatch(hybrid, vggSummary(VGG16_WIDTHS), { classes: 1365, featureDim: 4096, top1: [] }, hybrid.parameters)).toBeNull();
+  });
+
+  it('names what differs', () => {
+    const full = vggSummary(VGG16_WIDTHS);
+    const ok = { classes: 365, featureDim: 4096, top1: [] };
+    expect(officialMismatch(places, vggSummary(VGG16_WIDTHS.map((w) => w / 2)), ok, places.parameters)).toMatch(/not VGG16's 13 3x3 layers/);
+    expect(officialMismatch(places, full, { ...ok, classes: 1365 }, places.parameters)).toMatch(/1365 classes, not 365/);
+    expect(officialMismatch(places, full, { ...ok, featureDim: 512 }, places.parameters)).toMatch(/512 dimensions, not fc7's 4096/);
+    expect(officialMismatch(places, full, ok, places.parameters + 1)).toMatch(/135,755,950 parameters, not 135,755,949/);
+  });
+
+  it.skipIf(!hasShared)('reads a converted reduced-width VGG16 .onnx and refuses it as vgg16-places365', async () => {
+    const onnx = join(tmp, 'tiny-vgg', 'tiny.onnx');
+    mkdirSync(join(tmp, 'tiny-vgg'), { recursive: true });
+    await convertModel(shared('reference', 'tiny', 'model.caffemodel'), onnx);
+    const store = new ModelStore(join(tmp, 'store-tiny'));
+    // its metadata says vgg16-places365 (the converter names it so): refused without --name too
+    await expect(store.import(onnx)).rejects.toThrow(/is not VGG16-Places365: its 13 convolutions are not VGG16's/);
+    const m = await store.import(onnx, { name: 'custom-tiny-vgg' });
+    expect(m.parameters).toBe(619_089);
+    expect(existsSync(join(store.dir, 'custom-tiny-vgg', 'tiny.onnx.data'))).toBe(true);
   });
 });
 

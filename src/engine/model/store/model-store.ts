@@ -131,7 +131,7 @@ function isAlive(pid: number): boolean {
 }
 
 /** Why an ONNX file is not the named official network, or null when it is exactly that network. */
-function officialMismatch(known: KnownModel, summary: OnnxSummary, probe: ProbeResult, parameters: number): string | null {
+export function officialMismatch(known: KnownModel, summary: OnnxSummary, probe: ProbeResult, parameters: number): string | null {
   const kernels = convKernels(summary);
   let inC = 3;
   const vgg = kernels.length === VGG16_WIDTHS.length && kernels.every((k, i) => {
