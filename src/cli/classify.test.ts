@@ -22,8 +22,14 @@ describe.skipIf(!hasShared)('scenery classify', () => {
     expect(out[0]!.top![0]).toMatchObject({ label: 'pagoda', index: 251 });
     expect(out[0]!.top).toHaveLength(3);
     expect(out[0]!.indoor).toBe(false);
-    expect(out[1]!.error).toMatch(/disappeared|not/);
+    expect(out[1]!.error).toBe('no such file');
     expect(out[2]!.error).toMatch(/not an image/);
+  });
+
+  it('says "not a model file" for --model photo.jpg', () => {
+    const r = run('classify', '--model', shared('photos', 'kpa_bar.jpg'), shared('photos', 'kpa_bar.jpg'));
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/not a model file: .*kpa_bar\.jpg \(expected \.onnx, \.caffemodel or \.h5\)/);
   });
 
   it('--tensor feeds a NumPy array without resizing', () => {

@@ -5,7 +5,7 @@
  */
 import { realpathSync, statSync, accessSync, constants as fsc } from 'node:fs';
 import { isAbsolute, resolve, sep } from 'node:path';
-import type { FolderInfo, IndexingProgress, ModelState, PhotoDetail, PhotoSummary, SceneGroup, SearchHitSummary } from '../shared/domain.js';
+import type { FolderInfo, IndexingProgress, ModelInfo, ModelState, PhotoDetail, PhotoSummary, SceneGroup, SearchHitSummary } from '../shared/domain.js';
 import { ContractError, type SearchResult } from '../shared/contract.js';
 import { Catalog, type PhotoRow } from './catalog/catalog.js';
 import { folderInfo, photoDetail, photoSummary, scene } from './catalog/views.js';
@@ -17,6 +17,7 @@ import { LABEL_SETS, PLACES365_LABELS, humanName, placesLabelIndex } from './lab
 import { ModelStore, noModelMessage, type InstalledModel } from './model/store/model-store.js';
 import { KNOWN_MODELS } from './model/known-models.js';
 import { ModelWorkerClient } from './model/runtime/model-worker-client.js';
+import { probeModelInWorker } from './model/runtime/probe.js';
 import { Scanner } from './scanner/scanner.js';
 import { parseQuery, widenedNotices } from './search/query-parser.js';
 import { folderMatcher } from './search/folder-filter.js';
@@ -75,6 +76,8 @@ export class Library {
   private modelInfo: InstalledModel | null = null;
   private modelState: ModelState;
   private fetchAbort: AbortController | null = null;
+  /** Releases this process's claim on the model it runs (see ModelStore.claim). */
+  private releaseModel: (() => void) | null = null;
   private closed = false;
   /** Settles when the first scan of every folder has finished. */
   initialScan: Promise<void> = Promise.resolve();
@@ -85,7 +88,7 @@ export class Library {
   ) {
     this.catalog = new Catalog(dir);
     this.thumbs = new ThumbnailStore(dir);
-    this.models = new ModelStore(options.modelsDir ?? defaultModelsDir());
+    this.models = new ModelStore(options.modelsDir ?? defaultModelsDir(), (p) => probeModelInWorker(p, { workerPath: options.workerPath }));
     this.modelState = { state: 'missing', available: KNOWN_MODELS.map((m) => m.name) };
     this.catalog.db.function('scene_name', { deterministic: true }, (i: unknown) =>
       typeof i === 'number' || typeof i === 'bigint' ? humanName(PLACES365_LABELS[Number(i)] ?? '') : null,
@@ -177,7 +180,9 @@ export class Library {
     this.modelInfo = info;
     const active: ActiveModel = { name: info.name, labels: LABEL_SETS[info.labels], classifier: client };
     this.indexer.setModel(active);
-    this.setModelState({ state: 'ready', model: info });
+    this.setModelState({ state: 'ready', model: publicInfo(info) });
+    this.releaseModel?.();
+    this.releaseModel = this.models.get(info.name)?.onnxPath === info.onnxPath ? this.models.claim(info.name) : null;
     await old?.close?.();
   }
 
@@ -212,15 +217,45 @@ export class Library {
     this.fetchAbort?.abort();
   }
 
+  /** Installs a model file and switches to it; a refused file changes nothing (the previous model stays loaded). */
   async importModel(path: string): Promise<void> {
-    this.setModelState({ state: 'converting', name: path.split(/[\\/]/).pop() ?? path, step: 'converting' });
+    const before = this.modelState;
+    const shown = path.split(/[\\/]/).pop() ?? path;
+    this.setModelState({ state: 'converting', name: shown, step: 'checking' });
+    let name: string;
     try {
-      const m = await this.models.import(path);
-      await this.activateModel(m.name, true);
+      name = (await this.models.import(path, { onStep: (step) => this.setModelState({ state: 'converting', name: shown, step }) })).name;
     } catch (e) {
-      this.setModelState({ state: 'error', message: (e as Error).message, available: KNOWN_MODELS.map((m) => m.name) });
+      if (!this.closed) this.setModelState(before);
       throw new ContractError('invalid_request', (e as Error).message);
     }
+    await this.useModel(name);
+  }
+
+  /** The installed models (without their paths) and the one this library runs. */
+  installedModels(): { models: ModelInfo[]; active: string | null } {
+    return { models: this.models.list().map(publicInfo), active: this.modelState.state === 'ready' ? this.modelState.model.name : null };
+  }
+
+  /** Switches to an installed model and records it as the one to use next time. */
+  async useModel(name: string): Promise<void> {
+    if (!this.models.get(name)) throw new ContractError('not_found', `model "${name}" is not installed`);
+    const previous = this.modelState.state === 'ready' ? this.modelInfo?.onnxPath || null : null;
+    await this.activateModel(name, true);
+    try {
+      // Load it now: a model that cannot load must not become the one every photo fails with.
+      await this.warmModel();
+    } catch (e) {
+      await this.activateModel(previous, false);
+      if (!previous) {
+        this.releaseModel?.();
+        this.releaseModel = null;
+        this.indexer.setModel(null);
+        this.setModelState({ state: 'missing', available: KNOWN_MODELS.map((m) => m.name) });
+      }
+      throw new ContractError('invalid_request', `model "${name}" cannot be loaded, so Scenery keeps the previous one: ${(e as Error).message}`);
+    }
+    this.models.use(name);
   }
 
   /** Loads the model now rather than on the first photo (benchmarks, a warm start). */
@@ -579,6 +614,7 @@ export class Library {
     await this.scanner.close();
     const indexerClosed = this.indexer.close();
     await this.worker?.close?.();
+    this.releaseModel?.();
     await Promise.race([indexerClosed, new Promise((r) => setTimeout(r, 10_000))]);
     this.catalog.close();
   }
@@ -621,4 +657,10 @@ function indexEntry(r: IndexRow): IndexEntry {
     correction: r.correction,
     rejected: r.rejected ? (JSON.parse(r.rejected) as number[]) : [],
   };
+}
+
+/** Model info as the UI may see it: never the file's path. */
+function publicInfo(m: ModelInfo & { onnxPath?: string }): ModelInfo {
+  const { onnxPath: _path, ...info } = m;
+  return info;
 }

@@ -11,6 +11,7 @@ import type {
   FolderInfo,
   IndexingProgress,
   LibraryStatus,
+  ModelInfo,
   ModelState,
   ParsedQuery,
   PhotoDetail,
@@ -70,6 +71,8 @@ export interface Responses {
   'model.pauseFetch': ModelState;
   'model.import': ModelState;
   'model.pickAndImport': ModelState;
+  'model.list': { models: ModelInfo[]; active: string | null };
+  'model.use': ModelState;
 }
 
 export type Response<C extends Command> = Responses[C];

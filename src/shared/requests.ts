@@ -53,6 +53,9 @@ export const requestSchemas = {
   'model.import': z.object({ path: z.string().min(1).max(4096) }).strict(),
   /** Desktop only: native file picker, then import. */
   'model.pickAndImport': z.object({}).strict(),
+  'model.list': z.object({}).strict(),
+  /** Switches to an installed model (and makes it the one used next time). */
+  'model.use': z.object({ name: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/i, 'an installed model name') }).strict(),
 } as const;
 
 

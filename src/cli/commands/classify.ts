@@ -2,6 +2,7 @@
  * `scenery classify`: the CSAIL example (run_placesCNN_unified.py) done right.
  * Every file is classified even if some fail; exit 1 if any failed.
  */
+import { statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { OnnxModel } from '../../engine/model/runtime/onnx-model.js';
 import { ModelStore } from '../../engine/model/store/model-store.js';
@@ -20,6 +21,18 @@ Prints the top-N Places365 scenes of each image (resize 256x256 bilinear, centre
   --json             one JSON array, one object per input
   --ten-crop         average 4 corners + centre and their mirrors (the paper's 10-crop)
   --tensor FILE.npy  NumPy uint8 [N,224,224,3] RGB, fed without resizing`;
+
+/** What is wrong with an argument before any decoding: a missing file is not a file that "disappeared". */
+function notAFile(file: string): string | null {
+  try {
+    return statSync(file).isDirectory() ? 'is a directory, not an image' : null;
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return 'no such file';
+    if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
+    return null;
+  }
+}
 
 type Entry = { file: string; top?: { label: string; index: number; prob: number }[]; indoor?: boolean; objects?: { label: string; prob: number }[]; error?: string };
 
@@ -63,6 +76,11 @@ export async function classifyCommand(argv: string[]): Promise<number> {
       }
     }
     for (const file of positionals) {
+      const problem = notAFile(file);
+      if (problem) {
+        entries.push({ file, error: problem });
+        continue;
+      }
       try {
         const rgb = await resizeForModel(await openImage(file));
         let prob: Float32Array;

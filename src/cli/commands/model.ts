@@ -1,4 +1,4 @@
-/** `scenery model convert|fetch|import|list|info`. */
+/** `scenery model convert|fetch|import|list|info|use|remove`. */
 import { ModelStore } from '../../engine/model/store/model-store.js';
 import { convertModel, type Variant } from '../../engine/model/convert.js';
 import { defaultModelsDir } from '../../engine/paths.js';
@@ -6,9 +6,11 @@ import { parse, UsageError } from '../args.js';
 
 export const modelHelp = `scenery model convert SRC --out FILE.onnx [--variant places365|hybrid1365]
 scenery model fetch vgg16-places365|vgg16-hybrid1365
-scenery model import FILE [--name vgg16-places365|vgg16-hybrid1365]
+scenery model import FILE [--name vgg16-places365|vgg16-hybrid1365|custom-NAME]
 scenery model list [--json]
 scenery model info NAME [--json]
+scenery model use NAME       the model used when none is given (the app's model switcher does the same)
+scenery model remove NAME
   --models DIR   the model store (default: <user data>/models)`;
 
 function peakRssMb(): number {
@@ -55,16 +57,34 @@ export async function modelCommand(argv: string[]): Promise<number> {
     }
     case 'import': {
       const file = positionals[0];
-      if (!file) throw new UsageError('usage: scenery model import FILE');
+      if (!file) throw new UsageError('usage: scenery model import FILE [--name vgg16-places365|vgg16-hybrid1365|custom-NAME]');
       const m = await store.import(file, { name: values.name, onStep: (s) => process.stderr.write(`${s}…\n`) });
-      console.log(`installed ${m.name} (${m.title}) from ${file}: sha256 ${m.sha256}, peak RSS ${peakRssMb()} MB`);
+      console.log(
+        `installed ${m.name} (${m.title}, ${m.parameters.toLocaleString('en')} parameters, ${m.labels}) from ${file}: sha256 ${m.sha256}, peak RSS ${peakRssMb()} MB`,
+      );
       return 0;
     }
     case 'list': {
       const list = store.list();
-      if (values.json) console.log(JSON.stringify(list, null, 2));
+      const current = list.length ? store.resolve(null).name : null;
+      if (values.json) console.log(JSON.stringify(list.map((m) => ({ ...m, current: m.name === current })), null, 2));
       else if (!list.length) console.log(`no models installed in ${store.dir}`);
-      else for (const m of list) console.log(`${m.name.padEnd(20)} ${m.title} (${m.parameters.toLocaleString('en')} parameters)`);
+      else for (const m of list) console.log(`${m.name === current ? '*' : ' '} ${m.name.padEnd(28)} ${m.title} (${m.parameters.toLocaleString('en')} parameters)`);
+      return 0;
+    }
+    case 'use': {
+      const name = positionals[0];
+      if (!name) throw new UsageError('usage: scenery model use NAME');
+      const m = store.use(name);
+      console.log(`${m.name} (${m.title}) is now the model used when none is given`);
+      return 0;
+    }
+    case 'remove': {
+      const name = positionals[0];
+      if (!name) throw new UsageError('usage: scenery model remove NAME');
+      const m = store.remove(name);
+      const next = store.list().length ? store.resolve(null).name : null;
+      console.log(`removed ${m.name} (${m.title})${next ? `; the model used now is ${next}` : '; no model is installed any more'}`);
       return 0;
     }
     case 'info': {

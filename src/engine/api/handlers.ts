@@ -101,6 +101,11 @@ export function createHandlers(lib: Library, platform: PlatformHooks): HandlerTa
       if (path) await lib.importModel(path);
       return lib.model;
     },
+    'model.list': () => lib.installedModels(),
+    'model.use': async (r) => {
+      await lib.useModel(r.name);
+      return lib.model;
+    },
   };
 }
 

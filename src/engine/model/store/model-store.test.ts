@@ -70,11 +70,11 @@ describe.skipIf(!hasShared)('model store', () => {
   it('imports a contract .onnx and resolves it by name; with none installed the error says what to do', async () => {
     const store = new ModelStore(join(tmp, 'models'));
     expect(() => store.resolve(null)).toThrow(/scenery model fetch vgg16-places365/);
-    const m = await store.import(SQUEEZENET, { name: 'squeezenet-test' });
-    expect(m.name).toBe('squeezenet-test');
+    const m = await store.import(SQUEEZENET, { name: 'custom-squeezenet-test' });
+    expect(m.name).toBe('custom-squeezenet-test');
     expect(m.sha256).toBe('37272913202197f6680f0c10a8ac030d2cbce28f2b907a222721201c0c400b20');
-    expect(store.list().map((x) => x.name)).toEqual(['squeezenet-test']);
-    expect(store.resolve('squeezenet-test').license).toMatch(/test use only/);
+    expect(store.list().map((x) => x.name)).toEqual(['custom-squeezenet-test']);
+    expect(store.resolve('custom-squeezenet-test').license).toMatch(/test use only/);
     writeFileSync(join(tmp, 'not-a-model.onnx'), 'hello');
   });
 
