@@ -456,3 +456,77 @@ function encodeModel(
   return m.finish();
 }
 
+
+export interface Int8Comparison {
+  n: number;
+  top1Agreement: number;
+  /** Mean fraction of the float32 top-5 that the int8 top-5 contains. */
+  top5Overlap: number;
+  probMaxDiff: number;
+  /** Mean cosine similarity of the `features` outputs. */
+  featuresCosine: number;
+  featuresDtype: string;
+}
+
+/** Runs a float32 model and its int8 variant on the same images (NCHW batch) and compares their outputs. */
+export async function compareInt8(fp32Path: string, int8Path: string, x: Float32Array, n: number, batch = 8): Promise<Int8Comparison> {
+  const { OnnxModel } = await import('../runtime/onnx-model.js');
+  const run = async (p: string): Promise<{ prob: Float32Array; features: Float32Array; classes: number; dim: number; dtype: string }> => {
+    const m = await OnnxModel.load(p, { threads: 2, accelerator: 'cpu' });
+    try {
+      const probs: Float32Array[] = [];
+      const feats: Float32Array[] = [];
+      let classes = 0;
+      let dim = 0;
+      let dtype = '';
+      for (let i = 0; i < n; i += batch) {
+        const k = Math.min(batch, n - i);
+        const o = await m.run(x.subarray(i * 3 * 224 * 224, (i + k) * 3 * 224 * 224), k);
+        probs.push(o.prob);
+        feats.push(o.features);
+        classes = o.classes;
+        dim = o.featureDim;
+        dtype = o.features.constructor === Float32Array ? 'float32' : typeof o.features;
+      }
+      const cat = (a: Float32Array[]): Float32Array => {
+        const out = new Float32Array(a.reduce((s, v) => s + v.length, 0));
+        let o = 0;
+        for (const v of a) out.set(v, (o += v.length) - v.length);
+        return out;
+      };
+      return { prob: cat(probs), features: cat(feats), classes, dim, dtype };
+    } finally {
+      await m.release();
+    }
+  };
+  const a = await run(fp32Path);
+  const b = await run(int8Path);
+  if (a.classes !== b.classes || a.dim !== b.dim) throw new Error(`the models differ in shape: ${a.classes}/${a.dim} vs ${b.classes}/${b.dim}`);
+  const K = a.classes;
+  const rank = (p: Float32Array, i: number): number[] =>
+    Array.from(p.subarray(i * K, (i + 1) * K), (v, k) => [v, k] as const)
+      .sort((u, v) => v[0] - u[0])
+      .slice(0, 5)
+      .map(([, k]) => k);
+  let agree = 0;
+  let overlap = 0;
+  let cos = 0;
+  let maxDiff = 0;
+  for (let i = 0; i < n; i++) {
+    const ra = rank(a.prob, i);
+    const rb = rank(b.prob, i);
+    if (ra[0] === rb[0]) agree++;
+    overlap += rb.filter((k) => ra.includes(k)).length / 5;
+    let dot = 0;
+    let na = 0;
+    let nb = 0;
+    for (let j = i * a.dim; j < (i + 1) * a.dim; j++) {
+      dot += a.features[j]! * b.features[j]!;
+      na += a.features[j]! ** 2;
+      nb += b.features[j]! ** 2;
+    }
+    cos += na && nb ? dot / Math.sqrt(na * nb) : na === nb ? 1 : 0;
+  }
+  for (let j = 0; j < a.prob.length; j++) maxDiff = Math.max(maxDiff, Math.abs(a.prob[j]! - b.prob[j]!));
+  return { n, top1Agreement: agree / n, top5Overlap: overlap / n, probMaxDiff: maxDiff, featuresCosine: cos / n, featuresDtype: b.dtype };
+}

@@ -12,6 +12,7 @@ import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
 import { PIXELS } from '../../imaging/model-input.js';
 import type { FromWorker, ToWorker } from './protocol.js';
+import type { ProviderChoice } from './providers.js';
 
 export interface ImageResult {
   prob: Float32Array;
@@ -30,6 +31,10 @@ export interface ModelWorkerOptions {
   maxBatch?: number;
   idleMs?: number;
   workerPath?: string;
+  /** 'auto' (default), 'cpu', or an onnxruntime provider name. */
+  accelerator?: string;
+  /** Called each time the worker has loaded the model (with the provider it chose). */
+  onLoaded?: (provider: ProviderChoice) => void;
 }
 
 /** The bundled worker sits next to the bundle; from sources (tests), use the built one in out/cli. */
@@ -61,6 +66,7 @@ export class ModelWorkerClient {
   metadata: Record<string, string> = {};
   loadSeconds = 0;
   batchesRun = 0;
+  provider: ProviderChoice | null = null;
 
   constructor(
     readonly modelPath: string,
@@ -103,6 +109,8 @@ export class ModelWorkerClient {
         if (msg.type === 'loaded') {
           this.metadata = msg.metadata;
           this.loadSeconds = msg.loadSeconds;
+          this.provider = msg.provider;
+          this.options.onLoaded?.(msg.provider);
           resolve();
         } else if (msg.type === 'error' && msg.id === null) {
           reject(new Error(`cannot load model ${this.modelPath}: ${msg.message}`));
@@ -127,7 +135,7 @@ export class ModelWorkerClient {
         }
       });
     });
-    const msg: ToWorker = { type: 'load', path: this.modelPath, threads: this.threads };
+    const msg: ToWorker = { type: 'load', path: this.modelPath, threads: this.threads, accelerator: this.options.accelerator };
     worker.postMessage(msg);
     return this.ready;
   }

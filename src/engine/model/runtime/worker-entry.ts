@@ -19,9 +19,9 @@ port.on('message', (msg: ToWorker) => {
   void (async () => {
     if (msg.type === 'load') {
       try {
-        loading = OnnxModel.load(msg.path, { threads: msg.threads });
+        loading = OnnxModel.load(msg.path, { threads: msg.threads, accelerator: msg.accelerator });
         model = await loading;
-        send({ type: 'loaded', loadSeconds: model.loadSeconds, metadata: model.metadata.props });
+        send({ type: 'loaded', loadSeconds: model.loadSeconds, metadata: model.metadata.props, provider: model.provider });
       } catch (e) {
         send({ type: 'error', id: null, message: (e as Error).message });
       }
