@@ -63,3 +63,21 @@ export function calibrationImages(n = 16): Float32Array[] {
   for (let i = 0; i < n; i++) batch.set(generatedImage(i), i * 3 * PIXELS);
   return [batch];
 }
+
+/** Up to `max` photos, preprocessed exactly as the indexer does, as one calibration batch (unreadable files skipped). */
+export async function calibrationFromPhotos(files: string[], max = 16): Promise<{ batch: Float32Array[]; used: number }> {
+  const { openImage } = await import('../../imaging/decode.js');
+  const { cropToTensor, resizeForModel } = await import('../../imaging/model-input.js');
+  const x = new Float32Array(max * 3 * PIXELS);
+  let n = 0;
+  for (const f of files) {
+    if (n >= max) break;
+    try {
+      cropToTensor(await resizeForModel(await openImage(f)), x, n);
+      n++;
+    } catch {
+      // not a photo Scenery can read: skip it
+    }
+  }
+  return { batch: n ? [x.subarray(0, n * 3 * PIXELS)] : [], used: n };
+}
