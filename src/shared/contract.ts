@@ -66,6 +66,7 @@ export interface Responses {
   'model.pauseFetch': ModelState;
   'model.import': ModelState;
   'model.pickAndImport': ModelState;
+  'model.useInt8': ModelState;
 }
 
 export type Response<C extends Command> = Responses[C];

@@ -53,6 +53,8 @@ export const requestSchemas = {
   'model.import': z.object({ path: z.string().min(1).max(4096) }).strict(),
   /** Desktop only: native file picker, then import. */
   'model.pickAndImport': z.object({}).strict(),
+  /** Switch to (making it first if needed) or away from the int8 variant of the installed model. */
+  'model.useInt8': z.object({ use: z.boolean() }).strict(),
 } as const;
 
 

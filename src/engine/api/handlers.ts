@@ -101,6 +101,10 @@ export function createHandlers(lib: Library, platform: PlatformHooks): HandlerTa
       if (path) await lib.importModel(path);
       return lib.model;
     },
+    'model.useInt8': async (r) => {
+      await lib.useInt8(r.use);
+      return lib.model;
+    },
   };
 }
 
