@@ -110,7 +110,10 @@ function parseAttribute(raw: Uint8Array): OnnxAttribute {
   while (!r.done) {
     const h = r.header();
     if (h.field === 1 && h.wire === WIRE_LEN) a.name = r.string();
-    else if (h.field === 2 && h.wire === WIRE_FIXED32) a.f = new DataView(r.buf.buffer, r.buf.byteOffset + r.pos).getFloat32(0, true), (r.pos += 4);
+    else if (h.field === 2 && h.wire === WIRE_FIXED32) {
+      a.f = new DataView(r.buf.buffer, r.buf.byteOffset + r.pos).getFloat32(0, true);
+      r.pos += 4;
+    }
     else if (h.field === 3 && h.wire === WIRE_VARINT) a.i = r.int();
     else if (h.field === 8 && h.wire === WIRE_VARINT) (a.ints ??= []).push(r.int());
     else if (h.field === 8 && h.wire === WIRE_LEN) {
