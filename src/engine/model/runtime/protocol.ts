@@ -7,5 +7,5 @@ export type ToWorker =
 
 export type FromWorker =
   | { type: 'loaded'; loadSeconds: number; metadata: Record<string, string>; provider: ProviderChoice }
-  | { type: 'result'; id: number; prob: Float32Array; features: Float32Array; classes: number; featureDim: number; ms: number }
+  | { type: 'result'; id: number; prob: Float32Array; features: Float32Array; classes: number; featureDim: number; ms: number; pixels?: Float32Array }
   | { type: 'error'; id: number | null; message: string };
