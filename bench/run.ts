@@ -129,7 +129,11 @@ function sampleRss(pid: number): number {
 /** `scenery index` in its own process, as a user runs it; its RSS sampled every 100 ms. */
 async function indexProcess(onnx: string, photos: string, label: string) {
   const lib = join(tmp, `index-lib-${label}`);
-  const child = spawn(process.execPath, [join(repoRoot, 'bin', 'scenery.mjs'), 'index', photos, '--library', lib, '--model', onnx, '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [join(repoRoot, 'bin', 'scenery.mjs'), 'index', photos, '--library', lib, '--model', onnx, '--json'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    // as bin/scenery.mjs's first line sets it when the command is run directly
+    env: { ...process.env, MALLOC_ARENA_MAX: '2' },
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
