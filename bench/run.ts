@@ -6,9 +6,14 @@
  * Model: full-size VGG16-Places365 (135,755,949 parameters) with the
  * conformance suite's synthetic weights, regenerated from its spec, converted
  * by Scenery's converter, run by onnxruntime-node on the CPU.
+ * int8: the same caffemodel through `scenery model convert --int8`; its
+ * speed, size and fidelity (against float32 on the synthetic VGG16, and on
+ * the real SqueezeNet-Places365 test model quantized by the same code).
  * Engine: 12 MP JPEGs indexed end to end (read, decode once, thumbnail,
  * model) through the Library with that model; the main thread's event-loop
- * gaps meanwhile; search latency over a synthetic catalog of 1,000,000 photos.
+ * gaps meanwhile; `scenery index` as its own process (float32 and int8), its
+ * RSS sampled over time; a photo moved into a watched folder until tagged;
+ * search latency over a synthetic catalog of 1,000,000 photos.
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
