@@ -22,6 +22,7 @@
  * is measured on real weights (bench/run.ts, quantize-onnx.test.ts).
  */
 import { renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { ProtoWriter } from '../protobuf/writer.js';
 import { closeTensorFiles, readOnnxModel, tensorBytes, tensorFloats, type OnnxAttribute, type OnnxModelProto, type OnnxNodeProto, type OnnxTensorProto } from '../onnx/onnx-reader.js';
@@ -141,8 +142,10 @@ async function calibrate(src: string, model: OnnxModelProto, tensors: string[], 
   const extra = tensors.filter((t) => !model.outputNames.includes(t));
   const outputs = [...model.outputs, ...extra.map((t) => new ProtoWriter().string(1, t).message(2, new ProtoWriter().message(1, new ProtoWriter().uint(1, FLOAT))).finish())];
   const bytes = encodeModel({ ...model, outputs, valueInfo: [] }, { nodes: model.nodes, passthrough: model.initializers.map((t) => t.raw), newTensors: [], external: new Map(), dataFile: '', usesContrib: false, props: model.props, keepDoc: true });
-  // Beside the source: external data locations are relative to the graph file.
-  const calibPath = join(dirname(src), `.${basename(src)}.calibration-${process.pid}.onnx`);
+  // Beside the source when its weights are external (their locations are relative to the graph file), else in the
+  // temp dir (the source's folder may be read-only).
+  const hasExternal = model.initializers.some((t) => t.external);
+  const calibPath = join(hasExternal ? dirname(src) : tmpdir(), `.${basename(src)}.calibration-${process.pid}-${Date.now()}.onnx`);
   writeFileSync(calibPath, bytes);
   const ranges: Ranges = new Map(tensors.map((t) => [t, { min: Infinity, max: -Infinity }]));
   const ort = await import('onnxruntime-node');
