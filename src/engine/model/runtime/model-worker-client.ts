@@ -149,7 +149,7 @@ export class ModelWorkerClient {
     const batch = this.inFlight.get(id);
     if (!batch) return;
     this.inFlight.delete(id);
-    if (msg.type === 'result' && msg.pixels) this.spare.set(msg.pixels.length, msg.pixels);
+    if (msg.type === 'result' && msg.pixels?.length === this.maxBatch * 3 * PIXELS) this.spare.set(msg.pixels.length, msg.pixels);
     if (msg.type === 'error') batch.forEach((p) => p.reject(new Error(msg.message)));
     else {
       batch.forEach((p, i) =>
