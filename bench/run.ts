@@ -6,22 +6,30 @@
  * Model: full-size VGG16-Places365 (135,755,949 parameters) with the
  * conformance suite's synthetic weights, regenerated from its spec, converted
  * by Scenery's converter, run by onnxruntime-node on the CPU.
+ * int8: the same caffemodel through `scenery model convert --int8`; its
+ * speed, size and fidelity (against float32 on the synthetic VGG16, and on
+ * the real SqueezeNet-Places365 test model quantized by the same code).
  * Engine: 12 MP JPEGs indexed end to end (read, decode once, thumbnail,
  * model) through the Library with that model; the main thread's event-loop
- * gaps meanwhile; search latency over a synthetic catalog of 1,000,000 photos.
+ * gaps meanwhile; `scenery index` as its own process (float32 and int8), its
+ * RSS sampled over time; a photo moved into a watched folder until tagged;
+ * search latency over a synthetic catalog of 1,000,000 photos.
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { availableParallelism, tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import sharp from 'sharp';
 import { OnnxModel } from '../src/engine/model/runtime/onnx-model.js';
 import { Library } from '../src/engine/library.js';
 import { writeSyntheticCatalog } from '../src/test-support/synthetic-catalog.js';
 import { readSpec, writeSyntheticCaffemodel } from '../src/test-support/synthetic-vgg16.js';
-import { PIXELS } from '../src/engine/imaging/model-input.js';
+import { cropToTensor, nhwcToTensor, PIXELS, resizeForModel } from '../src/engine/imaging/model-input.js';
+import { openImage } from '../src/engine/imaging/decode.js';
+import { readNpy } from '../src/engine/model/npy.js';
+import { compareInt8, quantizeOnnx } from '../src/engine/model/quantize/quantize-onnx.js';
 
 const json = process.argv.includes('--json');
 const quick = process.argv.includes('--quick');
@@ -52,9 +60,9 @@ async function ips(model: OnnxModel, batch: number, batches: number): Promise<nu
   return (batch * batches) / ((performance.now() - t0) / 1000);
 }
 
-async function modelBench(onnx: string) {
+async function modelBench(onnx: string, threadList = [1, 2]) {
   const out: Record<string, number> = {};
-  for (const threads of [1, 2]) {
+  for (const threads of threadList) {
     const m = await OnnxModel.load(onnx, { threads });
     out[`load_s_t${threads}`] = m.loadSeconds;
     out[`b1_t${threads}`] = await ips(m, 1, quick ? 2 : 6);
@@ -100,6 +108,124 @@ async function endToEnd(onnx: string, n: number) {
   return { ips: done / seconds, maxGapMs: h.max / 1e6, p99GapMs: h.percentile(99) / 1e6, indexed: done };
 }
 
+/** RSS of a process and its children (bin/scenery.mjs restarts itself once on Linux), in MB. */
+function sampleTreeRss(pid: number): number {
+  let total = sampleRss(pid);
+  try {
+    for (const c of readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean)) total += sampleTreeRss(Number(c));
+  } catch {
+    // no /proc: the process alone
+  }
+  return total;
+}
+
+/** RSS of one process, from /proc (Linux) or ps. */
+function sampleRss(pid: number): number {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    if (m) return Number(m[1]) / 1024;
+  } catch {
+    // not Linux, or the process just ended
+  }
+  const ps = spawnSync('ps', ['-o', 'rss=', '-p', String(pid)], { encoding: 'utf8' });
+  return Number(ps.stdout.trim()) / 1024 || 0;
+}
+
+/** `scenery index` in its own process, as a user runs it; its RSS sampled every 100 ms. */
+async function indexProcess(onnx: string, photos: string, label: string) {
+  const lib = join(tmp, `index-lib-${label}`);
+  const child = spawn(process.execPath, [join(repoRoot, 'bin', 'scenery.mjs'), 'index', photos, '--library', lib, '--model', onnx, '--json'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    // as bin/scenery.mjs's first line sets it when the command is run directly
+    env: { ...process.env, MALLOC_ARENA_MAX: '2' },
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const t0 = performance.now();
+  const series: [number, number][] = [];
+  let peak = 0;
+  let peakTree = 0;
+  const timer = setInterval(() => {
+    // The process that indexes: the innermost one (bin/scenery.mjs restarts itself once on Linux, see there).
+    let pid = child.pid!;
+    for (;;) {
+      let kids: string[] = [];
+      try {
+        kids = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
+      } catch {
+        // no /proc
+      }
+      if (!kids.length) break;
+      pid = Number(kids[0]);
+    }
+    const mb = sampleRss(pid);
+    if (mb > 0) {
+      peak = Math.max(peak, mb);
+      peakTree = Math.max(peakTree, sampleTreeRss(child.pid!));
+      series.push([Math.round(performance.now() - t0), Math.round(mb)]);
+    }
+  }, 100);
+  const code = await new Promise<number | null>((r) => child.on('exit', r));
+  clearInterval(timer);
+  rmSync(lib, { recursive: true, force: true });
+  if (code !== 0) throw new Error(`scenery index (${label}) failed: ${stderr}`);
+  const summary = JSON.parse(stdout.trim().split('\n').pop()!) as { indexed: number; seconds: number; images_per_second: number };
+  // RSS over time, one point a second, for the report.
+  const perSecond = series.filter((_, i) => i % 10 === 0).map(([t, mb]) => `${(t / 1000).toFixed(0)}s:${mb}`);
+  return { peakMb: Math.round(peak), peakTreeMb: Math.round(peakTree), indexed: summary.indexed, seconds: summary.seconds, perSecond };
+}
+
+/** A 12 MP JPEG moved into a watched folder → tagged in the catalog (model loaded, queue empty), median of `n`. */
+async function watchToTagged(onnx: string, n: number) {
+  const folder = join(tmp, 'watched');
+  const staging = join(tmp, 'staging');
+  mkdirSync(folder, { recursive: true });
+  mkdirSync(staging, { recursive: true });
+  await makeJpegs(staging, n);
+  const old = new Date(Date.now() - 3600_000);
+  for (const f of readdirSync(staging)) utimesSync(join(staging, f), old, old);
+  const lib = await Library.open({ dir: join(tmp, 'watch-lib'), model: onnx, watch: true, modelIdleMs: 600_000 });
+  await lib.warmModel();
+  lib.addFolder(folder);
+  await lib.initialScan;
+  for (const f of lib.folders()) await lib.scanner.start(f.id);
+  await new Promise((r) => setTimeout(r, 300));
+  const times: number[] = [];
+  for (const [i, f] of readdirSync(staging).sort().entries()) {
+    const t0 = performance.now();
+    renameSync(join(staging, f), join(folder, f));
+    while (lib.status().indexedCount < i + 1) {
+      if (performance.now() - t0 > 20_000) throw new Error('a moved-in photo was not tagged within 20 s');
+      await new Promise((r) => setTimeout(r, 2));
+    }
+    times.push(performance.now() - t0);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  await lib.close();
+  const sorted = [...times].sort((a, b) => a - b);
+  return { medianMs: sorted[Math.floor(sorted.length / 2)]!, all: times.map((t) => Math.round(t)) };
+}
+
+/** Every test photo (photos + EXIF camera JPEGs) as model input, as the indexer preprocesses it. */
+async function sharedPhotoTensors(): Promise<{ x: Float32Array; n: number }> {
+  const files = ['photos', 'exif'].flatMap((d) =>
+    existsSync(join(shared, d)) ? readdirSync(join(shared, d)).filter((f) => /\.(jpe?g|png|webp)$/i.test(f)).map((f) => join(shared, d, f)) : [],
+  );
+  const x = new Float32Array(files.length * 3 * PIXELS);
+  let n = 0;
+  for (const f of files) {
+    try {
+      cropToTensor(await resizeForModel(await openImage(f)), x, n);
+      n++;
+    } catch {
+      // unreadable here as in the app
+    }
+  }
+  return { x: x.subarray(0, n * 3 * PIXELS), n };
+}
+
 function searchBench(n: number) {
   const dir = join(tmp, 'search-lib');
   const t0 = performance.now();
@@ -136,12 +262,44 @@ async function main(): Promise<void> {
   const cli = spawnSync(process.execPath, [join(repoRoot, 'bin', 'scenery.mjs'), 'model', 'convert', caffemodel, '--out', onnx], { encoding: 'utf8' });
   if (cli.status !== 0) throw new Error(`conversion failed: ${cli.stderr}`);
   const conv = { seconds: Number(/([\d.]+) s, peak RSS/.exec(cli.stdout)?.[1]), peakRssMb: Number(/peak RSS (\d+) MB/.exec(cli.stdout)?.[1]) };
-  rmSync(caffemodel);
   log(`  converted in ${conv.seconds.toFixed(1)} s, converter peak RSS ${conv.peakRssMb} MB (model file 543 MB)`);
   const m = await modelBench(onnx);
+
+  log('int8: `scenery model convert --int8` of the same caffemodel…');
+  const onnx8 = join(tmp, 'vgg16-int8.onnx');
+  const cli8 = spawnSync(process.execPath, [join(repoRoot, 'bin', 'scenery.mjs'), 'model', 'convert', caffemodel, '--out', onnx8, '--int8'], { encoding: 'utf8' });
+  if (cli8.status !== 0) throw new Error(`int8 conversion failed: ${cli8.stderr}`);
+  rmSync(caffemodel);
+  const int8Mb = (statSync(onnx8).size + statSync(`${onnx8}.data`).size) / 1e6;
+  const conv8 = { seconds: Number(/([\d.]+) s, peak RSS/.exec(cli8.stdout)?.[1]), peakRssMb: Number(/peak RSS (\d+) MB/.exec(cli8.stdout)?.[1]) };
+  log(`  ${int8Mb.toFixed(1)} MB in ${conv8.seconds} s, converter peak RSS ${conv8.peakRssMb} MB`);
+  const m8 = await modelBench(onnx8, [2]);
+  // Fidelity (1): the synthetic full-size VGG16, float32 vs int8, on the conformance images.
+  const refImgs = readNpy(join(shared, 'reference', 'images_rgb_u8.npy'));
+  const vggCmp = await compareInt8(onnx, onnx8, nhwcToTensor(refImgs.data as Uint8Array, refImgs.shape[0]!), refImgs.shape[0]!);
+  log(`  synthetic VGG16 int8 vs float32 on ${vggCmp.n} images: fc7 cosine ${vggCmp.featuresCosine.toFixed(4)}, max |Δprob| ${vggCmp.probMaxDiff.toFixed(4)}, top-1 ${vggCmp.top1Agreement}`);
+  // Fidelity (2): the real SqueezeNet-Places365 test model, quantized by the same code, on every test photo.
+  const sqzSrc = join(shared, 'models', 'squeezenet_places365', 'model.onnx');
+  let sqz: Awaited<ReturnType<typeof compareInt8>> | null = null;
+  if (existsSync(sqzSrc)) {
+    const sqz8 = join(tmp, 'squeezenet-int8.onnx');
+    await quantizeOnnx(sqzSrc, sqz8);
+    const { x, n } = await sharedPhotoTensors();
+    sqz = await compareInt8(sqzSrc, sqz8, x, n);
+    log(`  SqueezeNet int8 vs float32 on ${n} photos: top-1 agreement ${(sqz.top1Agreement * 100).toFixed(1)} %, top-5 overlap ${(sqz.top5Overlap * 100).toFixed(1)} %, max |Δprob| ${sqz.probMaxDiff.toFixed(3)}`);
+  }
+
   log('engine: 12 MP JPEGs end to end…');
   const e2e = await endToEnd(onnx, quick ? 8 : 24);
   log(`  ${e2e.indexed} photos at ${e2e.ips.toFixed(2)} img/s; main-thread event-loop max gap ${e2e.maxGapMs.toFixed(1)} ms`);
+  log('engine: `scenery index` processes (peak RSS), float32 then int8…');
+  const idx = await indexProcess(onnx, join(tmp, 'photos'), 'fp32');
+  log(`  float32: peak RSS ${idx.peakMb} MB, ${idx.indexed} photos in ${idx.seconds} s; RSS ${idx.perSecond.join(' ')}`);
+  const idx8 = await indexProcess(onnx8, join(tmp, 'photos'), 'int8');
+  log(`  int8:    peak RSS ${idx8.peakMb} MB, ${idx8.indexed} photos in ${idx8.seconds} s; RSS ${idx8.perSecond.join(' ')}`);
+  log('engine: photo moved into a watched folder → tagged (float32)…');
+  const watch = await watchToTagged(onnx, 5);
+  log(`  median ${watch.medianMs.toFixed(0)} ms (${watch.all.join(', ')} ms)`);
   const N = quick ? 100_000 : 1_000_000;
   log(`search: building a synthetic catalog of ${N.toLocaleString()} photos…`);
   const cat = searchBench(N);
@@ -159,6 +317,24 @@ async function main(): Promise<void> {
     load_s: round(m[`load_s_t${threads}`]!),
     convert_s: round(conv.seconds),
     convert_peak_rss_mb: conv.peakRssMb,
+    inference_int8_b8_ips: round(m8['b8_t2']!),
+    inference_int8_b1_ips: round(m8['b1_t2']!),
+    int8_speedup_b8: round(m8['b8_t2']! / m['b8_t2']!),
+    int8_weights_mb: round(int8Mb),
+    int8_convert_s: round(conv8.seconds),
+    int8_convert_peak_rss_mb: conv8.peakRssMb,
+    int8_sqz_top1_agreement: sqz ? round(sqz.top1Agreement) : null,
+    int8_sqz_top5_overlap: sqz ? round(sqz.top5Overlap) : null,
+    int8_sqz_photos: sqz?.n ?? 0,
+    int8_vgg_fc7_cosine: Math.round(vggCmp.featuresCosine * 10000) / 10000,
+    int8_vgg_prob_max_diff: Math.round(vggCmp.probMaxDiff * 10000) / 10000,
+    index_peak_rss_mb: idx.peakMb,
+    index_int8_peak_rss_mb: idx8.peakMb,
+    index_peak_rss_with_launcher_mb: idx.peakTreeMb,
+    index_rss_over_time_mb: idx.perSecond.join(' '),
+    index_int8_rss_over_time_mb: idx8.perSecond.join(' '),
+    watch_to_tagged_ms: Math.round(watch.medianMs),
+    watch_to_tagged_all_ms: watch.all,
     end_to_end_ips: round(e2e.ips),
     end_to_end_ratio: round(e2e.ips / m[`b8_t${threads}`]!),
     event_loop_max_gap_ms: round(e2e.maxGapMs),
@@ -168,6 +344,7 @@ async function main(): Promise<void> {
     search_index_load_s: round(search.indexLoad),
     catalog_build_s: round(cat.built),
     peak_rss_mb: Math.round(peakRss / 1e6),
+    load_average: loadavg().map((v) => round(v)),
   };
   mkdirSync(join(repoRoot, 'out'), { recursive: true });
   writeFileSync(join(repoRoot, 'out', 'bench.json'), JSON.stringify(result, null, 2));
@@ -179,10 +356,18 @@ async function main(): Promise<void> {
       ['inference, batch 1, 2 threads', `${result.inference_b1_t2_ips} img/s`, ''],
       ['inference, batch 8, 2 threads', `${result.inference_b8_t2_ips} img/s`, 'reference for the ratio below'],
       ['model load', `${result.load_s} s`, `convert ${result.convert_s} s, converter peak RSS ${result.convert_peak_rss_mb} MB for the 543 MB caffemodel`],
+      ['int8 inference, batch 8, 2 threads', `${result.inference_int8_b8_ips} img/s`, `${result.int8_speedup_b8}x float32 (goal >= 1.6); batch 1 ${result.inference_int8_b1_ips} img/s`],
+      ['int8 weights', `${result.int8_weights_mb} MB`, `goal <= 150; convert --int8 ${result.int8_convert_s} s, peak RSS ${result.int8_convert_peak_rss_mb} MB`],
+      ['int8 fidelity, SqueezeNet (real weights)', `${result.int8_sqz_top1_agreement} top-1`, `top-5 overlap ${result.int8_sqz_top5_overlap} on ${result.int8_sqz_photos} photos (goal >= 0.95)`],
+      ['int8 fidelity, VGG16 (synthetic weights)', `${result.int8_vgg_fc7_cosine} fc7 cos`, `max |dprob| ${result.int8_vgg_prob_max_diff} (goal cos >= 0.99)`],
+      ['scenery index peak RSS, float32', `${result.index_peak_rss_mb} MB`, `goal <= 1000; ${result.index_peak_rss_with_launcher_mb} MB with the launcher process`],
+      ['scenery index peak RSS, int8', `${result.index_int8_peak_rss_mb} MB`, 'goal <= 500'],
+      ['moved into a watched folder -> tagged', `${result.watch_to_tagged_ms} ms`, `median of 5, float32 (goal <= 500): ${watch.all.join(', ')} ms`],
       ['end to end, 12 MP JPEGs', `${result.end_to_end_ips} img/s`, `${result.end_to_end_ratio}x inference b8 (goal >= 0.8)`],
       ['main thread max event-loop gap', `${result.event_loop_max_gap_ms} ms`, `p99 ${result.event_loop_p99_gap_ms} ms (goal < 50)`],
       [`search p95, ${N.toLocaleString()} photos`, `${round(search.p95)} ms`, `p50 ${result.search_p50_ms} ms, index load ${result.search_index_load_s} s (goal < 50)`],
-      ['peak RSS', `${result.peak_rss_mb} MB`, ''],
+      ['peak RSS (bench process)', `${result.peak_rss_mb} MB`, ''],
+      ['load average (1, 5, 15 min) at the end', result.load_average.join(', '), 'other work on the machine disturbs the timings'],
     ];
     const w0 = Math.max(...rows.map((r) => r[0].length));
     const w1 = Math.max(...rows.map((r) => r[1].length));

@@ -73,6 +73,7 @@ export interface Responses {
   'model.pickAndImport': ModelState;
   'model.list': { models: ModelInfo[]; active: string | null };
   'model.use': ModelState;
+  'model.useInt8': ModelState;
 }
 
 export type Response<C extends Command> = Responses[C];

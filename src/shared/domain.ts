@@ -98,11 +98,19 @@ export interface ModelInfo {
   installedAt: string | null;
 }
 
+/** Where the loaded model runs (known once the model worker has loaded it). */
+export interface ModelProvider {
+  name: string;
+  label: string;
+  /** Why the platform's accelerator is not used, if there is one. */
+  fallbackReason: string | null;
+}
+
 export type ModelState =
   | { state: 'missing'; available: string[] }
   | { state: 'downloading'; name: string; receivedBytes: number; totalBytes: number | null; paused: boolean }
   | { state: 'converting'; name: string; step: string }
-  | { state: 'ready'; model: ModelInfo }
+  | { state: 'ready'; model: ModelInfo; provider?: ModelProvider }
   | { state: 'error'; message: string; available: string[] };
 
 export interface IndexingProgress {

@@ -56,6 +56,8 @@ export const requestSchemas = {
   'model.list': z.object({}).strict(),
   /** Switches to an installed model (and makes it the one used next time). */
   'model.use': z.object({ name: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/i, 'an installed model name') }).strict(),
+  /** Switch to (making it first if needed) or away from the int8 variant of the installed model. */
+  'model.useInt8': z.object({ use: z.boolean() }).strict(),
 } as const;
 
 

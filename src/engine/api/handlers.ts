@@ -106,6 +106,10 @@ export function createHandlers(lib: Library, platform: PlatformHooks): HandlerTa
       await lib.useModel(r.name);
       return lib.model;
     },
+    'model.useInt8': async (r) => {
+      await lib.useInt8(r.use);
+      return lib.model;
+    },
   };
 }
 

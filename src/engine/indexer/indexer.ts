@@ -202,28 +202,33 @@ export class Indexer {
     let photoId = id;
     try {
       await this.decodeSlots.acquire();
-      let tensor: Float32Array;
+      let classified: Promise<{ prob: Float32Array; features: Float32Array; classes: number }> | null = null;
+      const model = this.model;
       try {
         const buf = await readPhotoFile(path);
         const hash = createHash('sha256').update(buf).digest('hex');
         photoId = this.catalog.adoptMovedPhoto(id, hash) ?? id;
         const pixels = await decodeOriented(buf, photo.name);
+        // The model input first, so that the model runs while the thumbnail and metadata are written
+        // (a new photo's time to being tagged is decode + inference, not decode + thumbnail + EXIF + inference).
+        const rgb = await resizeForModel(fromPixels(pixels));
+        const tensor = new Float32Array(3 * PIXELS);
+        cropToTensor(rgb, tensor, 0);
+        classified = model ? model.classifier.classify(tensor, priority > 0 ? 'high' : 'low') : null;
+        // Handled below; this keeps a failure while the thumbnail is written from being reported as unhandled.
+        classified?.catch(() => {});
         if (!this.thumbs.hasThumb(hash)) await this.thumbs.writeThumb(hash, pixels);
         const facts = await readPhotoFacts(buf);
         this.catalog.setMetadata(photoId, { ...facts, hash, width: pixels.fullWidth, height: pixels.fullHeight, thumbKey: hash });
-        const rgb = await resizeForModel(fromPixels(pixels));
-        tensor = new Float32Array(3 * PIXELS);
-        cropToTensor(rgb, tensor, 0);
       } finally {
         this.decodeSlots.release();
       }
       this.hooks.photoUpdated(photoId);
-      const model = this.model;
-      if (!model) {
+      if (!model || !classified) {
         this.catalog.blockJob(photoId);
         return;
       }
-      const out = await model.classifier.classify(tensor, priority > 0 ? 'high' : 'low');
+      const out = await classified;
       const r = interpret(out.prob, model.labels, 10);
       this.catalog.savePrediction(photoId, {
         model: model.name,

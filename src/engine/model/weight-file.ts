@@ -54,6 +54,18 @@ export class WeightFileWriter {
     return this.end(dims);
   }
 
+  /** Writes a whole tensor of any element type (int8 weights, scales). */
+  putBytes(name: string, dims: number[], data: Uint8Array, bytesPerElement: number): StoredTensor {
+    this.begin(name);
+    this.write(data);
+    const t = { name, dims, offset: this.current!.offset, length: this.pos - this.current!.offset };
+    const expected = dims.reduce((a, b) => a * b, 1) * bytesPerElement;
+    if (expected !== t.length) throw new Error(`${name}: ${t.length} bytes written for shape (${dims.join(', ')}), expected ${expected}`);
+    this.tensors.push(t);
+    this.current = null;
+    return t;
+  }
+
   private writeRaw(chunk: Uint8Array): void {
     let off = 0;
     while (off < chunk.length) off += writeSync(this.fd, chunk, off, chunk.length - off);

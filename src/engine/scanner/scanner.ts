@@ -10,6 +10,7 @@ import chokidar, { type FSWatcher } from 'chokidar';
 import type { Catalog, FileFacts } from '../catalog/catalog.js';
 import { isIgnoredDir, isIgnoredName, isPhotoName } from './file-types.js';
 import { walkPhotos } from './walk.js';
+import { WriteFinishGate } from './write-finish.js';
 
 export const PRIORITY_BACKLOG = 0;
 export const PRIORITY_LIVE = 10;
@@ -26,7 +27,7 @@ export interface ScannerHooks {
 
 export interface ScannerOptions {
   watch: boolean;
-  /** chokidar awaitWriteFinish stability threshold. */
+  /** How long a file still being written must stay unchanged (write-finish.ts); moved-in files do not wait. */
   writeFinishMs?: number;
   offlineRecheckMs?: number;
   /** Period of the rescans that replace live watching when the OS runs out of watches. */
@@ -35,6 +36,7 @@ export interface ScannerOptions {
 
 export class Scanner {
   private readonly watchers = new Map<number, FSWatcher>();
+  private readonly gates = new Map<number, WriteFinishGate>();
   private readonly offlineTimers = new Map<number, NodeJS.Timeout>();
   private readonly scans = new Map<number, Promise<void>>();
   private closed = false;
@@ -130,7 +132,6 @@ export class Scanner {
       followSymlinks: false,
       atomic: true,
       alwaysStat: true,
-      awaitWriteFinish: { stabilityThreshold: this.options.writeFinishMs ?? 800, pollInterval: 100 },
       ignored: (path: string, stats?: { isFile(): boolean; isDirectory(): boolean }) => {
         if (path === root) return false;
         const name = basename(path);
@@ -146,9 +147,12 @@ export class Scanner {
       else if (r.change !== 'unchanged') this.hooks.photoChanged(r.id);
       if (r.change !== 'unchanged') this.hooks.queued();
     };
-    watcher.on('add', upsert);
-    watcher.on('change', upsert);
+    const gate = new WriteFinishGate(upsert, { stableMs: this.options.writeFinishMs ?? 800 });
+    this.gates.set(folderId, gate);
+    watcher.on('add', (path, st) => st && isPhotoName(basename(path)) && gate.event('add', path, st));
+    watcher.on('change', (path, st) => st && isPhotoName(basename(path)) && gate.event('change', path, st));
     watcher.on('unlink', (path) => {
+      gate.forget(path);
       const p = this.catalog.photoByPath(folderId, this.relPath(root, path));
       if (p && p.status !== 'missing') {
         this.catalog.markMissing([p.id]);
@@ -235,6 +239,8 @@ export class Scanner {
   async unwatch(folderId: number): Promise<void> {
     const w = this.watchers.get(folderId);
     this.watchers.delete(folderId);
+    this.gates.get(folderId)?.close();
+    this.gates.delete(folderId);
     const t = this.offlineTimers.get(folderId);
     if (t) clearInterval(t);
     this.offlineTimers.delete(folderId);

@@ -12,6 +12,7 @@ import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
 import { PIXELS } from '../../imaging/model-input.js';
 import type { FromWorker, ToWorker } from './protocol.js';
+import type { ProviderChoice } from './providers.js';
 
 export interface ImageResult {
   prob: Float32Array;
@@ -30,6 +31,10 @@ export interface ModelWorkerOptions {
   maxBatch?: number;
   idleMs?: number;
   workerPath?: string;
+  /** 'auto' (default), 'cpu', or an onnxruntime provider name. */
+  accelerator?: string;
+  /** Called each time the worker has loaded the model (with the provider it chose). */
+  onLoaded?: (provider: ProviderChoice) => void;
 }
 
 /** The bundled worker sits next to the bundle; from sources (tests), use the built one in out/cli. */
@@ -54,6 +59,8 @@ export class ModelWorkerClient {
   private inFlight = new Map<number, Pending[]>();
   private nextId = 1;
   private idleTimer: NodeJS.Timeout | null = null;
+  /** Batch input buffers handed back by the worker, reused for the next batch of that size (4.8 MB at 8). */
+  private readonly spare = new Map<number, Float32Array>();
   private closed = false;
   readonly threads: number;
   readonly maxBatch: number;
@@ -61,6 +68,7 @@ export class ModelWorkerClient {
   metadata: Record<string, string> = {};
   loadSeconds = 0;
   batchesRun = 0;
+  provider: ProviderChoice | null = null;
 
   constructor(
     readonly modelPath: string,
@@ -103,6 +111,8 @@ export class ModelWorkerClient {
         if (msg.type === 'loaded') {
           this.metadata = msg.metadata;
           this.loadSeconds = msg.loadSeconds;
+          this.provider = msg.provider;
+          this.options.onLoaded?.(msg.provider);
           resolve();
         } else if (msg.type === 'error' && msg.id === null) {
           reject(new Error(`cannot load model ${this.modelPath}: ${msg.message}`));
@@ -127,7 +137,7 @@ export class ModelWorkerClient {
         }
       });
     });
-    const msg: ToWorker = { type: 'load', path: this.modelPath, threads: this.threads };
+    const msg: ToWorker = { type: 'load', path: this.modelPath, threads: this.threads, accelerator: this.options.accelerator };
     worker.postMessage(msg);
     return this.ready;
   }
@@ -139,6 +149,7 @@ export class ModelWorkerClient {
     const batch = this.inFlight.get(id);
     if (!batch) return;
     this.inFlight.delete(id);
+    if (msg.type === 'result' && msg.pixels?.length === this.maxBatch * 3 * PIXELS) this.spare.set(msg.pixels.length, msg.pixels);
     if (msg.type === 'error') batch.forEach((p) => p.reject(new Error(msg.message)));
     else {
       batch.forEach((p, i) =>
@@ -174,11 +185,13 @@ export class ModelWorkerClient {
     const batch = source.splice(0, this.maxBatch);
     const id = this.nextId++;
     this.inFlight.set(id, batch);
-    const pixels = new Float32Array(batch.length * 3 * PIXELS);
+    const size = batch.length * 3 * PIXELS;
+    const pixels = this.spare.get(size) ?? new Float32Array(size);
+    this.spare.delete(size);
     batch.forEach((p, i) => pixels.set(p.pixels, i * 3 * PIXELS));
     const msg: ToWorker = { type: 'run', id, pixels, n: batch.length };
     this.batchesRun++;
-    this.worker.postMessage(msg, [pixels.buffer]);
+    this.worker.postMessage(msg, [pixels.buffer as ArrayBuffer]);
   }
 
   private armIdle(): void {
@@ -205,5 +218,6 @@ export class ModelWorkerClient {
     this.clearIdle();
     this.failAll(new Error('model worker is closed'));
     await this.terminate();
+    this.spare.clear();
   }
 }

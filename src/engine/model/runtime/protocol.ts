@@ -1,9 +1,11 @@
+import type { ProviderChoice } from './providers.js';
+
 /** Messages between the engine and the model worker thread. */
 export type ToWorker =
-  | { type: 'load'; path: string; threads: number }
+  | { type: 'load'; path: string; threads: number; accelerator?: string }
   | { type: 'run'; id: number; pixels: Float32Array; n: number };
 
 export type FromWorker =
-  | { type: 'loaded'; loadSeconds: number; metadata: Record<string, string> }
-  | { type: 'result'; id: number; prob: Float32Array; features: Float32Array; classes: number; featureDim: number; ms: number }
+  | { type: 'loaded'; loadSeconds: number; metadata: Record<string, string>; provider: ProviderChoice }
+  | { type: 'result'; id: number; prob: Float32Array; features: Float32Array; classes: number; featureDim: number; ms: number; pixels?: Float32Array }
   | { type: 'error'; id: number | null; message: string };

@@ -19,9 +19,9 @@ port.on('message', (msg: ToWorker) => {
   void (async () => {
     if (msg.type === 'load') {
       try {
-        loading = OnnxModel.load(msg.path, { threads: msg.threads });
+        loading = OnnxModel.load(msg.path, { threads: msg.threads, accelerator: msg.accelerator });
         model = await loading;
-        send({ type: 'loaded', loadSeconds: model.loadSeconds, metadata: model.metadata.props });
+        send({ type: 'loaded', loadSeconds: model.loadSeconds, metadata: model.metadata.props, provider: model.provider });
       } catch (e) {
         send({ type: 'error', id: null, message: (e as Error).message });
       }
@@ -32,9 +32,10 @@ port.on('message', (msg: ToWorker) => {
       if (!m) throw new Error('no model loaded');
       const t0 = performance.now();
       const out = await m.run(msg.pixels, msg.n);
+      // The input buffer goes back too, for the client to fill with the next batch.
       send(
-        { type: 'result', id: msg.id, prob: out.prob, features: out.features, classes: out.classes, featureDim: out.featureDim, ms: performance.now() - t0 },
-        [out.prob.buffer as ArrayBuffer, out.features.buffer as ArrayBuffer],
+        { type: 'result', id: msg.id, prob: out.prob, features: out.features, classes: out.classes, featureDim: out.featureDim, ms: performance.now() - t0, pixels: msg.pixels },
+        [out.prob.buffer as ArrayBuffer, out.features.buffer as ArrayBuffer, msg.pixels.buffer as ArrayBuffer],
       );
     } catch (e) {
       send({ type: 'error', id: msg.id, message: (e as Error).message });

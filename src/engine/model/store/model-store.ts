@@ -491,6 +491,47 @@ export class ModelStore {
   }
 }
 
+/**
+ * The int8 variant of an installed model ("Fast (smaller, slightly less
+ * exact)"), installed beside it as `<name>-int8`. Calibrated on the given
+ * photos (the user's own library in the app) or on generated images.
+ */
+export async function installInt8Variant(
+  store: ModelStore,
+  name: string,
+  options: { photos?: string[]; onStep?: (step: string) => void } = {},
+): Promise<InstalledModel & { quantizeSeconds: number; calibration: string }> {
+  const base = store.get(name);
+  if (!base) throw new ModelStoreError(`model "${name}" is not installed`);
+  if (name.endsWith('-int8')) throw new ModelStoreError(`${name} is already an int8 model`);
+  const { quantizeOnnx } = await import('../quantize/quantize-onnx.js');
+  const { calibrationFromPhotos } = await import('../quantize/calibration-images.js');
+  options.onStep?.('calibrating');
+  const cal = options.photos?.length ? await calibrationFromPhotos(options.photos) : { batch: [], used: 0 };
+  const calibration = cal.used ? `${cal.used} of your photos` : 'generated images';
+  const variantName = `${name}-int8`;
+  const tmpDir = join(store.dir, `.staging-${process.pid}-${Date.now()}`);
+  mkdirSync(tmpDir, { recursive: true });
+  try {
+    options.onStep?.('quantizing');
+    const r = await quantizeOnnx(base.onnxPath, join(tmpDir, 'model.onnx'), {
+      calibration: cal.used ? cal.batch : undefined,
+      calibrationNote: calibration,
+      name: variantName,
+      title: `${base.title} (int8)`,
+    });
+    const info: ModelInfo = { ...base, name: variantName, title: `${base.title} (int8)`, source: `${base.source}; int8 by Scenery (calibrated on ${calibration})`, installedAt: new Date().toISOString() };
+    writeFileSync(join(tmpDir, 'model.json'), JSON.stringify({ ...info, onnxPath: undefined }, null, 2));
+    const dir = join(store.dir, variantName);
+    rmSync(dir, { recursive: true, force: true });
+    renameSync(tmpDir, dir);
+    return { ...info, onnxPath: join(dir, 'model.onnx'), quantizeSeconds: r.seconds, calibration };
+  } catch (e) {
+    rmSync(tmpDir, { recursive: true, force: true });
+    throw e;
+  }
+}
+
 /** Model info for any contract ONNX file, from its metadata. */
 export function describeOnnx(path: string, sha256: string | null): InstalledModel {
   const meta = readOnnxMetadata(path);

@@ -1,0 +1,535 @@
+/**
+ * The int8 variant of a model, made by Scenery itself (no Python): every Conv
+ * and fully-connected layer (Gemm, MatMul) whose weights are constants gets
+ * per-channel symmetric int8 weights (int8.ts). Activations:
+ *  - fully-connected layers quantize their input dynamically, at run time with
+ *    its own range (onnxruntime's DynamicQuantizeMatMul, or the standard
+ *    DynamicQuantizeLinear + MatMulInteger, which it fuses);
+ *  - convolutions, by default ('calibrated'), run as QLinearConv with uint8
+ *    activation ranges measured once on calibration images; a ReLU after a
+ *    conv is folded into its output range, and max-pooling runs on the uint8
+ *    values, so the conv stack stays in uint8 from the first conv to the last.
+ *    The 'dynamic' alternative (DynamicQuantizeLinear + ConvInteger + Cast +
+ *    Mul + Add) needs no calibration but is about 3x SLOWER than float32 in
+ *    onnxruntime-node 1.30 on this CPU (ConvInteger has no fast path), which
+ *    is why it is not the default (measured in the README).
+ * Everything else in the graph (ReLU, pooling, softmax, the preprocessing
+ * nodes) is untouched, so inputs and outputs stay in the model contract and
+ * `features` stays float32.
+ *
+ * It works on any ONNX file, not only Scenery's VGG16 graph: the same code
+ * quantizes the real SqueezeNet-Places365 test model, which is how fidelity
+ * is measured on real weights (bench/run.ts, quantize-onnx.test.ts).
+ */
+import { renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join } from 'node:path';
+import { ProtoWriter } from '../protobuf/writer.js';
+import { closeTensorFiles, readOnnxModel, tensorBytes, tensorFloats, type OnnxAttribute, type OnnxModelProto, type OnnxNodeProto, type OnnxTensorProto } from '../onnx/onnx-reader.js';
+import { WeightFileWriter } from '../weight-file.js';
+import { quantizePerChannel, transposeInt8 } from './int8.js';
+import { calibrationImages } from './calibration-images.js';
+
+const FLOAT = 1;
+const UINT8 = 2;
+const INT8 = 3;
+const INT32 = 6;
+const INT64 = 7;
+
+/**
+ * How a fully-connected layer runs: the standard ONNX ops (which onnxruntime
+ * fuses), or onnxruntime's contrib DynamicQuantizeMatMul directly.
+ * Conv always becomes DynamicQuantizeLinear + ConvInteger.
+ */
+export type FcMode = 'matmulinteger' | 'dqmatmul';
+export type ConvMode = 'calibrated' | 'dynamic';
+
+/** Per-tensor activation range measured on calibration images. */
+export type Ranges = Map<string, { min: number; max: number }>;
+
+export interface QuantizeOptions {
+  fc?: FcMode;
+  conv?: ConvMode;
+  /**
+   * Images for the calibrated mode: float32 NCHW batches in the model's input
+   * contract (RGB 0..255, 3x224x224 each). Default: calibrationImages().
+   */
+  calibration?: Float32Array[];
+  /** Tensors at least this large go to the external data file (mappable); smaller ones stay inline. */
+  externalMinBytes?: number;
+  name?: string;
+  title?: string;
+  /** Note recorded in the metadata (which images calibrated it). */
+  calibrationNote?: string;
+}
+
+export interface QuantizeResult {
+  onnxPath: string;
+  dataPath: string | null;
+  quantizedLayers: string[];
+  keptFloat: string[];
+  /** Graph file plus data file. */
+  bytes: number;
+  seconds: number;
+}
+
+interface NewTensor {
+  name: string;
+  dims: number[];
+  type: number;
+  data: Uint8Array;
+}
+
+interface NewNode {
+  op: string;
+  domain?: string;
+  inputs: string[];
+  outputs: string[];
+  name: string;
+  attrs?: Uint8Array[];
+}
+
+function attr(a: OnnxAttribute[], name: string): OnnxAttribute | undefined {
+  return a.find((x) => x.name === name);
+}
+
+function intAttr(name: string, v: number): Uint8Array {
+  return new ProtoWriter().string(1, name).int(3, v).uint(20, 2).finish();
+}
+
+const bytesOf = (a: Float32Array | Int8Array | Uint8Array | Int32Array | BigInt64Array): Uint8Array => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+
+/** uint8 affine parameters covering [min, max] (and 0, so that padding and ReLU stay exact). */
+export function uint8Params(min: number, max: number): { scale: number; zeroPoint: number } {
+  const lo = Math.min(0, min);
+  const hi = Math.max(0, max);
+  const scale = hi > lo ? (hi - lo) / 255 : 1;
+  return { scale: Math.fround(scale), zeroPoint: Math.max(0, Math.min(255, Math.round(-lo / scale))) };
+}
+
+function isQuantizableConv(node: OnnxNodeProto, inits: Map<string, OnnxTensorProto>): boolean {
+  const w = inits.get(node.inputs[1] ?? '');
+  const b = node.inputs[2] ? inits.get(node.inputs[2]) : undefined;
+  return (
+    node.op === 'Conv' && node.domain === '' && !!w && w.dataType === FLOAT && w.dims.length === 4 &&
+    (!node.inputs[2] || (!!b && b.dataType === FLOAT)) && (attr(node.attrs, 'group')?.i ?? 1) === 1
+  );
+}
+
+/** The tensors whose ranges the calibrated mode needs: each conv's input and its (ReLU-fused) output. */
+function calibrationPlan(model: OnnxModelProto): { tensors: string[]; fusedRelu: Map<OnnxNodeProto, OnnxNodeProto> } {
+  const inits = new Map(model.initializers.map((t) => [t.name, t]));
+  const consumers = new Map<string, OnnxNodeProto[]>();
+  for (const n of model.nodes) for (const i of n.inputs) consumers.set(i, [...(consumers.get(i) ?? []), n]);
+  const outputs = new Set(model.outputNames);
+  const tensors = new Set<string>();
+  const fusedRelu = new Map<OnnxNodeProto, OnnxNodeProto>();
+  for (const n of model.nodes) {
+    if (!isQuantizableConv(n, inits)) continue;
+    tensors.add(n.inputs[0]!);
+    const out = n.outputs[0]!;
+    const c = consumers.get(out) ?? [];
+    if (c.length === 1 && c[0]!.op === 'Relu' && c[0]!.domain === '' && !outputs.has(out)) {
+      fusedRelu.set(n, c[0]!);
+      tensors.add(c[0]!.outputs[0]!);
+    } else tensors.add(out);
+  }
+  return { tensors: [...tensors], fusedRelu };
+}
+
+/** Runs the float model on the calibration images and records each planned tensor's min and max. */
+async function calibrate(src: string, model: OnnxModelProto, tensors: string[], images: Float32Array[]): Promise<Ranges> {
+  const extra = tensors.filter((t) => !model.outputNames.includes(t));
+  const outputs = [...model.outputs, ...extra.map((t) => new ProtoWriter().string(1, t).message(2, new ProtoWriter().message(1, new ProtoWriter().uint(1, FLOAT))).finish())];
+  const bytes = encodeModel({ ...model, outputs, valueInfo: [] }, { nodes: model.nodes, passthrough: model.initializers.map((t) => t.raw), newTensors: [], external: new Map(), dataFile: '', usesContrib: false, props: model.props, keepDoc: true });
+  // Beside the source when its weights are external (their locations are relative to the graph file), else in the
+  // temp dir (the source's folder may be read-only).
+  const hasExternal = model.initializers.some((t) => t.external);
+  const calibPath = join(hasExternal ? dirname(src) : tmpdir(), `.${basename(src)}.calibration-${process.pid}-${Date.now()}.onnx`);
+  writeFileSync(calibPath, bytes);
+  const ranges: Ranges = new Map(tensors.map((t) => [t, { min: Infinity, max: -Infinity }]));
+  const ort = await import('onnxruntime-node');
+  let session: Awaited<ReturnType<typeof ort.InferenceSession.create>> | null = null;
+  try {
+    session = await ort.InferenceSession.create(calibPath, { executionProviders: ['cpu'], graphOptimizationLevel: 'basic', enableMemPattern: false });
+    const inputName = session.inputNames[0]!;
+    for (const batch of images) {
+      const n = batch.length / (3 * 224 * 224);
+      // One image at a time: every intermediate map of a batch at once would need gigabytes.
+      for (let i = 0; i < n; i++) {
+        const x = batch.subarray(i * 3 * 224 * 224, (i + 1) * 3 * 224 * 224);
+        const result = await session.run({ [inputName]: new ort.Tensor('float32', x, [1, 3, 224, 224]) }, tensors);
+        for (const t of tensors) {
+          const d = result[t]!.data as Float32Array;
+          const r = ranges.get(t)!;
+          let lo = r.min;
+          let hi = r.max;
+          for (let k = 0; k < d.length; k++) {
+            const v = d[k]!;
+            if (v < lo) lo = v;
+            if (v > hi) hi = v;
+          }
+          r.min = lo;
+          r.max = hi;
+          result[t]!.dispose();
+        }
+      }
+    }
+  } finally {
+    await session?.release();
+    rmSync(calibPath, { force: true });
+  }
+  return ranges;
+}
+
+export async function quantizeOnnx(src: string, dst: string, options: QuantizeOptions = {}): Promise<QuantizeResult> {
+  const started = performance.now();
+  const fcMode = options.fc ?? 'dqmatmul';
+  const convMode = options.conv ?? 'calibrated';
+  const model = readOnnxModel(src);
+  const inits = new Map(model.initializers.map((t) => [t.name, t]));
+  const plan = calibrationPlan(model);
+  const ranges = convMode === 'calibrated' ? await calibrate(src, model, plan.tensors, options.calibration ?? calibrationImages()) : new Map() as Ranges;
+  const dataPath = `${dst}.data`;
+  const tmpData = `${dataPath}.partial`;
+  const tmpOnnx = `${dst}.partial`;
+  const writer = new WeightFileWriter(tmpData);
+  const newTensors: NewTensor[] = [];
+  const external = new Map<string, { dims: number[]; type: number; offset: number; length: number }>();
+  const minExternal = options.externalMinBytes ?? 64 * 1024;
+  const addTensor = (t: NewTensor): string => {
+    if (t.data.byteLength >= minExternal) {
+      const s = writer.putBytes(t.name, t.dims, t.data, t.type === FLOAT || t.type === INT32 ? 4 : t.type === INT64 ? 8 : 1);
+      external.set(t.name, { dims: t.dims, type: t.type, offset: s.offset, length: s.length });
+    } else newTensors.push(t);
+    return t.name;
+  };
+  const nodes: (OnnxNodeProto | NewNode)[] = [];
+  const dynamicInput = new Map<string, [string, string, string]>();
+  const quantized: string[] = [];
+  const keptFloat: string[] = [];
+  let usesContrib = false;
+
+  // Calibrated mode: tensors available as uint8 (name → its uint8 twin), and those available as float.
+  const u8 = new Map<string, { name: string; scale: string; zp: string; s: number }>();
+  const floatAvail = new Set<string>([...model.inputNames, ...model.initializers.map((t) => t.name), '']);
+  const skip = new Set<OnnxNodeProto>();
+  const qparams = (tensor: string, min: number, max: number): { scale: string; zp: string; s: number } => {
+    const p = uint8Params(min, max);
+    return {
+      scale: addTensor({ name: `${tensor}_u8_scale`, dims: [], type: FLOAT, data: bytesOf(Float32Array.of(p.scale)) }),
+      zp: addTensor({ name: `${tensor}_u8_zp`, dims: [], type: UINT8, data: Uint8Array.of(p.zeroPoint) }),
+      s: p.scale,
+    };
+  };
+  const needFloat = (t: string): void => {
+    if (floatAvail.has(t)) return;
+    const q = u8.get(t);
+    if (!q) return;
+    nodes.push({ op: 'DequantizeLinear', inputs: [q.name, q.scale, q.zp], outputs: [t], name: `${t}_Dequantize` });
+    floatAvail.add(t);
+  };
+  const needU8 = (t: string): { name: string; scale: string; zp: string; s: number } => {
+    let q = u8.get(t);
+    if (!q) {
+      const r = ranges.get(t);
+      if (!r || !Number.isFinite(r.min)) throw new Error(`no calibration range for ${t}`);
+      q = { name: `${t}_u8`, ...qparams(t, r.min, r.max) };
+      nodes.push({ op: 'QuantizeLinear', inputs: [t, q.scale, q.zp], outputs: [q.name], name: `${t}_Quantize` });
+      u8.set(t, q);
+    }
+    return q;
+  };
+
+  const constFloat = (name: string | undefined): OnnxTensorProto | undefined => {
+    if (!name) return undefined;
+    const t = inits.get(name);
+    return t && t.dataType === FLOAT ? t : undefined;
+  };
+  const dql = (x: string): [string, string, string] => {
+    let q = dynamicInput.get(x);
+    if (!q) {
+      q = [`${x}_q8`, `${x}_q8_scale`, `${x}_q8_zp`];
+      nodes.push({ op: 'DynamicQuantizeLinear', inputs: [x], outputs: [...q], name: `${x}_DynamicQuantizeLinear` });
+      dynamicInput.set(x, q);
+    }
+    return q;
+  };
+
+  try {
+    for (const node of model.nodes) {
+      if (skip.has(node)) continue;
+      const w = constFloat(node.inputs[1]);
+      const bias = node.inputs[2] ? constFloat(node.inputs[2]) : undefined;
+      const layer = node.name || node.outputs[0]!;
+      if (isQuantizableConv(node, inits) && w) {
+        const C = w.dims[0]!;
+        const qw = quantizePerChannel(tensorFloats(w, src), C, 'rows');
+        const wq = addTensor({ name: `${w.name}_int8`, dims: w.dims, type: INT8, data: bytesOf(qw.q) });
+        // Symmetric: the zero point is 0 for every channel, so one scalar says it (ConvInteger takes no per-channel zero point).
+        const wzp = addTensor({ name: `${w.name}_int8_zp`, dims: [], type: INT8, data: new Uint8Array(1) });
+        const base = node.outputs[0]!;
+        if (convMode === 'calibrated') {
+          const relu = plan.fusedRelu.get(node);
+          const out = relu ? relu.outputs[0]! : base;
+          if (relu) skip.add(relu);
+          const x = needU8(node.inputs[0]!);
+          const r = ranges.get(out)!;
+          const y = { name: `${out}_u8`, ...qparams(out, relu ? 0 : r.min, r.max) };
+          const ws = addTensor({ name: `${w.name}_int8_scale`, dims: [C], type: FLOAT, data: bytesOf(qw.scales) });
+          const inputs = [x.name, x.scale, x.zp, wq, ws, wzp, y.scale, y.zp];
+          if (bias) {
+            // QLinearConv's bias is int32 in units of x_scale · w_scale[c].
+            const b = tensorFloats(bias, src);
+            const b32 = Int32Array.from(b, (v, c) => Math.round(v / (x.s * qw.scales[c]!)));
+            inputs.push(addTensor({ name: `${bias.name}_int32`, dims: [C], type: INT32, data: bytesOf(b32) }));
+          }
+          nodes.push({ op: 'QLinearConv', inputs, outputs: [y.name], name: `${layer}_QLinearConv`, attrs: node.attrs.map((a) => a.raw) });
+          u8.set(out, y);
+        } else {
+          needFloat(node.inputs[0]!);
+          const [xq, xs, xzp] = dql(node.inputs[0]!);
+          const ws = addTensor({ name: `${w.name}_int8_scale`, dims: [1, C, 1, 1], type: FLOAT, data: bytesOf(qw.scales) });
+          nodes.push({ op: 'ConvInteger', inputs: [xq, wq, xzp, wzp], outputs: [`${base}_i32`], name: `${layer}_ConvInteger`, attrs: node.attrs.map((a) => a.raw) });
+          nodes.push({ op: 'Cast', inputs: [`${base}_i32`], outputs: [`${base}_f32`], name: `${layer}_Cast`, attrs: [intAttr('to', FLOAT)] });
+          nodes.push({ op: 'Mul', inputs: [xs, ws], outputs: [`${base}_scale`], name: `${layer}_Scale` });
+          if (bias) {
+            nodes.push({ op: 'Mul', inputs: [`${base}_f32`, `${base}_scale`], outputs: [`${base}_nobias`], name: `${layer}_Mul` });
+            const b = addTensor({ name: `${bias.name}_nchw`, dims: [1, C, 1, 1], type: FLOAT, data: tensorBytes(bias, src).slice() });
+            nodes.push({ op: 'Add', inputs: [`${base}_nobias`, b], outputs: [base], name: `${layer}_Bias` });
+          } else nodes.push({ op: 'Mul', inputs: [`${base}_f32`, `${base}_scale`], outputs: [base], name: `${layer}_Mul` });
+          floatAvail.add(base);
+        }
+        quantized.push(layer);
+        continue;
+      }
+      // Max-pooling commutes with a monotonic affine map: pool the uint8 values, keep the scale.
+      if (node.op === 'MaxPool' && node.domain === '' && node.outputs.length === 1 && u8.has(node.inputs[0]!) && !floatAvail.has(node.inputs[0]!)) {
+        const q = u8.get(node.inputs[0]!)!;
+        const out = node.outputs[0]!;
+        nodes.push({ op: 'MaxPool', inputs: [q.name], outputs: [`${out}_u8`], name: `${layer}_u8`, attrs: node.attrs.map((a) => a.raw) });
+        u8.set(out, { ...q, name: `${out}_u8` });
+        continue;
+      }
+      const isGemm = node.op === 'Gemm' && node.domain === '';
+      const gemmPlain =
+        isGemm && (attr(node.attrs, 'transA')?.i ?? 0) === 0 && (attr(node.attrs, 'alpha')?.f ?? 1) === 1 && (attr(node.attrs, 'beta')?.f ?? 1) === 1 && (!bias || bias.dims.length === 1);
+      const isMatMul = node.op === 'MatMul' && node.domain === '' && node.inputs.length === 2;
+      if ((gemmPlain || isMatMul) && w && w.dims.length === 2 && (!node.inputs[2] || bias)) {
+        needFloat(node.inputs[0]!);
+        const transB = isGemm && (attr(node.attrs, 'transB')?.i ?? 0) === 1;
+        const [N, K] = transB ? [w.dims[0]!, w.dims[1]!] : [w.dims[1]!, w.dims[0]!];
+        const qw = quantizePerChannel(tensorFloats(w, src), N, transB ? 'rows' : 'columns');
+        // MatMul wants [K, N].
+        const qkn = transB ? transposeInt8(qw.q, N, K) : qw.q;
+        const wq = addTensor({ name: `${w.name}_int8`, dims: [K, N], type: INT8, data: bytesOf(qkn) });
+        const wzp = addTensor({ name: `${w.name}_int8_zp`, dims: [], type: INT8, data: new Uint8Array(1) });
+        const ws = addTensor({ name: `${w.name}_int8_scale`, dims: [N], type: FLOAT, data: bytesOf(qw.scales) });
+        const b = bias ? addTensor({ name: `${bias.name}_f32`, dims: [N], type: FLOAT, data: tensorBytes(bias, src).slice() }) : null;
+        const out = node.outputs[0]!;
+        if (fcMode === 'dqmatmul') {
+          usesContrib = true;
+          nodes.push({ op: 'DynamicQuantizeMatMul', domain: 'com.microsoft', inputs: [node.inputs[0]!, wq, ws, wzp, ...(b ? [b] : [])], outputs: [out], name: `${layer}_DynamicQuantizeMatMul` });
+        } else {
+          const [xq, xs, xzp] = dql(node.inputs[0]!);
+          nodes.push({ op: 'MatMulInteger', inputs: [xq, wq, xzp, wzp], outputs: [`${out}_i32`], name: `${layer}_MatMulInteger` });
+          nodes.push({ op: 'Cast', inputs: [`${out}_i32`], outputs: [`${out}_f32`], name: `${layer}_Cast`, attrs: [intAttr('to', FLOAT)] });
+          nodes.push({ op: 'Mul', inputs: [xs, ws], outputs: [`${out}_scale`], name: `${layer}_Scale` });
+          nodes.push({ op: 'Mul', inputs: [`${out}_f32`, `${out}_scale`], outputs: b ? [`${out}_nobias`] : [out], name: `${layer}_Mul` });
+          if (b) nodes.push({ op: 'Add', inputs: [`${out}_nobias`, b], outputs: [out], name: `${layer}_Bias` });
+        }
+        floatAvail.add(out);
+        quantized.push(layer);
+        continue;
+      }
+      if (['Conv', 'Gemm', 'MatMul'].includes(node.op)) keptFloat.push(layer);
+      for (const i of node.inputs) needFloat(i);
+      nodes.push(node);
+      for (const o of node.outputs) floatAvail.add(o);
+    }
+    for (const o of model.outputNames) needFloat(o);
+
+    // Untouched initializers still in use: inline ones pass through, external ones are copied into the new data file.
+    const used = new Set(nodes.flatMap((n) => n.inputs));
+    const passthrough: Uint8Array[] = [];
+    for (const t of model.initializers) {
+      if (!used.has(t.name)) continue;
+      if (t.external) addTensor({ name: t.name, dims: t.dims, type: t.dataType, data: tensorBytes(t, src).slice() });
+      else passthrough.push(t.raw);
+    }
+    writer.close();
+    const hasData = external.size > 0;
+    const bytes = encodeModel(model, {
+      nodes,
+      passthrough,
+      newTensors,
+      external,
+      dataFile: basename(dataPath),
+      usesContrib,
+      props: {
+        ...model.props,
+        name: options.name ?? `${model.props['name'] ?? basename(src, '.onnx')}-int8`,
+        title: options.title ?? `${model.props['title'] ?? model.props['name'] ?? basename(src, '.onnx')} (int8)`,
+        quantization:
+          `int8: per-channel symmetric weights (${quantized.length} layers); ` +
+          (convMode === 'calibrated' ? `conv activations uint8, calibrated on ${options.calibrationNote ?? 'generated images'}; ` : 'conv activations dynamic uint8; ') +
+          `fc activations dynamic uint8 (${fcMode})`,
+        quantized_from: basename(src),
+      },
+    });
+    writeFileSync(tmpOnnx, bytes);
+    if (hasData) renameSync(tmpData, dataPath);
+    else rmSync(tmpData, { force: true });
+    renameSync(tmpOnnx, dst);
+    const size = statSync(dst).size + (hasData ? statSync(dataPath).size : 0);
+    return { onnxPath: dst, dataPath: hasData ? dataPath : null, quantizedLayers: quantized, keptFloat, bytes: size, seconds: (performance.now() - started) / 1000 };
+  } catch (e) {
+    try {
+      writer.close();
+    } catch {
+      // already closed
+    }
+    rmSync(tmpData, { force: true });
+    rmSync(tmpOnnx, { force: true });
+    throw e;
+  } finally {
+    closeTensorFiles();
+  }
+}
+
+function encodeModel(
+  model: OnnxModelProto,
+  g: {
+    nodes: (OnnxNodeProto | NewNode)[];
+    passthrough: Uint8Array[];
+    newTensors: NewTensor[];
+    external: Map<string, { dims: number[]; type: number; offset: number; length: number }>;
+    dataFile: string;
+    usesContrib: boolean;
+    props: Record<string, string>;
+    keepDoc?: boolean;
+  },
+): Uint8Array {
+  const graph = new ProtoWriter();
+  for (const n of g.nodes) {
+    if ('raw' in n) {
+      graph.bytes(1, n.raw);
+      continue;
+    }
+    const w = new ProtoWriter();
+    for (const i of n.inputs) w.string(1, i);
+    for (const o of n.outputs) w.string(2, o);
+    w.string(3, n.name).string(4, n.op);
+    for (const a of n.attrs ?? []) w.bytes(5, a);
+    if (n.domain) w.string(7, n.domain);
+    graph.message(1, w);
+  }
+  graph.string(2, model.graphName || 'scenery-int8');
+  for (const raw of g.passthrough) graph.bytes(5, raw);
+  for (const t of g.newTensors) {
+    const w = new ProtoWriter();
+    for (const d of t.dims) w.int(1, d);
+    w.uint(2, t.type).string(8, t.name).bytes(9, t.data);
+    graph.message(5, w);
+  }
+  for (const [name, t] of g.external) {
+    const w = new ProtoWriter();
+    for (const d of t.dims) w.int(1, d);
+    w.uint(2, t.type).string(8, name);
+    const entry = (k: string, v: string): ProtoWriter => new ProtoWriter().string(1, k).string(2, v);
+    w.message(13, entry('location', g.dataFile)).message(13, entry('offset', String(t.offset))).message(13, entry('length', String(t.length))).uint(14, 1);
+    graph.message(5, w);
+  }
+  for (const raw of model.inputs) graph.bytes(11, raw);
+  for (const raw of model.outputs) graph.bytes(12, raw);
+  for (const raw of model.valueInfo) graph.bytes(13, raw);
+
+  const onnxOpset = Math.max(13, model.opsets.find((o) => o.domain === '' || o.domain === 'ai.onnx')?.version ?? 13);
+  const m = new ProtoWriter()
+    .uint(1, Math.max(model.irVersion, 8))
+    .string(2, 'scenery')
+    .string(3, '1')
+    .uint(5, 1)
+    .string(6, g.keepDoc ? model.doc : `${model.doc}${model.doc ? ' ' : ''}int8 variant made by Scenery's quantizer.`)
+    .message(7, graph)
+    .message(8, new ProtoWriter().string(1, '').uint(2, onnxOpset));
+  for (const o of model.opsets) if (o.domain && o.domain !== 'ai.onnx' && o.domain !== 'com.microsoft') m.message(8, new ProtoWriter().string(1, o.domain).uint(2, o.version));
+  if (g.usesContrib) m.message(8, new ProtoWriter().string(1, 'com.microsoft').uint(2, 1));
+  for (const [k, v] of Object.entries(g.props)) m.message(14, new ProtoWriter().string(1, k).string(2, v));
+  return m.finish();
+}
+
+
+export interface Int8Comparison {
+  n: number;
+  top1Agreement: number;
+  /** Mean fraction of the float32 top-5 that the int8 top-5 contains. */
+  top5Overlap: number;
+  probMaxDiff: number;
+  /** Mean cosine similarity of the `features` outputs. */
+  featuresCosine: number;
+  featuresDtype: string;
+}
+
+/** Runs a float32 model and its int8 variant on the same images (NCHW batch) and compares their outputs. */
+export async function compareInt8(fp32Path: string, int8Path: string, x: Float32Array, n: number, batch = 8): Promise<Int8Comparison> {
+  const { OnnxModel } = await import('../runtime/onnx-model.js');
+  const run = async (p: string): Promise<{ prob: Float32Array; features: Float32Array; classes: number; dim: number; dtype: string }> => {
+    const m = await OnnxModel.load(p, { threads: 2, accelerator: 'cpu' });
+    try {
+      const probs: Float32Array[] = [];
+      const feats: Float32Array[] = [];
+      let classes = 0;
+      let dim = 0;
+      let dtype = '';
+      for (let i = 0; i < n; i += batch) {
+        const k = Math.min(batch, n - i);
+        const o = await m.run(x.subarray(i * 3 * 224 * 224, (i + k) * 3 * 224 * 224), k);
+        probs.push(o.prob);
+        feats.push(o.features);
+        classes = o.classes;
+        dim = o.featureDim;
+        dtype = o.features.constructor === Float32Array ? 'float32' : typeof o.features;
+      }
+      const cat = (a: Float32Array[]): Float32Array => {
+        const out = new Float32Array(a.reduce((s, v) => s + v.length, 0));
+        let o = 0;
+        for (const v of a) out.set(v, (o += v.length) - v.length);
+        return out;
+      };
+      return { prob: cat(probs), features: cat(feats), classes, dim, dtype };
+    } finally {
+      await m.release();
+    }
+  };
+  const a = await run(fp32Path);
+  const b = await run(int8Path);
+  if (a.classes !== b.classes || a.dim !== b.dim) throw new Error(`the models differ in shape: ${a.classes}/${a.dim} vs ${b.classes}/${b.dim}`);
+  const K = a.classes;
+  const rank = (p: Float32Array, i: number): number[] =>
+    Array.from(p.subarray(i * K, (i + 1) * K), (v, k) => [v, k] as const)
+      .sort((u, v) => v[0] - u[0])
+      .slice(0, 5)
+      .map(([, k]) => k);
+  let agree = 0;
+  let overlap = 0;
+  let cos = 0;
+  let maxDiff = 0;
+  for (let i = 0; i < n; i++) {
+    const ra = rank(a.prob, i);
+    const rb = rank(b.prob, i);
+    if (ra[0] === rb[0]) agree++;
+    overlap += rb.filter((k) => ra.includes(k)).length / 5;
+    let dot = 0;
+    let na = 0;
+    let nb = 0;
+    for (let j = i * a.dim; j < (i + 1) * a.dim; j++) {
+      dot += a.features[j]! * b.features[j]!;
+      na += a.features[j]! ** 2;
+      nb += b.features[j]! ** 2;
+    }
+    cos += na && nb ? dot / Math.sqrt(na * nb) : na === nb ? 1 : 0;
+  }
+  for (let j = 0; j < a.prob.length; j++) maxDiff = Math.max(maxDiff, Math.abs(a.prob[j]! - b.prob[j]!));
+  return { n, top1Agreement: agree / n, top5Overlap: overlap / n, probMaxDiff: maxDiff, featuresCosine: cos / n, featuresDtype: b.dtype };
+}
