@@ -23,6 +23,25 @@ export const MODEL_CROP: CropBox = { x: 16 / 256, y: 16 / 256, w: 224 / 256, h: 
 /** A --tensor input is fed as it is: the whole image. */
 export const FULL_FRAME: CropBox = { x: 0, y: 0, w: 1, h: 1 };
 
+/** The answer to `photos.explain`: where the network saw `label` in the photo. */
+export interface PhotoExplanation {
+  id: number;
+  label: string;
+  name: string;
+  /** The network's probability for this scene (this forward pass). */
+  prob: number;
+  /** 14x14 Grad-CAM map at relu5_3, row-major, raw (not normalised); all zeros = no positive evidence. */
+  cam: number[];
+  side: number;
+  max: number;
+  /** Where the map lies on the oriented photo (fractions of its width and height). */
+  crop: CropBox;
+  /** The network's top 5 scenes for this photo: each can be explained. */
+  scenes: { label: string; name: string; prob: number }[];
+  ms: number;
+  cached: boolean;
+}
+
 /** Bilinear sample of a side x side row-major map at (s, t) in [0, 1] of the crop; clamps at the outer half cells. */
 export function sampleCam(cam: ArrayLike<number>, s: number, t: number, side = CAM_SIDE): number {
   const fx = Math.min(side - 1, Math.max(0, s * side - 0.5));
