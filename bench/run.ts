@@ -22,6 +22,7 @@ import { Library } from '../src/engine/library.js';
 import { writeSyntheticCatalog } from '../src/test-support/synthetic-catalog.js';
 import { readSpec, writeSyntheticCaffemodel } from '../src/test-support/synthetic-vgg16.js';
 import { PIXELS } from '../src/engine/imaging/model-input.js';
+import { explainBench } from './explain.js';
 
 const json = process.argv.includes('--json');
 const quick = process.argv.includes('--quick');
@@ -139,6 +140,9 @@ async function main(): Promise<void> {
   rmSync(caffemodel);
   log(`  converted in ${conv.seconds.toFixed(1)} s, converter peak RSS ${conv.peakRssMb} MB (model file 543 MB)`);
   const m = await modelBench(onnx);
+  log('explain: Grad-CAM of the top 5 scenes, one photo…');
+  const ex = await explainBench(onnx, quick ? 2 : 5, availableParallelism() >= 2 ? 2 : 1);
+  log(`  ${ex.explain_ms_full} ms a photo, ${ex.explain_class_switch_ms} ms for another class; +${ex.memory.withExplain.anonymous - ex.memory.classifier.anonymous} MB anonymous memory`);
   log('engine: 12 MP JPEGs end to end…');
   const e2e = await endToEnd(onnx, quick ? 8 : 24);
   log(`  ${e2e.indexed} photos at ${e2e.ips.toFixed(2)} img/s; main-thread event-loop max gap ${e2e.maxGapMs.toFixed(1)} ms`);
@@ -158,6 +162,9 @@ async function main(): Promise<void> {
     inference_b8_t2_ips: round(m['b8_t2']!),
     load_s: round(m[`load_s_t${threads}`]!),
     convert_s: round(conv.seconds),
+    explain_ms_full: ex.explain_ms_full,
+    explain_class_switch_ms: ex.explain_class_switch_ms,
+    explain_extra_anonymous_mb: ex.memory.withExplain.anonymous - ex.memory.classifier.anonymous,
     convert_peak_rss_mb: conv.peakRssMb,
     end_to_end_ips: round(e2e.ips),
     end_to_end_ratio: round(e2e.ips / m[`b8_t${threads}`]!),
@@ -179,6 +186,7 @@ async function main(): Promise<void> {
       ['inference, batch 1, 2 threads', `${result.inference_b1_t2_ips} img/s`, ''],
       ['inference, batch 8, 2 threads', `${result.inference_b8_t2_ips} img/s`, 'reference for the ratio below'],
       ['model load', `${result.load_s} s`, `convert ${result.convert_s} s, converter peak RSS ${result.convert_peak_rss_mb} MB for the 543 MB caffemodel`],
+      ['explain (Grad-CAM, top 5 scenes)', `${result.explain_ms_full} ms`, `another class ${result.explain_class_switch_ms} ms; +${result.explain_extra_anonymous_mb} MB anonymous memory (goal <= 1000 ms)`],
       ['end to end, 12 MP JPEGs', `${result.end_to_end_ips} img/s`, `${result.end_to_end_ratio}x inference b8 (goal >= 0.8)`],
       ['main thread max event-loop gap', `${result.event_loop_max_gap_ms} ms`, `p99 ${result.event_loop_p99_gap_ms} ms (goal < 50)`],
       [`search p95, ${N.toLocaleString()} photos`, `${round(search.p95)} ms`, `p50 ${result.search_p50_ms} ms, index load ${result.search_index_load_s} s (goal < 50)`],
