@@ -30,6 +30,7 @@ import { cropToTensor, nhwcToTensor, PIXELS, resizeForModel } from '../src/engin
 import { openImage } from '../src/engine/imaging/decode.js';
 import { readNpy } from '../src/engine/model/npy.js';
 import { compareInt8, quantizeOnnx } from '../src/engine/model/quantize/quantize-onnx.js';
+import { explainBench } from './explain.js';
 
 const json = process.argv.includes('--json');
 const quick = process.argv.includes('--quick');
@@ -289,6 +290,9 @@ async function main(): Promise<void> {
     log(`  SqueezeNet int8 vs float32 on ${n} photos: top-1 agreement ${(sqz.top1Agreement * 100).toFixed(1)} %, top-5 overlap ${(sqz.top5Overlap * 100).toFixed(1)} %, max |Δprob| ${sqz.probMaxDiff.toFixed(3)}`);
   }
 
+  log('explain: Grad-CAM of the top 5 scenes, one photo…');
+  const ex = await explainBench(onnx, quick ? 2 : 5, availableParallelism() >= 2 ? 2 : 1);
+  log(`  ${ex.explain_ms_full} ms a photo, ${ex.explain_class_switch_ms} ms for another class; +${ex.memory.withExplain.anonymous - ex.memory.classifier.anonymous} MB anonymous memory`);
   log('engine: 12 MP JPEGs end to end…');
   const e2e = await endToEnd(onnx, quick ? 8 : 24);
   log(`  ${e2e.indexed} photos at ${e2e.ips.toFixed(2)} img/s; main-thread event-loop max gap ${e2e.maxGapMs.toFixed(1)} ms`);
@@ -316,6 +320,9 @@ async function main(): Promise<void> {
     inference_b8_t2_ips: round(m['b8_t2']!),
     load_s: round(m[`load_s_t${threads}`]!),
     convert_s: round(conv.seconds),
+    explain_ms_full: ex.explain_ms_full,
+    explain_class_switch_ms: ex.explain_class_switch_ms,
+    explain_extra_anonymous_mb: ex.memory.withExplain.anonymous - ex.memory.classifier.anonymous,
     convert_peak_rss_mb: conv.peakRssMb,
     inference_int8_b8_ips: round(m8['b8_t2']!),
     inference_int8_b1_ips: round(m8['b1_t2']!),
@@ -363,6 +370,7 @@ async function main(): Promise<void> {
       ['scenery index peak RSS, float32', `${result.index_peak_rss_mb} MB`, `goal <= 1000; ${result.index_peak_rss_with_launcher_mb} MB with the launcher process`],
       ['scenery index peak RSS, int8', `${result.index_int8_peak_rss_mb} MB`, 'goal <= 500'],
       ['moved into a watched folder -> tagged', `${result.watch_to_tagged_ms} ms`, `median of 5, float32 (goal <= 500): ${watch.all.join(', ')} ms`],
+      ['explain (Grad-CAM, top 5 scenes)', `${result.explain_ms_full} ms`, `another class ${result.explain_class_switch_ms} ms; +${result.explain_extra_anonymous_mb} MB anonymous memory (goal <= 1000 ms)`],
       ['end to end, 12 MP JPEGs', `${result.end_to_end_ips} img/s`, `${result.end_to_end_ratio}x inference b8 (goal >= 0.8)`],
       ['main thread max event-loop gap', `${result.event_loop_max_gap_ms} ms`, `p99 ${result.event_loop_p99_gap_ms} ms (goal < 50)`],
       [`search p95, ${N.toLocaleString()} photos`, `${round(search.p95)} ms`, `p50 ${result.search_p50_ms} ms, index load ${result.search_index_load_s} s (goal < 50)`],

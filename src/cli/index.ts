@@ -1,5 +1,6 @@
 /** The `scenery` command line. */
 import { classifyCommand, classifyHelp } from './commands/classify.js';
+import { explainCommand, explainHelp } from './commands/explain.js';
 import { modelCommand, modelHelp } from './commands/model.js';
 import { UsageError } from './args.js';
 import { libraryCommands, libraryHelp } from './commands/library.js';
@@ -9,6 +10,8 @@ import { ENGINE_VERSION } from '../engine/version.js';
 const help = `scenery ${ENGINE_VERSION}: scene recognition for your photos, on your machine.
 
 ${classifyHelp}
+
+${explainHelp}
 
 ${modelHelp}
 
@@ -21,6 +24,8 @@ async function main(argv: string[]): Promise<number> {
   switch (cmd) {
     case 'classify':
       return classifyCommand(rest);
+    case 'explain':
+      return explainCommand(rest);
     case 'model':
       return modelCommand(rest);
     case 'index':

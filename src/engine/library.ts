@@ -16,9 +16,11 @@ import { cosine, norm } from './indexer/features.js';
 import { LABEL_SETS, PLACES365_LABELS, humanName, placesLabelIndex } from './labels/label-sets.js';
 import { installInt8Variant, ModelStore, noModelMessage, type InstalledModel } from './model/store/model-store.js';
 import { KNOWN_MODELS } from './model/known-models.js';
-import { ModelWorkerClient } from './model/runtime/model-worker-client.js';
+import { ExplainUnavailable, ModelWorkerClient } from './model/runtime/model-worker-client.js';
 import { probeModelInWorker } from './model/runtime/probe.js';
 import { providerLabel } from './model/runtime/providers.js';
+import { PhotoExplainer } from './model/explain/photo-explainer.js';
+import type { PhotoExplanation } from '../shared/heatmap.js';
 import { Scanner } from './scanner/scanner.js';
 import { parseQuery, widenedNotices } from './search/query-parser.js';
 import { folderMatcher } from './search/folder-filter.js';
@@ -596,6 +598,25 @@ export class Library {
       return ap - bp || b.count - a.count || a.name.localeCompare(b.name);
     });
     return { items: items.slice(0, limit) };
+  }
+
+  private readonly explainer = new PhotoExplainer();
+
+  /** Grad-CAM "why this scene" (model/explain/photo-explainer.ts): on demand only, never while indexing. */
+  async explain(id: number, label?: string): Promise<PhotoExplanation> {
+    const f = this.photoFile(id);
+    if (!f) throw new ContractError('not_found', `no photo with id ${id}`);
+    const worker = this.worker;
+    const info = this.modelInfo;
+    if (!(worker instanceof ModelWorkerClient) || !info) throw new ContractError('unsupported', 'No scene model is installed: explanations need a VGG16 scene model.');
+    try {
+      const source = { modelKey: info.onnxPath, labels: LABEL_SETS[info.labels], explain: worker.explain.bind(worker) };
+      return await this.explainer.explain(source, { id, path: f.path, name: f.row.name, version: `${f.row.mtime_ms}:${f.row.size}:${f.row.hash ?? ''}` }, label);
+    } catch (e) {
+      if (e instanceof ExplainUnavailable) throw new ContractError('unsupported', `Explanations need a VGG16 scene model such as VGG16-Places365; ${info.title} is not one.`);
+      if (e instanceof RangeError) throw new ContractError('invalid_request', e.message);
+      throw e;
+    }
   }
 
   /** Nearest neighbours by cosine similarity of the stored scene descriptors (fc7). */

@@ -20,6 +20,7 @@ import type {
   SearchHitSummary,
   SceneVocabularyEntry,
 } from './domain.js';
+import type { PhotoExplanation } from './heatmap.js';
 export type Command = keyof typeof requestSchemas;
 export type Request<C extends Command> = z.input<(typeof requestSchemas)[C]>;
 export type ParsedRequest<C extends Command> = z.output<(typeof requestSchemas)[C]>;
@@ -52,6 +53,7 @@ export interface Responses {
   'photos.list': { total: number; items: PhotoSummary[] };
   'photos.get': PhotoDetail;
   'photos.similar': { items: (PhotoSummary & { similarity: number })[] };
+  'photos.explain': PhotoExplanation;
   'photos.setScene': PhotoDetail;
   'photos.rejectScene': PhotoDetail;
   'photos.clearCorrection': PhotoDetail;

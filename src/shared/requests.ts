@@ -32,6 +32,8 @@ export const requestSchemas = {
     .strict(),
   'photos.get': z.object({ id }).strict(),
   'photos.similar': z.object({ id, limit: z.number().int().min(1).max(200).default(24) }).strict(),
+  /** Grad-CAM "why this scene": for `label` (a Places365 label), else the network's top scene. On demand only. */
+  'photos.explain': z.object({ id, label: label.optional() }).strict(),
   'photos.setScene': z.object({ id, label }).strict(),
   'photos.rejectScene': z.object({ id, label }).strict(),
   'photos.clearCorrection': z.object({ id }).strict(),

@@ -50,6 +50,7 @@ export function createHandlers(lib: Library, platform: PlatformHooks): HandlerTa
     'photos.list': (r) => lib.listPhotos(r),
     'photos.get': (r) => lib.photo(r.id),
     'photos.similar': (r) => lib.similar(r.id, r.limit),
+    'photos.explain': (r) => lib.explain(r.id, r.label),
     'photos.setScene': (r) => lib.setScene(r.id, r.label),
     'photos.rejectScene': (r) => lib.rejectScene(r.id, r.label),
     'photos.clearCorrection': (r) => lib.clearCorrection(r.id),

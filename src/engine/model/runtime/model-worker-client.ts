@@ -26,6 +26,30 @@ interface Pending {
   reject: (e: Error) => void;
 }
 
+export interface ExplainResult {
+  /** The softmax of this forward pass (all outputs). */
+  prob: Float32Array;
+  /** Model output indices, one 14x14 map each in `cams`. */
+  classes: number[];
+  cams: Float32Array;
+}
+
+/** The model cannot be explained (not a Scenery-converted VGG16); the message says why. */
+export class ExplainUnavailable extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ExplainUnavailable';
+  }
+}
+
+interface PendingExplain {
+  pixels: Float32Array;
+  top: number;
+  classes: number[];
+  resolve: (r: ExplainResult) => void;
+  reject: (e: Error) => void;
+}
+
 export interface ModelWorkerOptions {
   threads?: number;
   maxBatch?: number;
@@ -57,6 +81,9 @@ export class ModelWorkerClient {
   private readonly high: Pending[] = [];
   private readonly low: Pending[] = [];
   private inFlight = new Map<number, Pending[]>();
+  /** Explanations go before any batch: a user is waiting for them. One in flight at a time, like batches. */
+  private readonly explainQueue: PendingExplain[] = [];
+  private explainInFlight = new Map<number, PendingExplain>();
   private nextId = 1;
   private idleTimer: NodeJS.Timeout | null = null;
   /** Batch input buffers handed back by the worker, reused for the next batch of that size (4.8 MB at 8). */
@@ -80,11 +107,22 @@ export class ModelWorkerClient {
   }
 
   get queued(): number {
-    return this.high.length + this.low.length;
+    return this.high.length + this.low.length + this.explainQueue.length;
   }
 
   get busy(): boolean {
-    return this.inFlight.size > 0;
+    return this.inFlight.size > 0 || this.explainInFlight.size > 0;
+  }
+
+  /** Grad-CAM maps for the image's top `top` scenes plus `classes` (model output indices). */
+  explain(pixels: Float32Array, top: number, classes: number[]): Promise<ExplainResult> {
+    if (this.closed) return Promise.reject(new Error('model worker is closed'));
+    if (pixels.length !== 3 * PIXELS) return Promise.reject(new Error('expected one 3x224x224 image'));
+    return new Promise((resolve, reject) => {
+      this.explainQueue.push({ pixels, top, classes, resolve, reject });
+      this.clearIdle();
+      void this.pump();
+    });
   }
 
   /** Loads the model now (otherwise it loads on the first classify). */
@@ -146,12 +184,20 @@ export class ModelWorkerClient {
     if (msg.type === 'loaded') return;
     const id = msg.id;
     if (id === null) return;
+    const ex = this.explainInFlight.get(id);
+    if (ex) {
+      this.explainInFlight.delete(id);
+      if (msg.type === 'explained') ex.resolve({ prob: msg.prob, classes: msg.classes, cams: msg.cams });
+      else if (msg.type === 'error') ex.reject(msg.code === 'explain_unavailable' ? new ExplainUnavailable(msg.message) : new Error(msg.message));
+      void this.pump();
+      return;
+    }
     const batch = this.inFlight.get(id);
     if (!batch) return;
     this.inFlight.delete(id);
     if (msg.type === 'result' && msg.pixels?.length === this.maxBatch * 3 * PIXELS) this.spare.set(msg.pixels.length, msg.pixels);
     if (msg.type === 'error') batch.forEach((p) => p.reject(new Error(msg.message)));
-    else {
+    else if (msg.type === 'result') {
       batch.forEach((p, i) =>
         p.resolve({
           prob: msg.prob.slice(i * msg.classes, (i + 1) * msg.classes),
@@ -167,6 +213,8 @@ export class ModelWorkerClient {
     for (const batch of this.inFlight.values()) batch.forEach((p) => p.reject(e));
     this.inFlight.clear();
     for (const p of [...this.high.splice(0), ...this.low.splice(0)]) p.reject(e);
+    for (const p of [...this.explainInFlight.values(), ...this.explainQueue.splice(0)]) p.reject(e);
+    this.explainInFlight.clear();
   }
 
   private async pump(): Promise<void> {
@@ -181,6 +229,14 @@ export class ModelWorkerClient {
       return;
     }
     if (this.busy || this.queued === 0 || !this.worker) return;
+    const ex = this.explainQueue.shift();
+    if (ex) {
+      const id = this.nextId++;
+      this.explainInFlight.set(id, ex);
+      const msg: ToWorker = { type: 'explain', id, pixels: ex.pixels, top: ex.top, classes: ex.classes };
+      this.worker.postMessage(msg);
+      return;
+    }
     const source = this.high.length ? this.high : this.low;
     const batch = source.splice(0, this.maxBatch);
     const id = this.nextId++;

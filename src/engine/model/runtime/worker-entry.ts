@@ -5,11 +5,13 @@
 import { parentPort } from 'node:worker_threads';
 import { OnnxModel } from './onnx-model.js';
 import type { FromWorker, ToWorker } from './protocol.js';
+import { explainInWorker } from '../explain/worker-explain.js';
 
 if (!parentPort) throw new Error('worker-entry must run in a worker thread');
 const port = parentPort;
 let model: OnnxModel | null = null;
 let loading: Promise<OnnxModel> | null = null;
+let lastThreads = 0;
 
 function send(msg: FromWorker, transfer: ArrayBuffer[] = []): void {
   port.postMessage(msg, transfer);
@@ -19,12 +21,17 @@ port.on('message', (msg: ToWorker) => {
   void (async () => {
     if (msg.type === 'load') {
       try {
+        lastThreads = msg.threads;
         loading = OnnxModel.load(msg.path, { threads: msg.threads, accelerator: msg.accelerator });
         model = await loading;
         send({ type: 'loaded', loadSeconds: model.loadSeconds, metadata: model.metadata.props, provider: model.provider });
       } catch (e) {
         send({ type: 'error', id: null, message: (e as Error).message });
       }
+      return;
+    }
+    if (msg.type === 'explain') {
+      send(await explainInWorker(msg, (model ?? (loading ? await loading.catch(() => null) : null))?.path ?? null, lastThreads));
       return;
     }
     try {
