@@ -4,23 +4,17 @@
  * HEIC/HEIF (HEVC) is not in sharp's prebuilt libvips, so it is decoded with
  * libheif compiled to WebAssembly (heic-decode) instead.
  */
-import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import sharp, { type Sharp } from 'sharp';
 import heicDecode from 'heic-decode';
+import { DecodeError } from './decode-error.js';
+import { readPhotoFile } from './photo-file.js';
+
+export { DecodeError } from './decode-error.js';
+export { MAX_PHOTO_BYTES, readPhotoFile } from './photo-file.js';
 
 /** Refuse decompression bombs: 16k x 16k is far beyond any camera. */
 export const MAX_INPUT_PIXELS = 268_402_689;
-
-export class DecodeError extends Error {
-  constructor(
-    message: string,
-    readonly kind: 'empty' | 'corrupt' | 'unsupported' | 'too_large' | 'unreadable' | 'vanished',
-  ) {
-    super(message);
-    this.name = 'DecodeError';
-  }
-}
 
 const HEIF_BRANDS = ['heic', 'heix', 'hevc', 'hevx', 'heim', 'heis', 'mif1', 'msf1'];
 
@@ -36,22 +30,6 @@ export function explainSharpError(e: unknown, name: string): DecodeError {
   if (/unsupported image format/i.test(msg)) return new DecodeError(`${name} is not an image Scenery can read (unknown format)`, 'unsupported');
   if (/premature end|truncated|unexpected end|corrupt|invalid|bad|not a|missing/i.test(msg)) return new DecodeError(`${name} is damaged or incomplete: ${msg.split('\n')[0]}`, 'corrupt');
   return new DecodeError(`${name} could not be decoded: ${msg.split('\n')[0]}`, 'corrupt');
-}
-
-/** Reads a file, mapping filesystem failures to clear DecodeErrors. */
-export async function readPhotoFile(path: string): Promise<Buffer> {
-  try {
-    const buf = await readFile(path);
-    if (buf.length === 0) throw new DecodeError('the file is empty (0 bytes)', 'empty');
-    return buf;
-  } catch (e) {
-    if (e instanceof DecodeError) throw e;
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new DecodeError('the file disappeared before it could be read', 'vanished');
-    if (code === 'EACCES' || code === 'EPERM') throw new DecodeError('permission denied: Scenery cannot read this file', 'unreadable');
-    if (code === 'EISDIR') throw new DecodeError('this is a folder, not a photo', 'unsupported');
-    throw new DecodeError(`cannot read the file: ${code ?? (e as Error).message}`, 'unreadable');
-  }
 }
 
 export interface OrientedPixels {

@@ -4,7 +4,7 @@
  * message; what a UI shows is the sentence for that kind, from this one table,
  * never libvips' or the filesystem's own text.
  */
-import type { DecodeError } from './decode.js';
+import type { DecodeError } from './decode-error.js';
 
 export type FailureKind = DecodeError['kind'] | 'internal';
 
@@ -15,6 +15,9 @@ export const FAILURE_SENTENCES: Record<FailureKind, string> = {
   too_large: 'The picture is too large to open safely.',
   unreadable: 'Scenery cannot read this file (no permission, or a disk error).',
   vanished: 'The file was moved or deleted before it could be read.',
+  not_a_file: 'This is a pipe or a device, not a photo file.',
+  outside_folders: 'This links to a file outside your watched folders.',
+  stalled: 'The drive stopped responding while the file was read.',
   internal: 'Scenery could not process this file; try again.',
 };
 

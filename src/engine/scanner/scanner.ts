@@ -2,14 +2,17 @@
  * Watched folders: the engine's own initial scan (streamed, in batches),
  * reconciled with the catalog on every start, then live watching with
  * chokidar. A folder whose drive is unreachable is shown offline and keeps
- * every tag; it is checked again periodically.
+ * every tag; it is checked again periodically. Both the scan and the watcher
+ * decide what is a photo with admit.ts; a refused entry is recorded as a
+ * failed photo with its reason and never queued for indexing.
  */
-import { stat } from 'node:fs/promises';
+import { realpath, stat } from 'node:fs/promises';
 import { basename, relative, sep } from 'node:path';
 import chokidar, { type FSWatcher } from 'chokidar';
-import type { Catalog, FileFacts } from '../catalog/catalog.js';
+import type { Catalog } from '../catalog/catalog.js';
+import { admitFile } from './admit.js';
 import { isIgnoredDir, isIgnoredName, isPhotoName } from './file-types.js';
-import { walkPhotos } from './walk.js';
+import { walkPhotos, type Admitted } from './walk.js';
 import { WriteFinishGate } from './write-finish.js';
 
 export const PRIORITY_BACKLOG = 0;
@@ -40,6 +43,7 @@ export class Scanner {
   private readonly offlineTimers = new Map<number, NodeJS.Timeout>();
   private readonly scans = new Map<number, Promise<void>>();
   private closed = false;
+  private rootsCache: { key: string; roots: Promise<string[]> } | null = null;
 
   constructor(
     private readonly catalog: Catalog,
@@ -70,6 +74,7 @@ export class Scanner {
       this.goOffline(folderId, (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'The folder is not reachable (drive disconnected, renamed or deleted).' : (e as Error).message);
       return;
     }
+    this.rootsCache = null; // a folder that was offline may resolve now
     this.catalog.setFolderStatus(folderId, 'scanning');
     this.hooks.foldersChanged();
     // Watch first, so nothing created during the scan is missed.
@@ -88,11 +93,12 @@ export class Scanner {
   async reconcile(folderId: number, root: string): Promise<{ added: number; changed: number; missing: number }> {
     const known = this.catalog.folderFiles(folderId);
     const seen = new Set<string>();
-    let batch: FileFacts[] = [];
+    let batch: Admitted[] = [];
     let added = 0;
     let changed = 0;
+    const roots = await this.watchedRoots();
     const flush = (): void => {
-      const results = this.catalog.transaction(() => batch.map((f) => this.catalog.upsertFile(folderId, f, PRIORITY_BACKLOG)));
+      const results = this.catalog.transaction(() => batch.map((a) => this.record(folderId, a, PRIORITY_BACKLOG)));
       for (const r of results) {
         if (r.change === 'added') {
           added++;
@@ -102,12 +108,12 @@ export class Scanner {
           this.hooks.photoChanged(r.id);
         }
       }
-      if (results.some((r) => r.change !== 'unchanged')) this.hooks.queued();
+      if (results.some((r) => r.queued)) this.hooks.queued();
       batch = [];
     };
-    for await (const f of walkPhotos(root)) {
+    for await (const f of walkPhotos(root, roots)) {
       if (this.closed) return { added, changed, missing: 0 };
-      seen.add(f.relPath);
+      seen.add(f.facts.relPath);
       batch.push(f);
       if (batch.length >= BATCH) flush();
     }
@@ -122,6 +128,29 @@ export class Scanner {
 
   private relPath(root: string, path: string): string {
     return relative(root, path).split(sep).join('/');
+  }
+
+  /** Real paths of every watched folder (where a symbolic link may point), cached until the folder list changes. */
+  private watchedRoots(): Promise<string[]> {
+    const folders = this.catalog.folders();
+    const key = folders.map((f) => f.path).join('\0');
+    if (this.rootsCache?.key !== key) {
+      const roots = Promise.all(folders.map((f) => realpath(f.path).catch(() => null))).then((r) => r.filter((p): p is string => p !== null));
+      this.rootsCache = { key, roots };
+    }
+    return this.rootsCache.roots;
+  }
+
+  /** Records an admitted entry: a photo is queued (when new or changed); a refused one is failed with its reason, never queued. */
+  private record(folderId: number, a: Admitted, priority: number): { id: number; change: 'added' | 'changed' | 'restored' | 'unchanged'; queued: boolean } {
+    return this.catalog.transaction(() => {
+      const r = this.catalog.upsertFile(folderId, a.facts, priority);
+      if (a.kind === 'refused') {
+        if (r.change !== 'unchanged') this.catalog.setFailed(r.id, a.error.message, a.error.kind);
+        return { ...r, queued: false };
+      }
+      return { ...r, queued: r.change !== 'unchanged' };
+    });
   }
 
   private watch(folderId: number, root: string): void {
@@ -140,17 +169,38 @@ export class Scanner {
         return isIgnoredName(name);
       },
     });
-    const upsert = (path: string, st?: { size: number; mtimeMs: number }): void => {
-      if (!st || !isPhotoName(basename(path))) return;
-      const r = this.catalog.upsertFile(folderId, { relPath: this.relPath(root, path), name: basename(path), size: st.size, mtimeMs: st.mtimeMs }, PRIORITY_LIVE);
+    const store = (a: Admitted): void => {
+      if (this.closed || this.gates.get(folderId) !== gate) return;
+      const r = this.record(folderId, a, PRIORITY_LIVE);
       if (r.change === 'added') this.hooks.photoAdded(r.id);
       else if (r.change !== 'unchanged') this.hooks.photoChanged(r.id);
-      if (r.change !== 'unchanged') this.hooks.queued();
+      if (r.queued) this.hooks.queued();
     };
-    const gate = new WriteFinishGate(upsert, { stableMs: this.options.writeFinishMs ?? 800 });
+    // The same admission as the first scan, when the event arrives and again when the write has finished.
+    const admit = async (path: string): Promise<Admitted | null> => {
+      if (!isPhotoName(basename(path))) return null;
+      const a = await admitFile(root, this.relPath(root, path), await this.watchedRoots());
+      return a.kind === 'ignored' ? null : a;
+    };
+    const gate = new WriteFinishGate(
+      (path) =>
+        void admit(path).then((a) => a && store(a), () => {}),
+      { stableMs: this.options.writeFinishMs ?? 800 },
+    );
     this.gates.set(folderId, gate);
-    watcher.on('add', (path, st) => st && isPhotoName(basename(path)) && gate.event('add', path, st));
-    watcher.on('change', (path, st) => st && isPhotoName(basename(path)) && gate.event('change', path, st));
+    const onEvent = (kind: 'add' | 'change', path: string): void => {
+      void admit(path).then(
+        (a) => {
+          if (!a) return;
+          // A pipe or device is never "being written": refuse it now. A photo waits until its write has finished.
+          if (a.kind === 'refused') store(a);
+          else gate.event(kind, path, a.facts);
+        },
+        () => {},
+      );
+    };
+    watcher.on('add', (path) => onEvent('add', path));
+    watcher.on('change', (path) => onEvent('change', path));
     watcher.on('unlink', (path) => {
       gate.forget(path);
       const p = this.catalog.photoByPath(folderId, this.relPath(root, path));

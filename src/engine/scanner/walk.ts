@@ -1,14 +1,19 @@
 /**
- * Streams the photos below a folder, depth first, without following
- * symbolic links (no loops, nothing outside the chosen folder).
- * Unreadable subfolders are reported and skipped, never fatal.
+ * Streams the photo entries below a folder, depth first, without following
+ * symbolic links to folders (no loops, nothing outside the chosen folder).
+ * Every entry with a photo's name goes through admit.ts, the same rule the
+ * live watcher applies: photos, and refused entries (pipes, devices, links
+ * outside the watched folders) with the reason. Unreadable subfolders are
+ * reported and skipped, never fatal.
  */
-import { opendir, lstat } from 'node:fs/promises';
+import { opendir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { admitFile, type Admission } from './admit.js';
 import { isIgnoredDir, isPhotoName } from './file-types.js';
-import type { FileFacts } from '../catalog/catalog.js';
 
-export async function* walkPhotos(root: string, onError: (dir: string, e: Error) => void = () => {}): AsyncGenerator<FileFacts> {
+export type Admitted = Exclude<Admission, { kind: 'ignored' }>;
+
+export async function* walkPhotos(root: string, roots: readonly string[], onError: (dir: string, e: Error) => void = () => {}): AsyncGenerator<Admitted> {
   const stack: string[] = [''];
   while (stack.length) {
     const rel = stack.pop()!;
@@ -24,13 +29,9 @@ export async function* walkPhotos(root: string, onError: (dir: string, e: Error)
       const childRel = rel ? `${rel}/${entry.name}` : entry.name;
       if (entry.isDirectory()) {
         if (!isIgnoredDir(entry.name)) stack.push(childRel);
-      } else if (entry.isFile() && isPhotoName(entry.name)) {
-        try {
-          const st = await lstat(join(root, childRel));
-          yield { relPath: childRel, name: entry.name, size: st.size, mtimeMs: st.mtimeMs };
-        } catch {
-          // vanished between listing and stat: the watcher will see it go
-        }
+      } else if (isPhotoName(entry.name)) {
+        const a = await admitFile(root, childRel, roots);
+        if (a.kind !== 'ignored') yield a;
       }
     }
   }

@@ -1,0 +1,133 @@
+/**
+ * The one way the engine reads a photo's bytes, and the rules for which
+ * files are photos at all. A name ending in .jpg proves nothing: a named pipe
+ * (FIFO) called x.jpg blocks a plain open() forever, and a link to /dev/zero
+ * makes readFile() allocate until the process dies. So every read is
+ *  - non-blocking to open (O_NONBLOCK: opening a FIFO without a writer returns at once),
+ *  - checked on the opened descriptor (fstat): only a regular file is read, which also
+ *    closes the race where the file is swapped for something else after it was admitted,
+ *  - size-capped (MAX_PHOTO_BYTES), reading exactly the size fstat reported,
+ *  - time-bounded: a read that makes no progress for `stallMs` is given up, so a dead
+ *    network drive cannot hold an indexing slot. (The stuck system call itself cannot be
+ *    cancelled; its descriptor is closed when it returns.)
+ * The scanner applies the same rules before a file is catalogued (scanner/admit.ts uses
+ * `refusalFor`), so what the first scan refuses the watcher refuses too.
+ */
+import { constants, type Stats } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
+import { DecodeError } from './decode-error.js';
+
+/** The largest photo Scenery reads: far beyond any camera file (a 100 MP 16-bit TIFF is ~600 MB uncompressed, but those are not photos to tag). */
+export const MAX_PHOTO_BYTES = 512 * 1024 * 1024;
+
+/** A read that makes no progress for this long is abandoned. */
+export const READ_STALL_MS = 30_000;
+
+const CHUNK = 8 * 1024 * 1024;
+
+const mb = (n: number): string => `${Math.round(n / (1024 * 1024)).toLocaleString('en')} MB`;
+
+/** Why a file with these stats is not read, or null if it may be. */
+export function refusalFor(st: Stats): DecodeError | null {
+  if (st.isDirectory()) return new DecodeError('this is a folder, not a photo', 'unsupported');
+  if (!st.isFile()) {
+    const what = st.isFIFO()
+      ? 'a named pipe (FIFO)'
+      : st.isCharacterDevice() || st.isBlockDevice()
+        ? 'a device'
+        : st.isSocket()
+          ? 'a socket'
+          : 'not a regular file';
+    return new DecodeError(`this is ${what}, not a photo file; Scenery reads only regular files`, 'not_a_file');
+  }
+  if (st.size > MAX_PHOTO_BYTES) return new DecodeError(`the file is ${mb(st.size)}; Scenery reads photos up to ${mb(MAX_PHOTO_BYTES)}`, 'too_large');
+  if (st.size === 0) return new DecodeError('the file is empty (0 bytes)', 'empty');
+  return null;
+}
+
+function stalled(stallMs: number): DecodeError {
+  return new DecodeError(`reading the file made no progress for ${Math.round(stallMs / 1000)} s (a disconnected network drive or a failing disk?)`, 'stalled');
+}
+
+/**
+ * Settles with `p`, or rejects with `onTimeout()` after `ms`. If `p` settles later, `late` gets its
+ * value (to close a descriptor that was opened after all).
+ */
+function within<T>(p: Promise<T>, ms: number, onTimeout: () => Error, late?: (v: T) => void): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    let done = false;
+    const timer = setTimeout(() => {
+      done = true;
+      reject(onTimeout());
+    }, ms);
+    p.then(
+      (v) => {
+        if (!done) {
+          done = true;
+          clearTimeout(timer);
+          resolve(v);
+        } else late?.(v);
+      },
+      (e: unknown) => {
+        if (!done) {
+          done = true;
+          clearTimeout(timer);
+          reject(e as Error);
+        }
+      },
+    );
+  });
+}
+
+function explainFsError(e: unknown): DecodeError {
+  if (e instanceof DecodeError) return e;
+  const code = (e as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') return new DecodeError('the file disappeared before it could be read', 'vanished');
+  if (code === 'EACCES' || code === 'EPERM') return new DecodeError('permission denied: Scenery cannot read this file', 'unreadable');
+  if (code === 'EISDIR') return new DecodeError('this is a folder, not a photo', 'unsupported');
+  return new DecodeError(`cannot read the file: ${code ?? (e as Error).message}`, 'unreadable');
+}
+
+export interface ReadOptions {
+  /** Give up when a single open or read makes no progress this long (default READ_STALL_MS). */
+  stallMs?: number;
+  /** The file system calls (tests replace them to simulate a stuck drive). */
+  openFile?: (path: string, flags: number) => Promise<FileHandle>;
+}
+
+/** Reads a photo file under the rules above, mapping every failure to a clear DecodeError. */
+export async function readPhotoFile(path: string, options: ReadOptions = {}): Promise<Buffer> {
+  const stallMs = options.stallMs ?? READ_STALL_MS;
+  const openFile = options.openFile ?? ((p: string, f: number) => open(p, f));
+  // O_NOCTTY: a terminal device must never become our controlling terminal.
+  const flags = constants.O_RDONLY | constants.O_NONBLOCK | (constants.O_NOCTTY ?? 0);
+  let fh: FileHandle;
+  try {
+    fh = await within(openFile(path, flags), stallMs, () => stalled(stallMs), (late) => void late.close().catch(() => {}));
+  } catch (e) {
+    throw explainFsError(e);
+  }
+  // Closed only when no read is in flight on it (a descriptor number must not be reused under a stuck read).
+  let inFlight: Promise<unknown> = Promise.resolve();
+  try {
+    const statting = fh.stat();
+    inFlight = statting.catch(() => {});
+    const st = await within(statting, stallMs, () => stalled(stallMs));
+    const refused = refusalFor(st);
+    if (refused) throw refused;
+    const buf = Buffer.allocUnsafe(st.size);
+    let off = 0;
+    while (off < st.size) {
+      const read = fh.read(buf, off, Math.min(CHUNK, st.size - off), off);
+      inFlight = read.catch(() => {});
+      const { bytesRead } = await within(read, stallMs, () => stalled(stallMs));
+      if (bytesRead === 0) throw new DecodeError(`the file got shorter while it was read (${st.size} bytes expected, ${off} read)`, 'corrupt');
+      off += bytesRead;
+    }
+    return buf;
+  } catch (e) {
+    throw explainFsError(e);
+  } finally {
+    void inFlight.then(() => fh.close()).catch(() => {});
+  }
+}
