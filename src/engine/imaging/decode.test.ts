@@ -57,6 +57,30 @@ describe.skipIf(!hasShared)('DCT-scaled decode and the model', () => {
     console.log(`12 MP decode at 1/2 scale vs full: same top-1 on ${same}/${files.length} photos, max |Δp| ${maxDelta.toFixed(4)}`);
     expect(same).toBeGreaterThanOrEqual(files.length - 1);
   }, 120_000);
+
+  it('the shrink-on-decode of other formats (PNG) keeps the same top-1 too (reported)', async () => {
+    const files = readdirSync(shared('photos')).filter((f) => f.endsWith('.jpg'));
+    let same = 0;
+    let maxDelta = 0;
+    for (const f of files) {
+      const big = await sharp(shared('photos', f)).resize(4000, 3000, { fit: 'fill' }).png({ compressionLevel: 1 }).toBuffer();
+      const probs = [];
+      for (const minSide of [0, undefined]) {
+        const px = await decodeOriented(big, f, { minSide });
+        expect(px.width, 'decoded at 1/3 by default').toBe(minSide === 0 ? 4000 : 1334);
+        const rgb = await resizeForModel(fromPixels(px));
+        const t = new Float32Array(3 * PIXELS);
+        cropToTensor(rgb, t, 0);
+        probs.push((await client!.classify(t)).prob);
+      }
+      const [a, b] = probs as [Float32Array, Float32Array];
+      const top = (p: Float32Array) => p.indexOf(Math.max(...p));
+      if (top(a) === top(b)) same++;
+      for (let i = 0; i < a.length; i++) maxDelta = Math.max(maxDelta, Math.abs(a[i]! - b[i]!));
+    }
+    console.log(`12 MP PNG decoded at 1/3 vs full: same top-1 on ${same}/${files.length} photos, max |Δp| ${maxDelta.toFixed(4)}`);
+    expect(same).toBeGreaterThanOrEqual(files.length - 1);
+  }, 180_000);
 });
 
 describe('HEIC', () => {

@@ -1,6 +1,8 @@
 /**
  * Decoding photos. Every photo is read from disk once and decoded once: the
- * oriented full-size pixels feed both the thumbnail and the model input.
+ * oriented pixels feed both the thumbnail and the model input. A large image
+ * is decoded at reduced size, within a memory budget shared by all decodes
+ * (see "What one decode is allowed to cost" below).
  * HEIC/HEIF (HEVC) is not in sharp's prebuilt libvips, so it is decoded with
  * libheif compiled to WebAssembly (heic-decode) instead.
  */
@@ -12,6 +14,15 @@ import { readPhotoFile } from './photo-file.js';
 
 export { DecodeError } from './decode-error.js';
 export { MAX_PHOTO_BYTES, readPhotoFile } from './photo-file.js';
+
+/**
+ * libvips' operation cache keeps a finished decoder alive, and with it memory
+ * libvips does not count against the cache's limit (a progressive JPEG's
+ * coefficient buffer, a GIF frame: ~800 MB each for 16000x16000; measured,
+ * RSS grew 870 -> 1610 -> 2330 MB over three sequential decodes). The engine
+ * decodes each file once, so the cache saves nothing: off.
+ */
+sharp.cache(false);
 
 /** Refuse decompression bombs: 16k x 16k is far beyond any camera. */
 export const MAX_INPUT_PIXELS = 268_402_689;
@@ -53,49 +64,225 @@ export interface OrientedPixels {
  */
 export const MIN_DECODED_SIDE = 768;
 
-export function dctShrinkFactor(width: number, height: number, minSide = MIN_DECODED_SIDE): number {
+export function dctShrinkFactor(width: number, height: number, minSide = MIN_DECODED_SIDE, minLongSide = 0): number {
   if (minSide <= 0) return 1;
   let k = 1;
-  while (k < 8 && Math.min(width, height) / (k * 2) >= minSide) k *= 2;
+  while (k < 8 && Math.min(width, height) / (k * 2) >= minSide && Math.max(width, height) / (k * 2) >= minLongSide) k *= 2;
   return k;
 }
 
-/** Decodes to raw, EXIF-oriented pixels (once). */
-export async function decodeOriented(buf: Buffer, name: string, options: { minSide?: number } = {}): Promise<OrientedPixels> {
-  if (isHeif(buf)) {
-    try {
-      const img = await heicDecode({ buffer: buf });
-      if (img.width * img.height > MAX_INPUT_PIXELS) throw new DecodeError(`${name} is too large`, 'too_large');
-      return { data: Buffer.from(img.data.buffer, img.data.byteOffset, img.data.byteLength), width: img.width, height: img.height, channels: 4, fullWidth: img.width, fullHeight: img.height };
-    } catch (e) {
-      if (e instanceof DecodeError) throw e;
-      throw new DecodeError(`${name}: this HEIC/HEIF file could not be decoded (${(e as Error).message ?? e})`, 'corrupt');
+export interface DecodeOptions {
+  /** Keep the short side at least this long (default MIN_DECODED_SIDE); 0 decodes at full resolution. */
+  minSide?: number;
+  /** Keep the long side at least this long too (the photo view's preview wants 2048 px). */
+  minLongSide?: number;
+}
+
+/**
+ * What one decode is allowed to cost. Big non-JPEG images used to be decoded
+ * at full size: a 746 KB 16000x16000 PNG became a 768 MB raw buffer (~790 MB
+ * RSS), two at once 1.6-1.8 GB. The model only sees a 256x256 resize and a
+ * thumbnail is 400 px, so a large image is reduced WHILE it is decoded:
+ *  - JPEG: libjpeg's DCT scaling (dctShrinkFactor above);
+ *  - any other format: an integer box shrink in the same libvips pipeline, keeping the short
+ *    side at least `minSide` (768) px, as for JPEG. libvips streams a sequential decode
+ *    through the shrink, so the full-size image never exists in memory (measured: 16000x16000
+ *    PNG ~90 MB per decode instead of ~790 MB);
+ *  - whatever the format, at most MAX_DECODED_PIXELS come out (a 200000x1300 strip has a
+ *    short side under 1536 px, yet 260 MP).
+ * Some decoders cannot stream and hold the whole image whatever the output size: GIF
+ * (an RGBA frame), interlaced PNG (all rows), progressive JPEG (2 bytes per DCT coefficient),
+ * HEIF/AVIF, unknown formats. Every decode takes what it will hold (`heldBytes`; for a
+ * streamed one its output plus a working allowance) from DECODE_MEMORY_BUDGET, shared by all
+ * decodes in the process, and waits until it fits: two such bombs decode one after the
+ * other, never together. A decode that would need more than the whole budget is refused
+ * (too_large) before the decoder runs: a 16000x16000 GIF (1 GB frame) is, a 16000x16000
+ * progressive 4:2:0 JPEG or interlaced RGB PNG (768 MB) is not. So the decoders never hold
+ * more than 768 MiB together (measured peaks, two 16000x16000 files at once, whole process:
+ * PNG 1,620 -> 290 MB, interlaced PNG 2,770 -> 915 MB, progressive JPEG 1,625 -> 880 MB,
+ * lossless WebP 3,870 -> 350 MB; decode-memory.test.ts). `minSide: 0` (full resolution,
+ * for model conformance checks) holds its full-size output and is charged for it.
+ */
+export const MAX_DECODED_PIXELS = 40_000_000;
+export const DECODE_MEMORY_BUDGET = 768 * 1024 * 1024;
+/** What a streamed decode is charged besides its output (libvips' line buffers; not what the budget is for). */
+const STREAMED_WORKING_BYTES = 16 * 1024 * 1024;
+
+/** Callers of decodeOriented are granted memory first come, first served (a big decode is not starved by small ones). */
+export class MemoryBudget {
+  private used = 0;
+  private readonly waiting: { bytes: number; grant: () => void }[] = [];
+  constructor(readonly capacity: number) {}
+
+  get inUse(): number {
+    return this.used;
+  }
+
+  /** Waits until `bytes` (at most the whole budget) fit, and returns the release function. */
+  async acquire(bytes: number): Promise<() => void> {
+    const b = Math.min(Math.max(0, bytes), this.capacity);
+    if (this.waiting.length || this.used + b > this.capacity) await new Promise<void>((grant) => this.waiting.push({ bytes: b, grant }));
+    else this.used += b;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.used -= b;
+      this.drain();
+    };
+  }
+
+  private drain(): void {
+    while (this.waiting.length && this.used + this.waiting[0]!.bytes <= this.capacity) {
+      const next = this.waiting.shift()!;
+      this.used += next.bytes;
+      next.grant();
     }
   }
-  let shrink = 1;
-  let full: { w: number; h: number } | null = null;
+}
+
+const budget = new MemoryBudget(DECODE_MEMORY_BUDGET);
+
+/** The process-wide decode budget (tests). */
+export function decodeBudget(): MemoryBudget {
+  return budget;
+}
+
+export interface HeaderFacts {
+  format: string | undefined;
+  width: number;
+  height: number;
+  channels?: number | undefined;
+  orientation?: number | undefined;
+  isProgressive?: boolean | undefined;
+  depth?: string | undefined;
+  chromaSubsampling?: string | undefined;
+}
+
+export interface DecodePlan {
+  /** Displayed (oriented) size of the photo. */
+  full: { w: number; h: number };
+  /** Size to decode to (oriented), or null for full size. */
+  target: { w: number; h: number } | null;
+  /** The target is exactly libjpeg's DCT scale (nothing left to resample). */
+  exactDct: boolean;
+  /** The decoder holds the whole image, whatever the target. */
+  buffered: boolean;
+  /** Bytes the decode holds at its peak: taken from the decode budget. */
+  cost: number;
+  /** The format, in words ("interlaced PNG"), for messages. */
+  kind: string;
+}
+
+/** Bytes per pixel a decoder that cannot stream holds for the whole image. */
+function heldBytesPerPixel(h: HeaderFacts, sampleBytes: number): number {
+  const channels = h.channels ?? 4;
+  if (h.format === 'jpeg') {
+    // libjpeg's whole-image coefficient arrays: 2 bytes per sample of every component.
+    const chroma = /^4:2:0/.test(h.chromaSubsampling ?? '') ? 0.25 : /^4:2:2/.test(h.chromaSubsampling ?? '') ? 0.5 : 1;
+    return 2 * (channels >= 3 ? 1 + (channels - 1) * chroma : channels);
+  }
+  if (h.format === 'png') return channels * sampleBytes;
+  // libheif's planes plus the RGBA copy handed back (heic-decode).
+  if (h.format === 'heif') return 6 * sampleBytes;
+  return 4 * sampleBytes; // GIF's RGBA frame, and anything unknown
+}
+
+const STREAMING_FORMATS = new Set(['jpeg', 'png', 'webp', 'tiff']);
+
+export function planDecode(h: HeaderFacts, options: DecodeOptions = {}): DecodePlan {
+  const minSide = options.minSide ?? MIN_DECODED_SIDE;
+  const minLongSide = options.minLongSide ?? 0;
+  const swap = (h.orientation ?? 1) >= 5;
+  const full = swap ? { w: h.height, h: h.width } : { w: h.width, h: h.height };
+  const pixels = full.w * full.h;
+  const sampleBytes = h.depth === 'ushort' ? 2 : h.depth === 'float' ? 4 : 1;
+  const bytesPerPixel = (h.channels ?? 4) * sampleBytes;
+  const buffered = !STREAMING_FORMATS.has(h.format ?? '') || h.isProgressive === true;
+  let k = 1;
+  let exactDct = false;
+  if (minSide > 0) {
+    if (h.format === 'jpeg') {
+      k = dctShrinkFactor(full.w, full.h, minSide, minLongSide);
+      exactDct = k > 1;
+    } else k = Math.max(1, Math.floor(Math.min(Math.min(full.w, full.h) / minSide, minLongSide > 0 ? Math.max(full.w, full.h) / minLongSide : Infinity)));
+    if (pixels / (k * k) > MAX_DECODED_PIXELS) {
+      k = Math.ceil(Math.sqrt(pixels / MAX_DECODED_PIXELS));
+      exactDct = false;
+    }
+  }
+  const target = k > 1 ? { w: Math.ceil(full.w / k), h: Math.ceil(full.h / k) } : null;
+  const out = (target ? target.w * target.h : pixels) * bytesPerPixel;
+  const cost = (buffered ? Math.max(out, pixels * heldBytesPerPixel(h, sampleBytes)) : out) + (buffered ? 0 : STREAMED_WORKING_BYTES);
+  const format = h.format === 'heif' ? 'HEIF' : (h.format ?? 'image').toUpperCase();
+  const kind = h.isProgressive ? (h.format === 'png' ? `interlaced ${format}` : `progressive ${format}`) : format;
+  return { full, target, exactDct, buffered, cost, kind };
+}
+
+/** Decodes to raw, EXIF-oriented pixels (once), no larger than the plan above allows. */
+export async function decodeOriented(buf: Buffer, name: string, options: DecodeOptions = {}): Promise<OrientedPixels> {
+  let plan: DecodePlan | null = null;
   try {
     const meta = await sharp(buf).metadata();
-    if (meta.width && meta.height) {
-      const swap = (meta.orientation ?? 1) >= 5;
-      full = swap ? { w: meta.height, h: meta.width } : { w: meta.width, h: meta.height };
-      if (meta.format === 'jpeg' && meta.width * meta.height <= MAX_INPUT_PIXELS) shrink = dctShrinkFactor(full.w, full.h, options.minSide);
-    }
+    if (meta.width && meta.height) plan = planDecode({ ...meta, width: meta.width, height: meta.height }, options);
   } catch {
     // unreadable header: the decode below reports it
   }
+  if (plan && plan.full.w * plan.full.h > MAX_INPUT_PIXELS) {
+    throw new DecodeError(`${name} is larger than ${MAX_INPUT_PIXELS.toLocaleString('en')} pixels (refused as a possible decompression bomb)`, 'too_large');
+  }
+  if (plan && plan.cost > DECODE_MEMORY_BUDGET) {
+    const mb = (n: number) => Math.round(n / (1024 * 1024)).toLocaleString('en');
+    throw new DecodeError(
+      `${name} would need ${mb(plan.cost)} MB of memory to decode (a ${plan.full.w}x${plan.full.h} ${plan.kind} is decoded whole); Scenery decodes at most ${mb(DECODE_MEMORY_BUDGET)} MB at a time`,
+      'too_large',
+    );
+  }
+  // No header: the decoder fails at once (or it is a HEIF that only heic-decode reads, and may be big).
+  const release = await budget.acquire(plan?.cost ?? DECODE_MEMORY_BUDGET);
+  try {
+    return isHeif(buf) ? await decodeHeif(buf, name, plan) : await decodeWithSharp(buf, name, plan);
+  } finally {
+    release();
+  }
+}
+
+async function decodeHeif(buf: Buffer, name: string, plan: DecodePlan | null): Promise<OrientedPixels> {
+  let img: { width: number; height: number; data: Uint8ClampedArray | Uint8Array };
+  try {
+    img = await heicDecode({ buffer: buf });
+  } catch (e) {
+    throw new DecodeError(`${name}: this HEIC/HEIF file could not be decoded (${(e as Error).message ?? e})`, 'corrupt');
+  }
+  if (img.width * img.height > MAX_INPUT_PIXELS) throw new DecodeError(`${name} is too large`, 'too_large');
+  const data = Buffer.from(img.data.buffer, img.data.byteOffset, img.data.byteLength);
+  const full = { data, width: img.width, height: img.height, channels: 4 as const, fullWidth: img.width, fullHeight: img.height };
+  const t = plan?.target;
+  if (!t || plan.full.w !== img.width || plan.full.h !== img.height) return full;
+  // libheif applies the orientation itself; keep only the reduced copy.
+  const small = await fromPixels(full).resize(t.w, t.h, { fit: 'fill' }).raw().toBuffer({ resolveWithObject: true });
+  return { data: small.data, width: small.info.width, height: small.info.height, channels: 4, fullWidth: img.width, fullHeight: img.height };
+}
+
+async function decodeWithSharp(buf: Buffer, name: string, plan: DecodePlan | null): Promise<OrientedPixels> {
   const decode = async (lenient: boolean): Promise<OrientedPixels> => {
     let img = sharp(buf, {
       limitInputPixels: MAX_INPUT_PIXELS,
+      // Streams the decode through the shrink below: the full-size image is never held.
+      sequentialRead: true,
       // A truncated file (still being written, or a broken copy) must fail, not come out half grey.
       failOn: lenient ? 'none' : 'truncated',
       // libjpeg turns a storm of "corrupt data" warnings into an error; cameras write such files and PIL reads them.
       unlimited: lenient,
       animated: false,
     }).rotate();
-    if (shrink > 1 && full) {
-      // Exactly the DCT scale: libjpeg does the work, the residual resize is a no-op.
-      img = img.resize(Math.ceil(full.w / shrink), Math.ceil(full.h / shrink), { fit: 'fill', kernel: 'nearest', fastShrinkOnLoad: true });
+    const t = plan?.target;
+    if (t) {
+      img = plan.exactDct
+        ? // Exactly the DCT scale: libjpeg does the work, the residual resize is a no-op.
+          img.resize(t.w, t.h, { fit: 'fill', kernel: 'nearest', fastShrinkOnLoad: true })
+        : // An integer box shrink (plus, for JPEG, what DCT scaling leaves), streamed with the decode.
+          img.resize(t.w, t.h, { fit: 'fill', fastShrinkOnLoad: true });
     }
     const { data, info } = await img.raw().toBuffer({ resolveWithObject: true });
     return {
@@ -103,8 +290,8 @@ export async function decodeOriented(buf: Buffer, name: string, options: { minSi
       width: info.width,
       height: info.height,
       channels: info.channels as OrientedPixels['channels'],
-      fullWidth: full?.w ?? info.width,
-      fullHeight: full?.h ?? info.height,
+      fullWidth: plan?.full.w ?? info.width,
+      fullHeight: plan?.full.h ?? info.height,
     };
   };
   try {

@@ -36,7 +36,7 @@ export class ThumbnailStore {
   async ensurePreview(key: string, originalPath: string): Promise<string> {
     const path = this.previewPath(key);
     if (existsSync(path)) return path;
-    const pixels = await decodeOriented(await readPhotoFile(originalPath), originalPath);
+    const pixels = await decodeOriented(await readPhotoFile(originalPath), originalPath, { minLongSide: PREVIEW_SIZE });
     const buf = await fromPixels(pixels).resize(PREVIEW_SIZE, PREVIEW_SIZE, { fit: 'inside', withoutEnlargement: true }).removeAlpha().jpeg({ quality: 86, mozjpeg: true }).toBuffer();
     await atomicWrite(path, buf);
     return path;
