@@ -5,7 +5,8 @@
  * makes readFile() allocate until the process dies. So every read is
  *  - non-blocking to open (O_NONBLOCK: opening a FIFO without a writer returns at once),
  *  - checked on the opened descriptor (fstat): only a regular file is read, which also
- *    closes the race where the file is swapped for something else after it was admitted,
+ *    closes the race where the file is swapped for something else after it was admitted;
+ *    and (`mayRead`) its real path must still lie in a watched folder,
  *  - size-capped (MAX_PHOTO_BYTES), reading exactly the size fstat reported,
  *  - time-bounded: a read that makes no progress for `stallMs` is given up, so a dead
  *    network drive cannot hold an indexing slot. (The stuck system call itself cannot be
@@ -14,7 +15,7 @@
  * `refusalFor`), so what the first scan refuses the watcher refuses too.
  */
 import { constants, type Stats } from 'node:fs';
-import { open, type FileHandle } from 'node:fs/promises';
+import { open, readlink, realpath, type FileHandle } from 'node:fs/promises';
 import { DecodeError } from './decode-error.js';
 
 /** The largest photo Scenery reads: far beyond any camera file (a 100 MP 16-bit TIFF is ~600 MB uncompressed, but those are not photos to tag). */
@@ -91,6 +92,12 @@ function explainFsError(e: unknown): DecodeError {
 export interface ReadOptions {
   /** Give up when a single open or read makes no progress this long (default READ_STALL_MS). */
   stallMs?: number;
+  /**
+   * Whether the real path of the opened file may be read (it lies in a watched folder): the
+   * same rule as admission, checked on what was actually opened, so a link retargeted after
+   * it was admitted, or a retried refused link, is not read.
+   */
+  mayRead?: (realPath: string) => Promise<boolean>;
   /** The file system calls (tests replace them to simulate a stuck drive). */
   openFile?: (path: string, flags: number) => Promise<FileHandle>;
 }
@@ -115,6 +122,11 @@ export async function readPhotoFile(path: string, options: ReadOptions = {}): Pr
     const st = await within(statting, stallMs, () => stalled(stallMs));
     const refused = refusalFor(st);
     if (refused) throw refused;
+    if (options.mayRead) {
+      // Linux names the opened file in /proc; elsewhere the path is resolved again.
+      const real = await readlink(`/proc/self/fd/${fh.fd}`).catch(() => realpath(path));
+      if (!(await options.mayRead(real))) throw new DecodeError('this is a link to a file outside the watched folders', 'outside_folders');
+    }
     const buf = Buffer.allocUnsafe(st.size);
     let off = 0;
     while (off < st.size) {

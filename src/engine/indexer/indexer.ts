@@ -14,6 +14,8 @@ import type { IndexingProgress } from '../../shared/domain.js';
 import type { Catalog } from '../catalog/catalog.js';
 import { DecodeError, decodeOriented, fromPixels, readPhotoFile } from '../imaging/decode.js';
 import { readPhotoFacts } from '../imaging/metadata.js';
+import { isInside } from '../media/media-files.js';
+import { WatchedRoots } from '../scanner/admit.js';
 import { cropToTensor, PIXELS, resizeForModel } from '../imaging/model-input.js';
 import { interpret, type LabelSet } from '../labels/label-sets.js';
 import { quantize } from './features.js';
@@ -78,6 +80,7 @@ export class Indexer {
   private idleWaiters: (() => void)[] = [];
   private closed = false;
   private folderPaths = new Map<number, string>();
+  private readonly roots: WatchedRoots;
   idleReason: string | null = 'No scene model is installed yet.';
 
   constructor(
@@ -89,7 +92,15 @@ export class Indexer {
     this.decodeSlots = new Semaphore(options.decodeConcurrency ?? availableParallelism());
     this.maxInFlight = options.maxInFlight ?? 16;
     this.catalog.resetRunningJobs();
+    this.roots = new WatchedRoots(() => this.catalog.folders());
   }
+
+  /** The scanner's rule for links, on the file actually opened (a root that was offline is looked up again). */
+  private readonly mayRead = async (real: string): Promise<boolean> => {
+    if ((await this.roots.get()).some((r) => isInside(r, real))) return true;
+    this.roots.refresh();
+    return (await this.roots.get()).some((r) => isInside(r, real));
+  };
 
   setModel(model: ActiveModel | null): void {
     this.model = model;
@@ -205,7 +216,7 @@ export class Indexer {
       let classified: Promise<{ prob: Float32Array; features: Float32Array; classes: number }> | null = null;
       const model = this.model;
       try {
-        const buf = await readPhotoFile(path);
+        const buf = await readPhotoFile(path, { mayRead: this.mayRead });
         const hash = createHash('sha256').update(buf).digest('hex');
         photoId = this.catalog.adoptMovedPhoto(id, hash) ?? id;
         const pixels = await decodeOriented(buf, photo.name);

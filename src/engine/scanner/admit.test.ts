@@ -78,9 +78,11 @@ describe('admission and the read path', () => {
 describe('special files in a watched folder, in the first scan and while watching', () => {
   const tmp = tempDir('admit-lib');
   const folder = join(tmp.path, 'photos');
+  const outside = join(tmp.path, 'elsewhere');
   let lib: Library;
   beforeAll(async () => {
     mkdirSync(folder);
+    mkdirSync(outside);
     writeFileSync(join(folder, 'before.jpg'), await jpeg(30));
     mkfifo(join(folder, 'x.jpg'));
     symlinkSync('/dev/zero', join(folder, 'zero.jpg'));
@@ -106,6 +108,18 @@ describe('special files in a watched folder, in the first scan and while watchin
     expect(lib.photo(pipe.id).errorDetail).toMatch(/named pipe \(FIFO\)/);
   });
 
+  it('"retry failed" reads a refused file under the same rule: a link out of the watched folders stays refused', async () => {
+    writeFileSync(join(outside, 'away.jpg'), await jpeg(120));
+    symlinkSync(join(outside, 'away.jpg'), join(folder, 'away.jpg'));
+    await waitFor('the link out is refused', () => failed()['away.jpg'], 10_000);
+    expect(failed()['away.jpg']).toBe(FAILURE_SENTENCES.outside_folders);
+    expect(lib.catalog.retryFailed()).toBe(3);
+    lib.indexer.kick();
+    await waitFor('all three failed again', () => lib.progress().done === lib.progress().total && Object.keys(failed()).length === 3, 10_000);
+    expect(failed()).toEqual({ 'x.jpg': FAILURE_SENTENCES.not_a_file, 'zero.jpg': FAILURE_SENTENCES.not_a_file, 'away.jpg': FAILURE_SENTENCES.outside_folders });
+    expect(lib.status().indexedCount).toBe(1);
+  });
+
   it('the watcher refuses the same files added while running, memory stays flat, and a photo added after them is tagged', async () => {
     const rss0 = process.memoryUsage().rss;
     let peak = rss0;
@@ -118,6 +132,7 @@ describe('special files in a watched folder, in the first scan and while watchin
       await new Promise((r) => setTimeout(r, 1500));
       writeFileSync(join(folder, 'after.jpg'), await jpeg(200));
       await waitFor('the photo added after them is tagged', () => lib.status().indexedCount === 2, 20_000);
+      await waitFor('refused while watching', () => Object.keys(failed()).length === 6, 10_000);
       // Nothing is stuck: no job is left running or pending.
       await waitFor('idle', () => lib.progress().done === lib.progress().total, 10_000);
     } finally {

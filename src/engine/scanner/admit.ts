@@ -33,6 +33,30 @@ export type Admission =
 const IGNORED: Admission = { kind: 'ignored' };
 
 /**
+ * Real paths of every watched folder (where a link may point), for the scanner and the
+ * indexer's read check alike; recomputed when the folder list changes or on `refresh()`
+ * (a folder that was offline may resolve now).
+ */
+export class WatchedRoots {
+  private cache: { key: string; roots: Promise<string[]> } | null = null;
+  constructor(private readonly folders: () => readonly { path: string }[]) {}
+
+  get(): Promise<string[]> {
+    const folders = this.folders();
+    const key = folders.map((f) => f.path).join('\0');
+    if (this.cache?.key !== key) {
+      const roots = Promise.all(folders.map((f) => realpath(f.path).catch(() => null))).then((r) => r.filter((p): p is string => p !== null));
+      this.cache = { key, roots };
+    }
+    return this.cache.roots;
+  }
+
+  refresh(): void {
+    this.cache = null;
+  }
+}
+
+/**
  * Admits `relPath` (with '/' separators) below `root`. `roots` are the real paths of every
  * watched folder, which a link may point into.
  */

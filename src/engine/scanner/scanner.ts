@@ -6,11 +6,11 @@
  * decide what is a photo with admit.ts; a refused entry is recorded as a
  * failed photo with its reason and never queued for indexing.
  */
-import { realpath, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { basename, relative, sep } from 'node:path';
 import chokidar, { type FSWatcher } from 'chokidar';
 import type { Catalog } from '../catalog/catalog.js';
-import { admitFile } from './admit.js';
+import { admitFile, WatchedRoots } from './admit.js';
 import { isIgnoredDir, isIgnoredName, isPhotoName } from './file-types.js';
 import { walkPhotos, type Admitted } from './walk.js';
 import { WriteFinishGate } from './write-finish.js';
@@ -43,7 +43,7 @@ export class Scanner {
   private readonly offlineTimers = new Map<number, NodeJS.Timeout>();
   private readonly scans = new Map<number, Promise<void>>();
   private closed = false;
-  private rootsCache: { key: string; roots: Promise<string[]> } | null = null;
+  private readonly roots = new WatchedRoots(() => this.catalog.folders());
 
   constructor(
     private readonly catalog: Catalog,
@@ -74,7 +74,7 @@ export class Scanner {
       this.goOffline(folderId, (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'The folder is not reachable (drive disconnected, renamed or deleted).' : (e as Error).message);
       return;
     }
-    this.rootsCache = null; // a folder that was offline may resolve now
+    this.roots.refresh(); // a folder that was offline may resolve now
     this.catalog.setFolderStatus(folderId, 'scanning');
     this.hooks.foldersChanged();
     // Watch first, so nothing created during the scan is missed.
@@ -96,7 +96,7 @@ export class Scanner {
     let batch: Admitted[] = [];
     let added = 0;
     let changed = 0;
-    const roots = await this.watchedRoots();
+    const roots = await this.roots.get();
     const flush = (): void => {
       const results = this.catalog.transaction(() => batch.map((a) => this.record(folderId, a, PRIORITY_BACKLOG)));
       for (const r of results) {
@@ -128,17 +128,6 @@ export class Scanner {
 
   private relPath(root: string, path: string): string {
     return relative(root, path).split(sep).join('/');
-  }
-
-  /** Real paths of every watched folder (where a symbolic link may point), cached until the folder list changes. */
-  private watchedRoots(): Promise<string[]> {
-    const folders = this.catalog.folders();
-    const key = folders.map((f) => f.path).join('\0');
-    if (this.rootsCache?.key !== key) {
-      const roots = Promise.all(folders.map((f) => realpath(f.path).catch(() => null))).then((r) => r.filter((p): p is string => p !== null));
-      this.rootsCache = { key, roots };
-    }
-    return this.rootsCache.roots;
   }
 
   /** Records an admitted entry: a photo is queued (when new or changed); a refused one is failed with its reason, never queued. */
@@ -179,7 +168,7 @@ export class Scanner {
     // The same admission as the first scan, when the event arrives and again when the write has finished.
     const admit = async (path: string): Promise<Admitted | null> => {
       if (!isPhotoName(basename(path))) return null;
-      const a = await admitFile(root, this.relPath(root, path), await this.watchedRoots());
+      const a = await admitFile(root, this.relPath(root, path), await this.roots.get());
       return a.kind === 'ignored' ? null : a;
     };
     const gate = new WriteFinishGate(
