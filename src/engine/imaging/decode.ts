@@ -92,19 +92,22 @@ export interface DecodeOptions {
  *    short side under 1536 px, yet 260 MP).
  * Some decoders cannot stream and hold the whole image whatever the output size: GIF
  * (an RGBA frame), interlaced PNG (all rows), progressive JPEG (2 bytes per DCT coefficient),
- * HEIF/AVIF, unknown formats. Every decode takes what it will hold (`heldBytes`; for a
- * streamed one its output plus a working allowance) from DECODE_MEMORY_BUDGET, shared by all
- * decodes in the process, and waits until it fits: two such bombs decode one after the
+ * HEIF/AVIF, unknown formats. Every decode takes what it will hold (DecodePlan.cost; for a
+ * streamed one its output plus a small allowance) from DECODE_MEMORY_BUDGET, shared by all
+ * decodes in the process, and waits until it fits: two such images decode one after the
  * other, never together. A decode that would need more than the whole budget is refused
- * (too_large) before the decoder runs: a 16000x16000 GIF (1 GB frame) is, a 16000x16000
- * progressive 4:2:0 JPEG or interlaced RGB PNG (768 MB) is not. So the decoders never hold
- * more than 768 MiB together (measured peaks, two 16000x16000 files at once, whole process:
- * PNG 1,620 -> 290 MB, interlaced PNG 2,770 -> 915 MB, progressive JPEG 1,625 -> 880 MB,
- * lossless WebP 3,870 -> 350 MB; decode-memory.test.ts). `minSide: 0` (full resolution,
- * for model conformance checks) holds its full-size output and is charged for it.
+ * (too_large) before the decoder runs. 512 MiB admits any camera's file (a 100 MP
+ * progressive JPEG holds 300 MB, a 48 MP HEIC ~290 MB) and refuses the 16000x16000 bombs
+ * that must be held whole (GIF 1 GB, progressive JPEG or interlaced PNG 768 MB).
+ * On top of the engine's own memory (the model, ~0.6-1 GB) decoding thus adds at most about
+ * 0.5 GB. Measured peaks of a process decoding two files at once (decode-memory.test.ts):
+ * 16000x16000 PNG 1,620 -> 290 MB; 12000x12000 interlaced PNG 1,345 -> 595 MB, progressive
+ * JPEG 970 -> 550 MB; 16000x16000 GIF 3,500 -> refused, lossless WebP 3,870 -> 350 MB.
+ * `minSide: 0` (full resolution, for model conformance checks) holds its full-size output
+ * and is charged for it.
  */
 export const MAX_DECODED_PIXELS = 40_000_000;
-export const DECODE_MEMORY_BUDGET = 768 * 1024 * 1024;
+export const DECODE_MEMORY_BUDGET = 512 * 1024 * 1024;
 /** What a streamed decode is charged besides its output (libvips' line buffers; not what the budget is for). */
 const STREAMED_WORKING_BYTES = 16 * 1024 * 1024;
 
