@@ -9,8 +9,11 @@
  *    and (`mayRead`) its real path must still lie in a watched folder,
  *  - size-capped (MAX_PHOTO_BYTES), reading exactly the size fstat reported,
  *  - time-bounded: a read that makes no progress for `stallMs` is given up, so a dead
- *    network drive cannot hold an indexing slot. (The stuck system call itself cannot be
- *    cancelled; its descriptor is closed when it returns.)
+ *    network drive cannot hold an indexing slot. The stuck system call itself cannot be
+ *    cancelled: it keeps one of libuv's threads (4 by default, shared with sharp's work)
+ *    until it returns, and its descriptor is closed then. So once MAX_STUCK_READS calls are
+ *    stuck, new reads are refused at once (kind 'stalled', retried later by the indexer)
+ *    instead of losing the remaining threads and, with them, all decoding.
  * The scanner applies the same rules before a file is catalogued (scanner/admit.ts uses
  * `refusalFor`), so what the first scan refuses the watcher refuses too.
  */
@@ -24,7 +27,17 @@ export const MAX_PHOTO_BYTES = 512 * 1024 * 1024;
 /** A read that makes no progress for this long is abandoned. */
 export const READ_STALL_MS = 30_000;
 
+/** Given-up system calls that may still hold a libuv thread before new reads are refused. */
+export const MAX_STUCK_READS = 2;
+
 const CHUNK = 8 * 1024 * 1024;
+
+let stuckCalls = 0;
+
+/** File system calls given up on that have not returned yet (tests). */
+export function stuckReads(): number {
+  return stuckCalls;
+}
 
 const mb = (n: number): string => `${Math.round(n / (1024 * 1024)).toLocaleString('en')} MB`;
 
@@ -57,12 +70,16 @@ function stalled(stallMs: number): DecodeError {
 function within<T>(p: Promise<T>, ms: number, onTimeout: () => Error, late?: (v: T) => void): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     let done = false;
+    let abandoned = false;
     const timer = setTimeout(() => {
       done = true;
+      abandoned = true;
+      stuckCalls++;
       reject(onTimeout());
     }, ms);
     p.then(
       (v) => {
+        if (abandoned) stuckCalls--;
         if (!done) {
           done = true;
           clearTimeout(timer);
@@ -70,6 +87,7 @@ function within<T>(p: Promise<T>, ms: number, onTimeout: () => Error, late?: (v:
         } else late?.(v);
       },
       (e: unknown) => {
+        if (abandoned) stuckCalls--;
         if (!done) {
           done = true;
           clearTimeout(timer);
@@ -105,6 +123,9 @@ export interface ReadOptions {
 /** Reads a photo file under the rules above, mapping every failure to a clear DecodeError. */
 export async function readPhotoFile(path: string, options: ReadOptions = {}): Promise<Buffer> {
   const stallMs = options.stallMs ?? READ_STALL_MS;
+  if (stuckCalls >= MAX_STUCK_READS) {
+    throw new DecodeError(`not read now: ${stuckCalls} earlier reads are stuck (a drive or network share is not answering)`, 'stalled');
+  }
   const openFile = options.openFile ?? ((p: string, f: number) => open(p, f));
   // O_NOCTTY: a terminal device must never become our controlling terminal.
   const flags = constants.O_RDONLY | constants.O_NONBLOCK | (constants.O_NOCTTY ?? 0);

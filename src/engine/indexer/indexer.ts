@@ -270,6 +270,11 @@ export class Indexer {
         this.hooks.photoUpdated(id);
         return;
       }
+      // A drive that stopped answering may come back (a network share reconnecting).
+      if (e.kind === 'stalled' && attempt < maxAttempts) {
+        this.catalog.retryLater(id, 60_000 * attempt);
+        return;
+      }
       // A file still being written fails to decode; give it time.
       if ((e.kind === 'corrupt' || e.kind === 'empty') && attempt < maxAttempts) {
         const fresh = await stat(path).then((s) => Date.now() - s.mtimeMs < (this.options.freshFileMs ?? 30_000), () => false);

@@ -12,7 +12,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeClassifier, tempDir, waitFor } from '../../test-support/harness.js';
 import { FAILURE_SENTENCES } from '../imaging/failure-reasons.js';
-import { MAX_PHOTO_BYTES, readPhotoFile } from '../imaging/photo-file.js';
+import { MAX_PHOTO_BYTES, MAX_STUCK_READS, readPhotoFile, stuckReads } from '../imaging/photo-file.js';
 import { Library } from '../library.js';
 import { admitFile } from './admit.js';
 
@@ -67,11 +67,32 @@ describe('admission and the read path', () => {
   it('gives up a read that stops making progress, without waiting for it', async () => {
     const fh = await import('node:fs/promises').then((fs) => fs.open(join(root, 'real.jpg'), 'r'));
     // A drive that answers stat but never returns a read (a dead network mount).
-    const stuck = Object.assign(Object.create(fh) as typeof fh, { read: () => new Promise(() => {}), close: () => fh.close() });
+    let reconnect: (r: { bytesRead: number }) => void = () => {};
+    const stuck = Object.assign(Object.create(fh) as typeof fh, { read: () => new Promise((r) => (reconnect = r)), close: () => fh.close() });
     const t0 = Date.now();
     await expect(readPhotoFile('/stuck/real.jpg', { stallMs: 300, openFile: async () => stuck })).rejects.toMatchObject({ kind: 'stalled' });
     expect(Date.now() - t0).toBeLessThan(3000);
-    await fh.close();
+    expect(stuckReads()).toBe(1);
+    reconnect({ bytesRead: 0 });
+    await waitFor('the stuck read returned', () => stuckReads() === 0, 2000);
+  });
+
+  it('refuses new reads at once while too many given-up calls still hold libuv threads, and recovers when they return', async () => {
+    const base = stuckReads();
+    expect(base).toBe(0);
+    const hung: (() => void)[] = [];
+    // Drives whose open() never returns, until "reconnected".
+    const hangingOpen = () => new Promise<never>((_, reject) => hung.push(() => reject(Object.assign(new Error('EIO'), { code: 'EIO' }))));
+    for (let i = base; i < MAX_STUCK_READS; i++) {
+      await expect(readPhotoFile(`/dead/${i}.jpg`, { stallMs: 100, openFile: hangingOpen })).rejects.toMatchObject({ kind: 'stalled' });
+    }
+    expect(stuckReads()).toBe(MAX_STUCK_READS);
+    const t0 = Date.now();
+    await expect(readPhotoFile(join(root, 'real.jpg'))).rejects.toMatchObject({ kind: 'stalled', message: expect.stringMatching(/not answering/) });
+    expect(Date.now() - t0).toBeLessThan(100);
+    hung.forEach((reconnect) => reconnect());
+    await waitFor('stuck calls returned', () => stuckReads() === base, 2000);
+    expect((await readPhotoFile(join(root, 'real.jpg'))).length).toBeGreaterThan(100);
   });
 });
 
