@@ -159,7 +159,7 @@ test.describe('survive real use', () => {
                 }
               const textBoxes = [document.querySelector('.model-button'), ...document.querySelectorAll('.views button'), ...document.querySelectorAll('dialog h2, [role=dialog] h2')];
               for (const el of textBoxes) if (el && el.scrollWidth > el.clientWidth + 1) out.push(`text spills from ${el.className || el.tagName}: "${el.textContent?.trim()}" ${el.scrollWidth} > ${el.clientWidth}`);
-              for (const b of document.querySelectorAll('.views button')) if (b.getBoundingClientRect().height > 40) out.push(`view button wraps: ${b.textContent} ${b.getBoundingClientRect().height}px high`);
+              for (const b of document.querySelectorAll('.views button, .banner button')) if (b.getBoundingClientRect().height > 40) out.push(`view button wraps: ${b.textContent} ${b.getBoundingClientRect().height}px high`);
               const input = document.querySelector<HTMLInputElement>('#search-input');
               if (input) {
                 const cs = getComputedStyle(input);
@@ -348,10 +348,19 @@ test.describe('survive real use', () => {
       for (const f of ['kpa_bar.jpg', 'hugin_forest.jpg']) copyFileSync(join(SHARED, 'photos', f), join(folder, f));
       await page.getByLabel('Folder on the computer running Scenery').fill(folder);
       await page.getByRole('button', { name: 'Add folder', exact: true }).click();
-      // Once the folder is scanned, nothing says "Scanning…" any more.
-      await expect.poll(async () => (await call<{ status: string }[]>(s, 'folders.list'))[0]?.status, { timeout: 30_000 }).toBe('watching');
-      await page.waitForTimeout(1000);
-      await expect(page.getByText(/Scanning…/)).toHaveCount(0);
+      // The moment the sidebar shows the folder scanned, nothing says "Scanning…" any more (checked every frame).
+      const seen = await page.waitForFunction(
+        () => {
+          const item = [...document.querySelectorAll('nav.sidebar .folder')].find((li) => li.textContent!.includes('Few'));
+          if (!item || item.querySelector('.badge')?.textContent === 'scanning') return null;
+          return { toast: document.querySelector('.toast')?.textContent ?? '' };
+        },
+        null,
+        { polling: 'raf', timeout: 30_000 },
+      );
+      const { toast } = (await seen.jsonValue())!;
+      expect(toast).not.toMatch(/Scanning/);
+      await expect(page.getByRole('status').filter({ hasText: /Few: 2 photos found/ })).toBeVisible();
     } finally {
       await s.stop();
     }

@@ -41,8 +41,9 @@ export class AppState {
   epoch = $state(0);
   /** Photos without a date taken (By date lists them last, under "No date"). */
   undatedCount = $state(0);
-  /** The photo to give keyboard focus back to in the grid, once the viewer closes. */
-  focusPhotoId = $state<number | null>(null);
+  /** Once the viewer closes: the photos to give keyboard focus back to in the grid (the one shown, else the one opened). */
+  focusPhotoIds = $state<number[] | null>(null);
+  private openedFrom: number | null = null;
   /** The folder whose "Scanning…" toast stays up until its scan ends. */
   private scanningFolder: { id: number; name: string; message: string } | null = null;
 
@@ -150,13 +151,16 @@ export class AppState {
   }
 
   openPhoto(id: number): void {
+    if (this.openPhotoId === null) this.openedFrom = id;
     this.openPhotoId = id;
   }
 
   /** Closes the viewer and gives focus back to the photo in the grid. */
   closePhoto(): void {
-    this.focusPhotoId = this.openPhotoId;
+    const ids = [this.openPhotoId, this.openedFrom].filter((x): x is number => x !== null);
     this.openPhotoId = null;
+    this.openedFrom = null;
+    this.focusPhotoIds = ids;
   }
 
   /** Shows "Added … Scanning…" until that folder's scan has ended. */
@@ -171,11 +175,10 @@ export class AppState {
     const w = this.scanningFolder;
     if (!w) return;
     const f = this.folders.find((x) => x.id === w.id);
-    if (f && f.status === 'scanning') return;
+    // Not listed yet (the list refreshes right after adding), or still scanning: keep saying so.
+    if (!f || f.status === 'scanning') return;
     this.scanningFolder = null;
-    if (this.toast?.message !== w.message) return;
-    if (f) this.info_(`${w.name}: ${f.photoCount.toLocaleString()} photo${f.photoCount === 1 ? '' : 's'} found`);
-    else this.toast = null;
+    if (this.toast?.message === w.message) this.info_(`${w.name}: ${f.photoCount.toLocaleString()} photo${f.photoCount === 1 ? '' : 's'} found`);
   }
 
   rebuildSource(): void {

@@ -75,11 +75,6 @@ export class PhotoSource {
     return null;
   }
 
-  /** Where `id` is, loading pages as needed. */
-  async locateAsync(id: number): Promise<{ s: number; i: number } | null> {
-    return this.locate(id) ?? (await this.find(id));
-  }
-
   /** The photo before/after `id` across sections (loading pages as needed). */
   async neighbour(id: number, delta: 1 | -1): Promise<number | null> {
     const at = this.locate(id) ?? (await this.find(id));
