@@ -270,8 +270,15 @@ test.describe('survive real use', () => {
         await page.goto(s.url);
         await expect(page.getByRole('heading', { name: 'pagoda' })).toBeVisible({ timeout: 30_000 });
         const nav = page.getByRole('navigation', { name: 'Library' });
-        for (const select of [null, /Could not be read/, /^pagoda/]) {
-          if (select) await nav.getByRole('button', { name: select }).click();
+        for (const select of [null, /Could not be read/, /^pagoda/, 'error toast'] as const) {
+          if (select === 'error toast') {
+            // An action the engine refuses: its message comes up as an error toast.
+            await nav.getByRole('button', { name: /Could not be read/ }).click();
+            await page.route('**/api/indexing.retryFailed', (r) => r.fulfill({ json: { ok: false, error: { code: 'internal', message: 'The library disk is full.' } } }));
+            await page.getByRole('button', { name: 'Try all again' }).click();
+            await expect(page.getByRole('alert')).toHaveText('The library disk is full.');
+            await page.unroute('**/api/indexing.retryFailed');
+          } else if (select) await nav.getByRole('button', { name: select }).click();
           await page.waitForTimeout(200);
           const found = await page.evaluate(() => {
             const parse = (c: string): number[] | null => {
@@ -320,7 +327,7 @@ test.describe('survive real use', () => {
               });
             });
             nav.querySelectorAll('h2, .threshold label, .hint').forEach((el) => check(`sidebar "${el.textContent!.trim()}"`, el));
-            document.querySelectorAll('.views button, .model-button, .brand span, .header .title, .header .sub, .header .n').forEach((el) => check(`"${el.textContent!.trim()}"`, el));
+            document.querySelectorAll('.views button, .model-button, .brand span, .header .title, .header .sub, .header .n, .toast, .banner').forEach((el) => check(`"${el.textContent!.trim()}"`, el));
             return out;
           });
           low.push(...found.map((f) => `${scheme}: ${f}`));
