@@ -201,6 +201,7 @@ test.describe('survive real use', () => {
         tabs++;
         const f = await focused();
         if (/^Skip to photos/.test(f.label)) {
+          await page.screenshot({ path: join(shots, 'survive-skip-link.png') });
           await page.keyboard.press('Enter');
         }
         onCell = (await focused()).id.startsWith('cell-');
