@@ -393,7 +393,7 @@ export class Library {
     return GROUP_SQL;
   }
 
-  listPhotos(req: { order: 'date' | 'scene'; scene: string | null; folderId: number | null; status: 'failed' | null; offset: number; limit: number }): {
+  listPhotos(req: { order: 'date' | 'scene'; scene: string | null; folderId: number | null; status: 'failed' | null; dated?: boolean | null; offset: number; limit: number }): {
     total: number;
     items: PhotoSummary[];
   } {
@@ -410,6 +410,8 @@ export class Library {
       where.push('folder_id = @folder');
       params['folder'] = req.folderId;
     }
+    if (req.dated === true) where.push('taken_ts IS NOT NULL');
+    else if (req.dated === false) where.push('taken_ts IS NULL');
     const w = where.join(' AND ');
     const order =
       req.order === 'scene' && !req.scene

@@ -25,7 +25,7 @@ const eventsMatchList: Same<EventName, (typeof EVENTS)[number]> = true;
 
 describe('contract validation', () => {
   it('accepts a valid request and fills defaults', () => {
-    expect(parseRequest('photos.list', {})).toEqual({ order: 'date', scene: null, folderId: null, status: null, offset: 0, limit: 500 });
+    expect(parseRequest('photos.list', {})).toEqual({ order: 'date', scene: null, folderId: null, status: null, dated: null, offset: 0, limit: 500 });
     expect(parseRequest('search.run', { q: 'beach', limit: 10 })).toEqual({ q: 'beach', offset: 0, limit: 10 });
   });
 
