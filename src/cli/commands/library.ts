@@ -7,11 +7,13 @@ import { PLACES365_LABELS } from '../../engine/labels/label-sets.js';
 import { intOption, parse, UsageError } from '../args.js';
 
 export const libraryHelp = `scenery index FOLDER... [--library DIR] [--model NAME|PATH]
-  scans the folders, classifies every photo, prints a summary (exit 0 when the run completed, even if some files were bad)
+  scans the folders, classifies every photo, prints a summary (exit 0 when the run completed, even if some files were bad;
+  1 with the reason when the model cannot load or another process is writing the library)
 scenery search QUERY [--library DIR] [--json] [--limit N]
   e.g. beach · indoor · "mountain OR forest" · "water -beach" · "kitchen folder:Trips from:2020"
 scenery photos [--library DIR] [--json]
-  every photo with its size as displayed, date taken, status, error and top labels`;
+  every photo with its size as displayed, date taken, status, error and top labels
+  (search and photos only read: they refuse a folder that holds no library)`;
 
 const common = {
   library: { type: 'string' as const },
