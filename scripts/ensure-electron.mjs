@@ -50,8 +50,9 @@ export async function ensureElectron(o) {
   } catch (e) {
     reason = describe(e);
   }
+  const dist = o.env.ELECTRON_OVERRIDE_DIST_PATH || join(o.electronDir, 'dist');
   o.log(
-    `scenery: the Electron ${o.version} binary is missing (${join(o.electronDir, 'dist')}) and could not be downloaded: ${reason}. ` +
+    `scenery: the Electron ${o.version} binary is missing (${dist}) and could not be downloaded: ${reason.replace(/\.+$/, '')}. ` +
       'Fix: connect to the internet and run `npm start` again, or set ELECTRON_MIRROR=<a reachable mirror URL> ' +
       '(or ELECTRON_EXEC_PATH=<an installed Electron ' + o.version.split('.')[0] + ' binary>). The CLI and `scenery serve` need no Electron.',
   );

@@ -1,5 +1,5 @@
 /** The first `npm start` downloads Electron's binary when it is missing, and says clearly when it cannot. */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { ensureElectron, electronInstalled } from './ensure-electron.mjs';
@@ -78,5 +78,50 @@ describe('ensure-electron (npm start / npm run dev)', () => {
     const pkg = JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')) as { scripts: Record<string, string> };
     expect(pkg.scripts['start']).toMatch(/^node scripts\/ensure-electron\.mjs && electron-vite preview/);
     expect(pkg.scripts['dev']).toMatch(/^node scripts\/ensure-electron\.mjs && electron-vite dev/);
+  });
+});
+
+describe('ensure-electron with the real downloader (Electron\'s @electron/get), against a local mirror', () => {
+  it('shows progress, then refuses a file that fails Electron\'s checksum: one line, exit 1, nothing installed', async () => {
+    const { createServer } = await import('node:http');
+    const { mkdtempSync, readdirSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { spawn } = await import('node:child_process');
+    const body = Buffer.alloc(2_000_000, 7);
+    const asked: string[] = [];
+    const server = createServer((req, res) => {
+      asked.push(req.url ?? '');
+      res.writeHead(200, { 'content-length': body.length, 'content-type': 'application/zip' });
+      res.end(body);
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as { port: number }).port;
+    const scratch = mkdtempSync(join(tmpdir(), 'scenery-ensure-electron-'));
+    try {
+      const r = await new Promise<{ code: number | null; err: string }>((resolve) => {
+        const c = spawn(process.execPath, [join(__dirname, 'ensure-electron.mjs')], {
+          env: {
+            ...process.env,
+            ELECTRON_MIRROR: `http://127.0.0.1:${port}/`,
+            electron_config_cache: join(scratch, 'cache'),
+            // Count Electron as missing even where it is installed: the override dist folder is empty.
+            ELECTRON_OVERRIDE_DIST_PATH: join(scratch, 'dist'),
+            ELECTRON_EXEC_PATH: '',
+          },
+        });
+        let err = '';
+        c.stderr.on('data', (d: Buffer) => (err += d));
+        c.on('close', (code) => resolve({ code, err }));
+      });
+      expect(asked.some((u) => /\/v45\.\d+\.\d+\/electron-v45\.\d+\.\d+-[a-z0-9]+-[a-z0-9]+\.zip$/.test(u))).toBe(true);
+      expect(r.code).toBe(1);
+      expect(r.err).toMatch(/Downloading Electron 45\.\d+\.\d+ \(\w+-\w+\): 100 % of 2 MB/);
+      const last = r.err.trim().split('\n').at(-1)!;
+      expect(last).toMatch(/^scenery: the Electron 45\.\d+\.\d+ binary is missing \(.*dist\) and could not be downloaded: Generated checksum for "electron-v45[^"]*\.zip" did not match expected checksum\. Fix: .*ELECTRON_MIRROR=/);
+      expect(existsSync(join(scratch, 'dist'))).toBe(false);
+      expect(existsSync(join(scratch, 'cache')) ? readdirSync(join(scratch, 'cache')).length : 0).toBe(0);
+    } finally {
+      server.close();
+    }
   });
 });
