@@ -1,7 +1,7 @@
 /** The writer lock: one live writer per library; a dead one's lock is taken over; readers need none. */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { hostname } from 'node:os';
+import { hostname, uptime } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../test-support/harness.js';
@@ -24,7 +24,7 @@ function holder(dir: string): { pid: number; command: string } {
 describe('library lock', () => {
   it('is refused while a live process (here: this test runner\'s parent) holds it, naming it', () => {
     const dir = join(tmp.path, 'live');
-    const other = { pid: process.ppid, command: 'scenery serve --library x', host: hostname(), startedAt: '2026-12-01T00:00:00.000Z' };
+    const other = { pid: process.ppid, command: 'scenery serve --library x', host: hostname(), startedAt: new Date().toISOString() };
     acquireLibraryLock(dir)(); // creates the folder
     writeFileSync(join(dir, LOCK_FILE), JSON.stringify(other));
     let err: unknown;
@@ -34,7 +34,7 @@ describe('library lock', () => {
       err = e;
     }
     expect(err).toBeInstanceOf(LibraryLockedError);
-    expect((err as Error).message).toContain(`in use by another Scenery process (pid ${process.ppid}: scenery serve --library x, since 2026-12-01T00:00:00.000Z)`);
+    expect((err as Error).message).toContain(`in use by another Scenery process (pid ${process.ppid}: scenery serve --library x, since ${other.startedAt})`);
     expect(holder(dir).pid).toBe(process.ppid);
   });
 
@@ -47,6 +47,16 @@ describe('library lock', () => {
     expect(holder(dir)).toMatchObject({ pid: process.pid, command: 'scenery index /q' });
     release();
     expect(existsSync(join(dir, LOCK_FILE))).toBe(false);
+  });
+
+  it('a lock from before the machine last started is stale even if its pid is in use again', () => {
+    const dir = join(tmp.path, 'reboot');
+    acquireLibraryLock(dir)();
+    const beforeBoot = new Date(Date.now() - uptime() * 1000 - 3_600_000).toISOString();
+    writeFileSync(join(dir, LOCK_FILE), JSON.stringify({ pid: process.ppid, command: 'scenery serve', host: hostname(), startedAt: beforeBoot }));
+    const release = acquireLibraryLock(dir);
+    expect(holder(dir).pid).toBe(process.pid);
+    release();
   });
 
   it('an unreadable (half-written, then abandoned) lock is taken over after a short wait', () => {

@@ -7,7 +7,7 @@
  * (search, photos) take no lock. Within one process the lock is shared (counted), so tests and the app may reopen.
  */
 import { closeSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
-import { hostname } from 'node:os';
+import { hostname, uptime } from 'node:os';
 import { basename, join } from 'node:path';
 
 export const LOCK_FILE = 'scenery.lock';
@@ -37,6 +37,14 @@ export function currentCommand(argv = process.argv): string {
   if (process.versions['electron']) return 'the Scenery desktop app';
   const script = argv[1] ? basename(argv[1]).replace(/\.(m?js|ts)$/, '') : 'node';
   return [script === 'scenery' || script === 'index' ? 'scenery' : script, ...argv.slice(2)].join(' ');
+}
+
+/** Whether the lock's process still runs. A lock from before the last boot is stale whatever its pid now names. */
+function holderAlive(h: LockHolder): boolean {
+  const bootedAt = Date.now() - uptime() * 1000;
+  const started = Date.parse(h.startedAt);
+  if (Number.isFinite(started) && started < bootedAt - 60_000) return false;
+  return isAlive(h.pid);
 }
 
 function isAlive(pid: number): boolean {
@@ -98,7 +106,7 @@ export function acquireLibraryLock(dir: string, command = currentCommand()): () 
     const seen = readHolder(path);
     if (!seen) continue; // released meanwhile
     const h = seen.holder;
-    if (h && (h.host !== me.host || isAlive(h.pid))) throw new LibraryLockedError(dir, h);
+    if (h && (h.host !== me.host || holderAlive(h))) throw new LibraryLockedError(dir, h);
     // An unreadable lock is a writer between its open and its write: wait; if it stays so (half a second), it is debris.
     if (!h && attempt < 20) {
       sleepMs(25);
