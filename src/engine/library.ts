@@ -3,7 +3,7 @@
  * `scenery serve`, the CLI and the tests all open one of these; none of it
  * knows about Electron.
  */
-import { realpathSync, statSync, accessSync, constants as fsc } from 'node:fs';
+import { existsSync, realpathSync, statSync, accessSync, constants as fsc } from 'node:fs';
 import { isAbsolute, join, resolve, sep } from 'node:path';
 import type { FolderInfo, IndexingProgress, ModelInfo, ModelState, PhotoDetail, PhotoSummary, SceneGroup, SearchHitSummary } from '../shared/domain.js';
 import { ContractError, type SearchResult } from '../shared/contract.js';
@@ -29,6 +29,7 @@ import { FAMILIES, FAMILY_ORDER, LABEL_FAMILIES, primaryFamily } from './search/
 import { GROUP_FAILED, GROUP_PENDING, GROUP_SQL, GROUP_UNCERTAIN, indoorOf } from './labels/shown-scene.js';
 import { defaultLibraryDir, defaultModelsDir } from './paths.js';
 import { ENGINE_VERSION } from './version.js';
+import { acquireLibraryLock } from './library-lock.js';
 
 export interface LibraryOptions {
   dir?: string;
@@ -44,8 +45,18 @@ export interface LibraryOptions {
   decodeConcurrency?: number;
   modelIdleMs?: number;
   rescanMs?: number;
-  /** false: open the catalog only (no scanning, watching or indexing), for read-only commands. */
+  /** false: open the catalog only (no scanning, watching or indexing, and no writer lock), for read-only commands. */
   start?: boolean;
+  /** false: refuse (LibraryNotFoundError) rather than create a library where there is none (search, photos). */
+  create?: boolean;
+}
+
+/** A read-only command pointed at a folder that holds no library (a mistyped --library): nothing is created. */
+export class LibraryNotFoundError extends Error {
+  constructor(readonly dir: string) {
+    super(`no library at ${dir}; create one with \`scenery index FOLDER --library ${dir}\``);
+    this.name = 'LibraryNotFoundError';
+  }
 }
 
 export const DEFAULT_THRESHOLD = 0.1;
@@ -96,6 +107,8 @@ export class Library {
   /** Releases this process's claim on the model it runs (see ModelStore.claim). */
   private releaseModel: (() => void) | null = null;
   private closed = false;
+  /** Releases the writer lock (library-lock.ts) taken by a library that scans and indexes. */
+  private releaseLock: (() => void) | null = null;
   /** Settles when the first scan of every folder has finished. */
   initialScan: Promise<void> = Promise.resolve();
 
@@ -138,12 +151,28 @@ export class Library {
   }
 
   static async open(options: LibraryOptions = {}): Promise<Library> {
-    const lib = new Library(resolve(options.dir ?? defaultLibraryDir()), options);
+    const dir = resolve(options.dir ?? defaultLibraryDir());
+    if (options.create === false && !existsSync(join(dir, 'catalog.sqlite'))) throw new LibraryNotFoundError(dir);
+    // Writers only: a second process writing the same catalog would die of SQLITE_BUSY mid-batch.
+    const releaseLock = options.start === false ? null : acquireLibraryLock(dir);
+    let lib: Library;
+    try {
+      lib = new Library(dir, options);
+    } catch (e) {
+      releaseLock?.();
+      throw e;
+    }
+    lib.releaseLock = releaseLock;
     if (options.start === false) {
       lib.indexer.pause();
       return lib;
     }
-    await lib.activateModel(options.model ?? null, options.model != null);
+    try {
+      await lib.activateModel(options.model ?? null, options.model != null);
+    } catch (e) {
+      await lib.close();
+      throw e;
+    }
     lib.initialScan = lib.scanner.startAll().then(() => lib.indexer.kick());
     lib.indexer.kick();
     // A failure here only means the first search builds the index itself.
@@ -691,8 +720,13 @@ export class Library {
     const indexerClosed = this.indexer.close();
     await this.worker?.close?.();
     this.releaseModel?.();
-    await Promise.race([indexerClosed, new Promise((r) => setTimeout(r, 10_000))]);
+    // At most 10 s for photos in flight; the timer must not keep a finished command alive for those 10 s.
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([indexerClosed, new Promise((r) => (timer = setTimeout(r, 10_000)))]);
+    clearTimeout(timer);
     this.catalog.close();
+    this.releaseLock?.();
+    this.releaseLock = null;
   }
 }
 

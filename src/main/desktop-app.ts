@@ -37,7 +37,7 @@ export interface DesktopApp {
   window(): ElectronModule.BrowserWindow | null;
 }
 
-/** Native modules and the worker live outside the asar archive. */
+/** A copy outside the asar archive, used when there is one (installers keep the worker inside: build/electron-builder.yml). */
 function unpacked(path: string): string {
   return path.replace(`app.asar${sep}`, `app.asar.unpacked${sep}`);
 }

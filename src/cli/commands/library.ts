@@ -7,11 +7,13 @@ import { PLACES365_LABELS } from '../../engine/labels/label-sets.js';
 import { intOption, parse, UsageError } from '../args.js';
 
 export const libraryHelp = `scenery index FOLDER... [--library DIR] [--model NAME|PATH]
-  scans the folders, classifies every photo, prints a summary (exit 0 when the run completed, even if some files were bad)
+  scans the folders, classifies every photo, prints a summary (exit 0 when the run completed, even if some files were bad;
+  1 with the reason when the model cannot load or another process is writing the library)
 scenery search QUERY [--library DIR] [--json] [--limit N]
   e.g. beach · indoor · "mountain OR forest" · "water -beach" · "kitchen folder:Trips from:2020"
 scenery photos [--library DIR] [--json]
-  every photo with its size as displayed, date taken, status, error and top labels`;
+  every photo with its size as displayed, date taken, status, error and top labels
+  (search and photos only read: they refuse a folder that holds no library)`;
 
 const common = {
   library: { type: 'string' as const },
@@ -32,6 +34,13 @@ async function indexCommand(argv: string[]): Promise<number> {
   });
   try {
     if (lib.model.state !== 'ready') throw new Error(lib.noModelMessage());
+    // Load the model before touching any photo: one that cannot load is the run's failure (exit 1, with the reason),
+    // not a retry loop that ends with every photo marked failed.
+    try {
+      await lib.warmModel();
+    } catch (e) {
+      throw new Error(`the scene model ${lib.model.state === 'ready' ? `"${lib.model.model.name}" ` : ''}could not be loaded: ${(e as Error).message}`);
+    }
     const before = lib.catalog.photoCounts();
     for (const folder of positionals) {
       const abs = resolve(folder);
@@ -78,7 +87,7 @@ async function searchCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parse(argv, { ...common, limit: { type: 'string' } });
   const q = positionals.join(' ');
   if (!q) throw new UsageError('usage: scenery search QUERY [--library DIR] [--json]');
-  const lib = await Library.open({ dir: values.library ?? defaultLibraryDir(), start: false });
+  const lib = await Library.open({ dir: values.library ?? defaultLibraryDir(), start: false, create: false });
   try {
     const r = lib.search(q, 0, intOption(values.limit, 'limit', 100, 1, 100_000));
     // Best match first: `match` is the scene the photo was found by and its confidence; `scene` is the photo's own shown scene.
@@ -108,7 +117,7 @@ async function searchCommand(argv: string[]): Promise<number> {
 
 async function photosCommand(argv: string[]): Promise<number> {
   const { values } = parse(argv, common);
-  const lib = await Library.open({ dir: values.library ?? defaultLibraryDir(), start: false });
+  const lib = await Library.open({ dir: values.library ?? defaultLibraryDir(), start: false, create: false });
   try {
     const rows = lib.catalog.db
       .prepare(

@@ -130,6 +130,8 @@ export class Indexer {
   /** Resolves when no job is runnable or running. */
   whenIdle(): Promise<void> {
     if (this.isIdle()) return Promise.resolve();
+    // Someone waits for the end (scenery index): a retry timer must keep the process alive until then.
+    this.wakeTimer?.ref();
     return new Promise((r) => this.idleWaiters.push(r));
   }
 
@@ -189,7 +191,8 @@ export class Indexer {
       this.wakeTimer = null;
       this.kick();
     }, Math.max(50, row.t - Date.now()));
-    this.wakeTimer.unref();
+    // Otherwise a waiting retry alone does not keep the process alive (the app and serve live on anyway).
+    if (!this.idleWaiters.length) this.wakeTimer.unref();
   }
 
   private async process(id: number, attempt: number, priority: number): Promise<void> {
