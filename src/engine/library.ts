@@ -103,7 +103,8 @@ export class Library {
     readonly dir: string,
     private readonly options: LibraryOptions,
   ) {
-    this.catalog = new Catalog(dir);
+    // Read-only commands (start: false) also work on a library they may not write.
+    this.catalog = new Catalog(dir, { readOnlyFallback: options.start === false });
     this.thumbs = new ThumbnailStore(dir);
     this.models = new ModelStore(options.modelsDir ?? defaultModelsDir(), (p) => probeModelInWorker(p, { workerPath: options.workerPath }));
     this.modelState = { state: 'missing', available: KNOWN_MODELS.map((m) => m.name) };
@@ -356,7 +357,10 @@ export class Library {
   async removeFolder(id: number): Promise<boolean> {
     await this.scanner.unwatch(id);
     const ids = this.catalog.db.prepare('SELECT id FROM photos WHERE folder_id = ?').pluck().all(id) as number[];
+    // Its thumbnails and previews go with it, except those a photo of another folder (same content) shows too.
+    const thumbs = this.catalog.thumbKeysOnlyIn(id);
     const removed = this.catalog.removeFolder(id);
+    await Promise.all(thumbs.map((k) => this.thumbs.remove(k).catch(() => {})));
     this.groupsCache = null;
     ids.forEach((pid) => {
       this.searchIndex?.remove(pid);
@@ -689,7 +693,8 @@ export class Library {
     const indexerClosed = this.indexer.close();
     await this.worker?.close?.();
     this.releaseModel?.();
-    await Promise.race([indexerClosed, new Promise((r) => setTimeout(r, 10_000))]);
+    // unref: the 10 s bound must not keep a finished command (scenery search) alive for 10 s.
+    await Promise.race([indexerClosed, new Promise((r) => setTimeout(r, 10_000).unref())]);
     this.catalog.close();
   }
 }
