@@ -67,6 +67,8 @@ async function indexCommand(argv: string[]): Promise<number> {
       console.log(`indexed ${indexed}, failed ${failed}, skipped ${summary.skipped} (already indexed), ${summary.seconds} s, ${summary.images_per_second} images/s`);
       const bad = lib.catalog.db.prepare("SELECT rel_path, error FROM photos WHERE status = 'failed' ORDER BY rel_path LIMIT 20").all() as { rel_path: string; error: string }[];
       for (const b of bad) console.log(`  failed: ${b.rel_path}: ${b.error}`);
+      // Files the scan could not catalogue at all (names not valid UTF-8, paths too long, unreadable subfolders).
+      for (const f of lib.folders()) if (f.error) console.log(`  ${f.displayPath}: ${f.error}`);
     }
     return 0;
   } finally {
