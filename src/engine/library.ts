@@ -671,7 +671,12 @@ export class Library {
     this.groupsCache = null;
     this.changedWhileWarming?.add(id);
     const p = this.catalog.photo(id);
-    if (!p) return;
+    if (!p) {
+      // A record dropped for another (a move adopted by the indexer): gone from search and from the UI.
+      this.searchIndex?.remove(id);
+      this.events.emit('photo.removed', { id });
+      return;
+    }
     if (this.searchIndex) {
       if (p.status === 'missing') this.searchIndex.remove(id);
       else {

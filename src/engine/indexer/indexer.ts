@@ -213,6 +213,7 @@ export class Indexer {
         const adopted = this.catalog.adoptMovedPhoto(id, hash);
         if (adopted !== null) {
           photoId = adopted;
+          this.hooks.photoUpdated(id); // the new record is gone
           // A move the scanner did not recognise: the photo keeps what it had, without decoding or classifying again.
           if (model && this.thumbs.hasThumb(hash) && this.catalog.completeAdopted(photoId, model.name, read)) {
             this.hooks.photoUpdated(photoId);

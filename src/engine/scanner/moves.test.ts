@@ -95,11 +95,21 @@ describe('moves and renames', () => {
     const calls = classifier.calls;
     unlinkSync(join(photos, 'trip 2024', 'img7.jpg'));
     await waitFor('missing', () => lib.catalog.photo(before.id)?.status === 'missing');
+    const added: number[] = [];
+    const removed: number[] = [];
+    const offAdded = lib.events.on('photo.added', (e) => added.push(e.photo.id));
+    const offRemoved = lib.events.on('photo.removed', (e) => removed.push(e.id));
     writeFileSync(join(other, 'restored.jpg'), jpegs[7]!);
     const after = await settled('adopted', (r) => r.length === N && r.every((x) => x.status === 'indexed') && r.some((x) => x.id === before.id && x.rel_path === 'restored.jpg'));
     expect(classifier.calls - calls).toBe(0);
     expect(after.find((x) => x.id === before.id)!.hash).toBe(before.hash);
     expect(lib.catalog.jobCounts().running).toBe(0);
+    // The record made for the new path and then dropped is removed from the UI, and not left in search.
+    offAdded();
+    offRemoved();
+    expect(added).toHaveLength(1);
+    expect(removed).toContain(added[0]);
+    expect(lib.search('indoor OR outdoor', 0, 100).items.map((p) => p.id).sort((x, y) => x - y)).toEqual(after.map((r) => r.id));
   });
 
   it('a copy is a new photo: the original keeps its record', async () => {

@@ -17,6 +17,8 @@ import { WriteFinishGate } from './write-finish.js';
 export const PRIORITY_BACKLOG = 0;
 export const PRIORITY_LIVE = 10;
 const BATCH = 500;
+/** Files hashed at once to confirm moves: enough to overlap reads, few enough for any open-files limit. */
+const HASH_CONCURRENCY = 4;
 
 export interface ScannerHooks {
   /** New work was queued. */
@@ -41,6 +43,7 @@ export class Scanner {
   private readonly gates = new Map<number, WriteFinishGate>();
   private readonly offlineTimers = new Map<number, NodeJS.Timeout>();
   private readonly scans = new Map<number, Promise<void>>();
+  private readonly hashSlots = new Slots(HASH_CONCURRENCY);
   private closed = false;
 
   constructor(
@@ -109,17 +112,31 @@ export class Scanner {
       if (results.some((r) => r.change !== 'unchanged')) this.hooks.queued();
       batch = [];
     };
-    for await (const f of walkPhotos(root, (s) => skipped.push(s))) {
-      if (this.closed) return { added, changed, moved, missing: 0, skipped };
-      seen.add(f.relPath);
-      // A path the catalog does not know may be a photo it knows under another path (renamed or moved while closed).
-      if (!known.has(f.relPath) && (await this.recognizeMove(folderId, root, f, PRIORITY_BACKLOG)) !== null) {
-        moved++;
-        continue;
-      }
+    const add = (f: FileFacts): void => {
       batch.push(f);
       if (batch.length >= BATCH) flush();
+    };
+    // Moves being confirmed (their content hashed), a few at a time while the walk goes on.
+    const confirming = new Set<Promise<void>>();
+    for await (const f of walkPhotos(root, (s) => skipped.push(s))) {
+      if (this.closed) break;
+      seen.add(f.relPath);
+      // A path the catalog does not know may be a photo it knows under another path (renamed or moved while closed).
+      if (!known.has(f.relPath) && this.catalog.moveCandidates(f.size, f.mtimeMs).length) {
+        const p: Promise<void> = this.recognizeMove(folderId, root, f, PRIORITY_BACKLOG)
+          .then(
+            (id) => (id === null ? add(f) : void moved++),
+            () => add(f),
+          )
+          .finally(() => confirming.delete(p));
+        confirming.add(p);
+        if (confirming.size >= HASH_CONCURRENCY) await Promise.race(confirming);
+        continue;
+      }
+      add(f);
     }
+    await Promise.all(confirming);
+    if (this.closed) return { added, changed, moved, missing: 0, skipped };
     if (batch.length) flush();
     // Only records still at the path they had when the scan began: one moved meanwhile (here or to another folder) is not gone.
     const gone = [...known]
@@ -154,10 +171,13 @@ export class Scanner {
     }
     if (!gone.length) return null;
     let hash: string;
+    await this.hashSlots.acquire();
     try {
       hash = await hashFile(join(root, ...f.relPath.split('/')));
     } catch {
       return null;
+    } finally {
+      this.hashSlots.release();
     }
     for (const c of gone) {
       if (c.hash === hash && this.catalog.relocatePhoto(c.id, { folderId: c.folder_id, relPath: c.rel_path }, folderId, f, priority)) {
@@ -332,4 +352,22 @@ async function hashFile(path: string): Promise<string> {
   const h = createHash('sha256');
   for await (const chunk of createReadStream(path)) h.update(chunk as Buffer);
   return h.digest('hex');
+}
+
+/** At most n at once (hashing for move confirmation: live renames of big folders arrive as bursts of adds). */
+class Slots {
+  private readonly waiting: (() => void)[] = [];
+  constructor(private free: number) {}
+  async acquire(): Promise<void> {
+    if (this.free > 0) {
+      this.free--;
+      return;
+    }
+    await new Promise<void>((r) => this.waiting.push(r));
+  }
+  release(): void {
+    const next = this.waiting.shift();
+    if (next) next();
+    else this.free++;
+  }
 }
