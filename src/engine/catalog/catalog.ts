@@ -159,7 +159,9 @@ export class Catalog {
   ) {
     this.file = join(dir, 'catalog.sqlite');
     try {
-      if (options.readOnlyFallback && existsSync(this.file) && !writable(dir, this.file)) {
+      if (existsSync(this.file) && !writable(dir, this.file)) {
+        // SQLite would open it read-only without a word, and the first write would fail far from here.
+        if (!options.readOnlyFallback) throw Object.assign(new Error('permission denied'), { code: 'EACCES' });
         this.db = openReadOnly(this.file);
         this.readOnly = true;
       } else {

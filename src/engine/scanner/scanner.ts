@@ -218,7 +218,7 @@ export class Scanner {
     const upsert = (path: string, st?: { size: number; mtimeMs: number }): void => {
       if (!st || !isPhotoName(basename(path))) return;
       const f: FileFacts = { relPath: this.relPath(root, path), name: basename(path), size: st.size, mtimeMs: st.mtimeMs };
-      if (this.catalog.photoByPath(folderId, f.relPath)) return record(f);
+      if (this.catalog.photoByPath(folderId, f.relPath) || !this.catalog.moveCandidates(f.size, f.mtimeMs).length) return record(f);
       // A renamed or moved folder or file arrives as unlink + add, in either order: recognised, it keeps everything.
       this.recognizeMove(folderId, root, f, PRIORITY_LIVE).then(
         (id) => id === null && record(f),
