@@ -155,8 +155,8 @@ export class Scanner {
 
   /**
    * A file at a path the catalog does not know, with the size and modification time of a known photo whose file
-   * is gone (marked missing, or no longer at its path: the watcher's unlink or the end of the scan may not have
-   * come yet), is that photo moved or renamed if their content hashes agree. Its record takes the new path and
+   * is no longer at its path (marked missing or not yet: the watcher's unlink, or the end of the scan, may come
+   * after the add), is that photo moved or renamed if their content hashes agree. Its record takes the new path and
    * keeps everything (catalog.relocatePhoto): no decoding, no classifying. Returns its id, or null for a new file.
    */
   private async recognizeMove(folderId: number, root: string, f: FileFacts, priority: number): Promise<number | null> {
@@ -167,7 +167,8 @@ export class Scanner {
       const folder = this.catalog.folder(c.folder_id);
       // An offline folder's photos are not gone: a copy elsewhere must not take their records.
       if (!folder || folder.status === 'offline' || !(await isDirectory(folder.path))) continue;
-      if (c.status === 'missing' || !(await exists(join(folder.path, ...c.rel_path.split('/'))))) gone.push(c);
+      // Gone from its path (whether or not already marked missing): a file back at its old path makes this a copy.
+      if (!(await exists(join(folder.path, ...c.rel_path.split('/'))))) gone.push(c);
     }
     if (!gone.length) return null;
     let hash: string;

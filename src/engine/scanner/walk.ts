@@ -65,6 +65,7 @@ export async function* walkPhotos(root: string, onSkip: (s: Skipped) => void = (
     const rel = stack.pop()!;
     let dir;
     try {
+      // Names as bytes (Node supports it; its types list only text encodings here).
       dir = await opendir(join(root, rel), { encoding: 'buffer' } as unknown as Parameters<typeof opendir>[1]);
     } catch (e) {
       if (rel === '') throw e;
