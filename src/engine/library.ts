@@ -116,7 +116,8 @@ export class Library {
     readonly dir: string,
     private readonly options: LibraryOptions,
   ) {
-    this.catalog = new Catalog(dir);
+    // Read-only commands (start: false) also work on a library they may not write.
+    this.catalog = new Catalog(dir, { readOnlyFallback: options.start === false });
     this.thumbs = new ThumbnailStore(dir);
     this.models = new ModelStore(options.modelsDir ?? defaultModelsDir(), (p) => probeModelInWorker(p, { workerPath: options.workerPath }));
     this.modelState = { state: 'missing', available: KNOWN_MODELS.map((m) => m.name) };
@@ -385,7 +386,10 @@ export class Library {
   async removeFolder(id: number): Promise<boolean> {
     await this.scanner.unwatch(id);
     const ids = this.catalog.db.prepare('SELECT id FROM photos WHERE folder_id = ?').pluck().all(id) as number[];
+    // Its thumbnails and previews go with it, except those a photo of another folder (same content) shows too.
+    const thumbs = this.catalog.thumbKeysOnlyIn(id);
     const removed = this.catalog.removeFolder(id);
+    await Promise.all(thumbs.map((k) => this.thumbs.remove(k).catch(() => {})));
     this.groupsCache = null;
     ids.forEach((pid) => {
       this.searchIndex?.remove(pid);
@@ -698,7 +702,12 @@ export class Library {
     this.groupsCache = null;
     this.changedWhileWarming?.add(id);
     const p = this.catalog.photo(id);
-    if (!p) return;
+    if (!p) {
+      // A record dropped for another (a move adopted by the indexer): gone from search and from the UI.
+      this.searchIndex?.remove(id);
+      this.events.emit('photo.removed', { id });
+      return;
+    }
     if (this.searchIndex) {
       if (p.status === 'missing') this.searchIndex.remove(id);
       else {

@@ -1,8 +1,8 @@
 /** `scenery index`, `scenery search`, `scenery photos`: the library from the command line. */
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { Library } from '../../engine/library.js';
 import { defaultLibraryDir, defaultModelsDir } from '../../engine/paths.js';
-import { decodeTop } from '../../engine/catalog/catalog.js';
+import { damagedCatalogError, decodeTop } from '../../engine/catalog/catalog.js';
 import { PLACES365_LABELS } from '../../engine/labels/label-sets.js';
 import { intOption, parse, UsageError } from '../args.js';
 
@@ -76,6 +76,8 @@ async function indexCommand(argv: string[]): Promise<number> {
       console.log(`indexed ${indexed}, failed ${failed}, skipped ${summary.skipped} (already indexed), ${summary.seconds} s, ${summary.images_per_second} images/s`);
       const bad = lib.catalog.db.prepare("SELECT rel_path, error FROM photos WHERE status = 'failed' ORDER BY rel_path LIMIT 20").all() as { rel_path: string; error: string }[];
       for (const b of bad) console.log(`  failed: ${b.rel_path}: ${b.error}`);
+      // Files the scan could not catalogue at all (names not valid UTF-8, paths too long, unreadable subfolders).
+      for (const f of lib.folders()) if (f.error) console.log(`  ${f.displayPath}: ${f.error}`);
     }
     return 0;
   } finally {
@@ -149,4 +151,25 @@ async function photosCommand(argv: string[]): Promise<number> {
   }
 }
 
-export const libraryCommands = { index: indexCommand, search: searchCommand, photos: photosCommand };
+/** The --library of a command line (already validated by the command's own parse). */
+function libraryDirOf(argv: string[]): string {
+  const i = argv.findIndex((a) => a === '--library' || a.startsWith('--library='));
+  const given = i < 0 ? undefined : argv[i]!.startsWith('--library=') ? argv[i]!.slice('--library='.length) : argv[i + 1];
+  return resolve(given ?? defaultLibraryDir());
+}
+
+/**
+ * A damaged catalog shows up on opening or only when a query reaches a bad page ("database disk image is
+ * malformed"): either way the message names the file and the way out.
+ */
+function namingDamage(command: (argv: string[]) => Promise<number>): (argv: string[]) => Promise<number> {
+  return async (argv) => {
+    try {
+      return await command(argv);
+    } catch (e) {
+      throw damagedCatalogError(e, join(libraryDirOf(argv), 'catalog.sqlite')) ?? e;
+    }
+  };
+}
+
+export const libraryCommands = { index: namingDamage(indexCommand), search: namingDamage(searchCommand), photos: namingDamage(photosCommand) };

@@ -7,11 +7,12 @@
  * gets a per-photo error and the queue moves on.
  */
 import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import type { IndexingProgress } from '../../shared/domain.js';
-import type { Catalog } from '../catalog/catalog.js';
+import type { Catalog, FileVersion } from '../catalog/catalog.js';
 import { DecodeError, decodeOriented, fromPixels, readPhotoFile } from '../imaging/decode.js';
 import { readPhotoFacts } from '../imaging/metadata.js';
 import { cropToTensor, PIXELS, resizeForModel } from '../imaging/model-input.js';
@@ -203,6 +204,8 @@ export class Indexer {
     const path = join(root, ...photo.rel_path.split('/'));
     this.currentFile = photo.name;
     let photoId = id;
+    // The file version this job reads: a result is stored only while the row still describes it.
+    const read = { size: photo.size, mtimeMs: photo.mtime_ms };
     try {
       await this.decodeSlots.acquire();
       let classified: Promise<{ prob: Float32Array; features: Float32Array; classes: number }> | null = null;
@@ -210,7 +213,16 @@ export class Indexer {
       try {
         const buf = await readPhotoFile(path);
         const hash = createHash('sha256').update(buf).digest('hex');
-        photoId = this.catalog.adoptMovedPhoto(id, hash) ?? id;
+        const adopted = this.catalog.adoptMovedPhoto(id, hash);
+        if (adopted !== null) {
+          photoId = adopted;
+          this.hooks.photoUpdated(id); // the new record is gone
+          // A move the scanner did not recognise: the photo keeps what it had, without decoding or classifying again.
+          if (model && this.thumbs.hasThumb(hash) && this.catalog.completeAdopted(photoId, model.name, read)) {
+            this.hooks.photoUpdated(photoId);
+            return;
+          }
+        }
         const pixels = await decodeOriented(buf, photo.name);
         // The model input first, so that the model runs while the thumbnail and metadata are written
         // (a new photo's time to being tagged is decode + inference, not decode + thumbnail + EXIF + inference).
@@ -222,7 +234,7 @@ export class Indexer {
         classified?.catch(() => {});
         if (!this.thumbs.hasThumb(hash)) await this.thumbs.writeThumb(hash, pixels);
         const facts = await readPhotoFacts(buf);
-        this.catalog.setMetadata(photoId, { ...facts, hash, width: pixels.fullWidth, height: pixels.fullHeight, thumbKey: hash });
+        this.catalog.setMetadata(photoId, { ...facts, hash, width: pixels.fullWidth, height: pixels.fullHeight, thumbKey: hash }, read);
       } finally {
         this.decodeSlots.release();
       }
@@ -233,7 +245,13 @@ export class Indexer {
       }
       const out = await classified;
       const r = interpret(out.prob, model.labels, 10);
-      this.catalog.savePrediction(photoId, {
+      // Deleted while it was being classified (its file is gone, or the watcher already marked it missing): not written back.
+      if (!this.stillOnDisk(photoId)) {
+        this.catalog.markMissing([photoId]);
+        this.hooks.photoUpdated(photoId);
+        return;
+      }
+      const stored = this.catalog.commitPrediction(photoId, {
         model: model.name,
         labels: model.labels.kind,
         topIndex: r.scenes.map((s) => s.index),
@@ -242,17 +260,25 @@ export class Indexer {
         indoor: r.indoor,
         features: new Uint8Array(quantize(out.features).buffer),
         featureDim: out.features.length,
-      });
+      }, read);
+      if (!stored) return;
       this.completions.push(Date.now());
       this.hooks.photoUpdated(photoId);
     } catch (e) {
-      await this.handleFailure(photoId, path, e as Error, attempt);
+      await this.handleFailure(photoId, path, e as Error, attempt, read);
     } finally {
       this.currentFile = null;
     }
   }
 
-  private async handleFailure(id: number, path: string, e: Error, attempt: number): Promise<void> {
+  /** Whether the photo's file is still where its record (which a move may have changed meanwhile) says. */
+  private stillOnDisk(id: number): boolean {
+    const p = this.catalog.photo(id);
+    const root = p && this.catalog.folder(p.folder_id)?.path;
+    return !!root && p.status !== 'missing' && existsSync(join(root, ...p.rel_path.split('/')));
+  }
+
+  private async handleFailure(id: number, path: string, e: Error, attempt: number, read: FileVersion): Promise<void> {
     if (this.closed) return;
     const maxAttempts = this.options.maxAttempts ?? 3;
     if (e instanceof DecodeError) {
@@ -270,12 +296,12 @@ export class Indexer {
           return;
         }
       }
-      this.catalog.setFailed(id, e.message, e.kind);
+      if (!this.catalog.commitFailure(id, read, e.message, e.kind)) return;
     } else if (/model|worker/i.test(e.message) && attempt < maxAttempts) {
       this.catalog.retryLater(id, 5000);
       return;
     } else {
-      this.catalog.setFailed(id, `indexing failed: ${e.message}`);
+      if (!this.catalog.commitFailure(id, read, `indexing failed: ${e.message}`)) return;
     }
     this.completions.push(Date.now());
     this.hooks.photoUpdated(id);

@@ -5,7 +5,7 @@
  *   <library>/previews/ab/<hash>.jpg    the photo view, 2048 px, made on demand
  */
 import { existsSync, mkdirSync } from 'node:fs';
-import { rename, writeFile } from 'node:fs/promises';
+import { rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { decodeOriented, fromPixels, readPhotoFile, type OrientedPixels } from '../imaging/decode.js';
 
@@ -30,6 +30,11 @@ export class ThumbnailStore {
   async writeThumb(key: string, pixels: OrientedPixels): Promise<void> {
     const buf = await fromPixels(pixels).resize(THUMB_SIZE, THUMB_SIZE, { fit: 'inside', withoutEnlargement: true }).removeAlpha().webp({ quality: 78 }).toBuffer();
     await atomicWrite(this.thumbPath(key), buf);
+  }
+
+  /** Deletes a thumbnail and its preview (their photos left the library). */
+  async remove(key: string): Promise<void> {
+    await Promise.all([rm(this.thumbPath(key), { force: true }), rm(this.previewPath(key), { force: true })]);
   }
 
   /** The large image for the photo view, rendered once from the original. */

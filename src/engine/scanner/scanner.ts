@@ -4,17 +4,21 @@
  * chokidar. A folder whose drive is unreachable is shown offline and keeps
  * every tag; it is checked again periodically.
  */
-import { stat } from 'node:fs/promises';
-import { basename, relative, sep } from 'node:path';
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { lstat, stat } from 'node:fs/promises';
+import { basename, join, relative, sep } from 'node:path';
 import chokidar, { type FSWatcher } from 'chokidar';
 import type { Catalog, FileFacts } from '../catalog/catalog.js';
 import { isIgnoredDir, isIgnoredName, isPhotoName } from './file-types.js';
-import { walkPhotos } from './walk.js';
+import { skippedNotice, walkPhotos, type Skipped } from './walk.js';
 import { WriteFinishGate } from './write-finish.js';
 
 export const PRIORITY_BACKLOG = 0;
 export const PRIORITY_LIVE = 10;
 const BATCH = 500;
+/** Files hashed at once to confirm moves: enough to overlap reads, few enough for any open-files limit. */
+const HASH_CONCURRENCY = 4;
 
 export interface ScannerHooks {
   /** New work was queued. */
@@ -39,6 +43,7 @@ export class Scanner {
   private readonly gates = new Map<number, WriteFinishGate>();
   private readonly offlineTimers = new Map<number, NodeJS.Timeout>();
   private readonly scans = new Map<number, Promise<void>>();
+  private readonly hashSlots = new Slots(HASH_CONCURRENCY);
   private closed = false;
 
   constructor(
@@ -75,9 +80,9 @@ export class Scanner {
     // Watch first, so nothing created during the scan is missed.
     if (this.options.watch) this.watch(folderId, folder.path);
     try {
-      await this.reconcile(folderId, folder.path);
+      const { skipped } = await this.reconcile(folderId, folder.path);
       if (this.closed) return;
-      this.catalog.setFolderStatus(folderId, 'watching');
+      this.catalog.setFolderStatus(folderId, 'watching', skippedNotice(skipped));
     } catch (e) {
       this.catalog.setFolderStatus(folderId, 'error', `scan failed: ${(e as Error).message}`);
     }
@@ -85,12 +90,14 @@ export class Scanner {
   }
 
   /** Brings the catalog in line with the disk: added, changed, deleted or moved while closed. */
-  async reconcile(folderId: number, root: string): Promise<{ added: number; changed: number; missing: number }> {
+  async reconcile(folderId: number, root: string): Promise<{ added: number; changed: number; moved: number; missing: number; skipped: Skipped[] }> {
     const known = this.catalog.folderFiles(folderId);
     const seen = new Set<string>();
+    const skipped: Skipped[] = [];
     let batch: FileFacts[] = [];
     let added = 0;
     let changed = 0;
+    let moved = 0;
     const flush = (): void => {
       const results = this.catalog.transaction(() => batch.map((f) => this.catalog.upsertFile(folderId, f, PRIORITY_BACKLOG)));
       for (const r of results) {
@@ -105,19 +112,81 @@ export class Scanner {
       if (results.some((r) => r.change !== 'unchanged')) this.hooks.queued();
       batch = [];
     };
-    for await (const f of walkPhotos(root)) {
-      if (this.closed) return { added, changed, missing: 0 };
-      seen.add(f.relPath);
+    const add = (f: FileFacts): void => {
       batch.push(f);
       if (batch.length >= BATCH) flush();
+    };
+    // Moves being confirmed (their content hashed), a few at a time while the walk goes on.
+    const confirming = new Set<Promise<void>>();
+    for await (const f of walkPhotos(root, (s) => skipped.push(s))) {
+      if (this.closed) break;
+      seen.add(f.relPath);
+      // A path the catalog does not know may be a photo it knows under another path (renamed or moved while closed).
+      if (!known.has(f.relPath) && this.catalog.moveCandidates(f.size, f.mtimeMs).length) {
+        const p: Promise<void> = this.recognizeMove(folderId, root, f, PRIORITY_BACKLOG)
+          .then(
+            (id) => (id === null ? add(f) : void moved++),
+            () => add(f),
+          )
+          .finally(() => confirming.delete(p));
+        confirming.add(p);
+        if (confirming.size >= HASH_CONCURRENCY) await Promise.race(confirming);
+        continue;
+      }
+      add(f);
     }
+    await Promise.all(confirming);
+    if (this.closed) return { added, changed, moved, missing: 0, skipped };
     if (batch.length) flush();
-    const gone = [...known].filter(([rel, r]) => !seen.has(rel) && r.status !== 'missing').map(([, r]) => r.id);
+    // Only records still at the path they had when the scan began: one moved meanwhile (here or to another folder) is not gone.
+    const gone = [...known]
+      .filter(([rel, r]) => !seen.has(rel) && r.status !== 'missing')
+      .filter(([rel, r]) => {
+        const now = this.catalog.photo(r.id);
+        return now?.folder_id === folderId && now.rel_path === rel;
+      })
+      .map(([, r]) => r.id);
     if (gone.length) {
       this.catalog.markMissing(gone);
       gone.forEach((id) => this.hooks.photoRemoved(id));
     }
-    return { added, changed, missing: gone.length };
+    return { added, changed, moved, missing: gone.length, skipped };
+  }
+
+  /**
+   * A file at a path the catalog does not know, with the size and modification time of a known photo whose file
+   * is no longer at its path (marked missing or not yet: the watcher's unlink, or the end of the scan, may come
+   * after the add), is that photo moved or renamed if their content hashes agree. Its record takes the new path and
+   * keeps everything (catalog.relocatePhoto): no decoding, no classifying. Returns its id, or null for a new file.
+   */
+  private async recognizeMove(folderId: number, root: string, f: FileFacts, priority: number): Promise<number | null> {
+    const candidates = this.catalog.moveCandidates(f.size, f.mtimeMs).filter((c) => !(c.folder_id === folderId && c.rel_path === f.relPath));
+    if (!candidates.length) return null;
+    const gone: typeof candidates = [];
+    for (const c of candidates) {
+      const folder = this.catalog.folder(c.folder_id);
+      // An offline folder's photos are not gone: a copy elsewhere must not take their records.
+      if (!folder || folder.status === 'offline' || !(await isDirectory(folder.path))) continue;
+      // Gone from its path (whether or not already marked missing): a file back at its old path makes this a copy.
+      if (!(await exists(join(folder.path, ...c.rel_path.split('/'))))) gone.push(c);
+    }
+    if (!gone.length) return null;
+    let hash: string;
+    await this.hashSlots.acquire();
+    try {
+      hash = await hashFile(join(root, ...f.relPath.split('/')));
+    } catch {
+      return null;
+    } finally {
+      this.hashSlots.release();
+    }
+    for (const c of gone) {
+      if (c.hash === hash && this.catalog.relocatePhoto(c.id, { folderId: c.folder_id, relPath: c.rel_path }, folderId, f, priority)) {
+        this.hooks.photoChanged(c.id);
+        return c.id;
+      }
+    }
+    return null;
   }
 
   private relPath(root: string, path: string): string {
@@ -140,12 +209,22 @@ export class Scanner {
         return isIgnoredName(name);
       },
     });
-    const upsert = (path: string, st?: { size: number; mtimeMs: number }): void => {
-      if (!st || !isPhotoName(basename(path))) return;
-      const r = this.catalog.upsertFile(folderId, { relPath: this.relPath(root, path), name: basename(path), size: st.size, mtimeMs: st.mtimeMs }, PRIORITY_LIVE);
+    const record = (f: FileFacts): void => {
+      if (this.closed) return;
+      const r = this.catalog.upsertFile(folderId, f, PRIORITY_LIVE);
       if (r.change === 'added') this.hooks.photoAdded(r.id);
       else if (r.change !== 'unchanged') this.hooks.photoChanged(r.id);
       if (r.change !== 'unchanged') this.hooks.queued();
+    };
+    const upsert = (path: string, st?: { size: number; mtimeMs: number }): void => {
+      if (!st || !isPhotoName(basename(path))) return;
+      const f: FileFacts = { relPath: this.relPath(root, path), name: basename(path), size: st.size, mtimeMs: st.mtimeMs };
+      if (this.catalog.photoByPath(folderId, f.relPath) || !this.catalog.moveCandidates(f.size, f.mtimeMs).length) return record(f);
+      // A renamed or moved folder or file arrives as unlink + add, in either order: recognised, it keeps everything.
+      this.recognizeMove(folderId, root, f, PRIORITY_LIVE).then(
+        (id) => id === null && record(f),
+        () => record(f),
+      );
     };
     const gate = new WriteFinishGate(upsert, { stableMs: this.options.writeFinishMs ?? 800 });
     this.gates.set(folderId, gate);
@@ -252,5 +331,44 @@ export class Scanner {
     await Promise.all([...this.watchers.keys()].map((id) => this.unwatch(id)));
     for (const t of this.offlineTimers.values()) clearInterval(t);
     await Promise.allSettled([...this.scans.values()]);
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  return lstat(path).then(
+    () => true,
+    (e: NodeJS.ErrnoException) => e.code !== 'ENOENT' && e.code !== 'ENOTDIR',
+  );
+}
+
+async function isDirectory(path: string): Promise<boolean> {
+  return stat(path).then(
+    (s) => s.isDirectory(),
+    () => false,
+  );
+}
+
+/** The content hash the indexer records (sha256 of the whole file), streamed. */
+async function hashFile(path: string): Promise<string> {
+  const h = createHash('sha256');
+  for await (const chunk of createReadStream(path)) h.update(chunk as Buffer);
+  return h.digest('hex');
+}
+
+/** At most n at once (hashing for move confirmation: live renames of big folders arrive as bursts of adds). */
+class Slots {
+  private readonly waiting: (() => void)[] = [];
+  constructor(private free: number) {}
+  async acquire(): Promise<void> {
+    if (this.free > 0) {
+      this.free--;
+      return;
+    }
+    await new Promise<void>((r) => this.waiting.push(r));
+  }
+  release(): void {
+    const next = this.waiting.shift();
+    if (next) next();
+    else this.free++;
   }
 }
