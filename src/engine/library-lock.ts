@@ -9,6 +9,7 @@
 import { closeSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import { hostname, uptime } from 'node:os';
 import { basename, join } from 'node:path';
+import { libraryNotWritable } from './catalog/catalog.js';
 
 export const LOCK_FILE = 'scenery.lock';
 
@@ -100,7 +101,9 @@ export function acquireLibraryLock(dir: string, command = currentCommand()): () 
       }
       break;
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      const code = (e as NodeJS.ErrnoException).code ?? '';
+      if (/^(EACCES|EPERM|EROFS)$/.test(code)) throw libraryNotWritable(dir, code, (e as Error).message, join(dir, 'catalog.sqlite'));
+      if (code !== 'EEXIST') throw e;
     }
     if (attempt > 50) throw new Error(`could not take the lock ${path}: it keeps changing`);
     const seen = readHolder(path);

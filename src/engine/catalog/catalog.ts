@@ -133,6 +133,15 @@ export class CatalogError extends Error {
 const CORRUPT_CODES = /^SQLITE_(CORRUPT|NOTADB)/;
 const READ_ONLY_CODES = /^(SQLITE_READONLY|SQLITE_CANTOPEN|EACCES|EPERM|EROFS)/;
 
+/** The one wording for a library Scenery may not write (catalog open, or the writer lock beside it). */
+export function libraryNotWritable(dir: string, code: string, detail: string, file: string): CatalogError {
+  return new CatalogError(
+    `cannot write the library ${dir} (${code}: ${detail}). Scenery keeps its catalog there: make the folder and catalog.sqlite writable, or choose another library with --library. Read-only commands (scenery search, scenery photos) work on a read-only library.`,
+    code,
+    file,
+  );
+}
+
 /**
  * A SQLite error that means the catalog file itself is damaged, said with its path and the way out (the catalog
  * is only an index of the photos: rebuilding it loses corrections, never photos). Anything else: null.
@@ -191,11 +200,7 @@ export class Catalog {
   private explainOpenError(e: unknown): Error {
     const code = (e as { code?: unknown })?.code;
     if (typeof code === 'string' && READ_ONLY_CODES.test(code) && !(e instanceof CatalogError)) {
-      return new CatalogError(
-        `cannot write the library ${this.dir} (${code}: ${(e as Error).message}). Scenery keeps its catalog there: make the folder and catalog.sqlite writable, or choose another library with --library. Read-only commands (scenery search, scenery photos) work on a read-only library.`,
-        code,
-        this.file,
-      );
+      return libraryNotWritable(this.dir, code, (e as Error).message, this.file);
     }
     return e as Error;
   }
