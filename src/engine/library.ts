@@ -44,6 +44,8 @@ export interface LibraryOptions {
   decodeConcurrency?: number;
   modelIdleMs?: number;
   rescanMs?: number;
+  /** While indexing is stalled on the library's storage (full disk...), how often to check it again (default 5 s). */
+  storageProbeMs?: number;
   /** false: open the catalog only (no scanning, watching or indexing), for read-only commands. */
   start?: boolean;
 }
@@ -117,7 +119,7 @@ export class Library {
         photoUpdated: (id) => this.onPhotoChanged(id, 'photo.updated'),
         progress: (p) => this.events.emit('indexing.progress', p),
       },
-      { decodeConcurrency: options.decodeConcurrency },
+      { decodeConcurrency: options.decodeConcurrency, storageProbeMs: options.storageProbeMs },
     );
     this.scanner = new Scanner(
       this.catalog,

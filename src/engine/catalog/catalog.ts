@@ -417,6 +417,36 @@ export class Catalog {
     });
   }
 
+  /** Jobs stopped by the library's storage (full disk...), queued again; the attempt they used does not count. */
+  requeueJobs(ids: number[]): void {
+    const st = this.db.prepare("UPDATE jobs SET state = 'pending', attempts = MAX(attempts - 1, 0), not_before_ts = 0 WHERE photo_id = ? AND state != 'done'");
+    this.transaction(() => ids.forEach((id) => st.run(id)));
+  }
+
+  /**
+   * Photos marked failed, by versions before indexer/storage-faults.ts, because
+   * the library could not be written (disk full, read-only, no permission):
+   * their files are fine, so they are queued again.
+   */
+  retryStorageFailures(): number {
+    return this.transaction(() => {
+      const ids = this.db
+        .prepare(
+          `SELECT id FROM photos WHERE status = 'failed' AND COALESCE(error_kind, 'internal') = 'internal' AND error LIKE 'indexing failed:%'
+             AND (error LIKE '%ENOSPC%' OR error LIKE '%EDQUOT%' OR error LIKE '%EROFS%' OR error LIKE '%EACCES%' OR error LIKE '%EPERM%'
+               OR error LIKE '%database or disk is full%' OR error LIKE '%readonly database%')`,
+        )
+        .pluck()
+        .all() as number[];
+      const photo = this.db.prepare("UPDATE photos SET status = 'pending', error = NULL, error_kind = NULL, version = version + 1 WHERE id = ?");
+      for (const id of ids) {
+        photo.run(id);
+        this.enqueue(id, 0);
+      }
+      return ids.length;
+    });
+  }
+
   jobCounts(): Record<JobState, number> {
     const rows = this.db.prepare('SELECT state, COUNT(*) AS n FROM jobs GROUP BY state').all() as { state: JobState; n: number }[];
     const out: Record<JobState, number> = { pending: 0, running: 0, done: 0, failed: 0, blocked: 0 };
