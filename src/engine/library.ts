@@ -44,6 +44,8 @@ export interface LibraryOptions {
   decodeConcurrency?: number;
   modelIdleMs?: number;
   rescanMs?: number;
+  /** How often watched and offline folders' roots are checked (unmounted drives; default 10 s). */
+  rootCheckMs?: number;
   /** While indexing is stalled on the library's storage (full disk...), how often to check it again (default 5 s). */
   storageProbeMs?: number;
   /** false: open the catalog only (no scanning, watching or indexing), for read-only commands. */
@@ -135,7 +137,7 @@ export class Library {
         },
         foldersChanged: () => this.events.emit('folders.changed', { folders: this.folders() }),
       },
-      { watch: options.watch ?? true, writeFinishMs: options.writeFinishMs, rescanMs: options.rescanMs },
+      { watch: options.watch ?? true, writeFinishMs: options.writeFinishMs, rescanMs: options.rescanMs, rootCheckMs: options.rootCheckMs },
     );
   }
 

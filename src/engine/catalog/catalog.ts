@@ -172,6 +172,10 @@ export class Catalog {
   setFolderStatus(id: number, status: FolderStatus, error: string | null = null): void {
     this.db.prepare('UPDATE folders SET status = ?, error = ? WHERE id = ?').run(status, error, id);
   }
+  /** Whether any photo of the folder is on disk as far as the catalog knows (not missing). */
+  folderHasPresentPhotos(folderId: number): boolean {
+    return this.db.prepare("SELECT 1 FROM photos WHERE folder_id = ? AND status != 'missing' LIMIT 1").get(folderId) !== undefined;
+  }
   folderCounts(): Map<number, { total: number; indexed: number; failed: number }> {
     const rows = this.db
       .prepare(

@@ -3,7 +3,15 @@
  * reconciled with the catalog on every start, then live watching with
  * chokidar. A folder whose drive is unreachable is shown offline and keeps
  * every tag; it is checked again periodically.
+ *
+ * An unmounted drive usually leaves its mount point behind as an empty folder
+ * (and chokidar reports every file as deleted). So a root that had photos and
+ * is now empty, or now sits on another device, is "offline", never "every
+ * photo deleted": its photos stay as they are, and when the root is back it is
+ * scanned again, which finds them unchanged and runs no model. Watched roots
+ * are checked every 10 s (rootCheckMs) as well as on every deletion event.
  */
+import { opendirSync, statSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { basename, relative, sep } from 'node:path';
 import chokidar, { type FSWatcher } from 'chokidar';
@@ -30,8 +38,23 @@ export interface ScannerOptions {
   /** How long a file still being written must stay unchanged (write-finish.ts); moved-in files do not wait. */
   writeFinishMs?: number;
   offlineRecheckMs?: number;
+  /** Period of the check that a watched root is still there, on the same device, and not emptied (default 10 s). */
+  rootCheckMs?: number;
   /** Period of the rescans that replace live watching when the OS runs out of watches. */
   rescanMs?: number;
+}
+
+const ROOT_EMPTIED =
+  'The folder is empty now: its drive is probably not mounted. Its photos keep their tags and come back when it is; if you deleted them, remove the folder from the library.';
+const ROOT_MOVED = 'The folder’s drive was unmounted or replaced. Its photos keep their tags and come back when the drive is mounted again.';
+
+function isEmptyDir(dir: string): boolean {
+  const d = opendirSync(dir);
+  try {
+    return d.readSync() === null;
+  } finally {
+    d.closeSync();
+  }
 }
 
 export class Scanner {
@@ -39,6 +62,11 @@ export class Scanner {
   private readonly gates = new Map<number, WriteFinishGate>();
   private readonly offlineTimers = new Map<number, NodeJS.Timeout>();
   private readonly scans = new Map<number, Promise<void>>();
+  /** Device of each root when last seen present; a root that moves to another device while it had photos went offline. */
+  private readonly rootDevs = new Map<number, number>();
+  /** Device an offline root showed (its bare mount point): it is back only once it shows another. */
+  private readonly offlineDevs = new Map<number, number>();
+  private rootTimer: NodeJS.Timeout | null = null;
   private closed = false;
 
   constructor(
@@ -70,13 +98,15 @@ export class Scanner {
       this.goOffline(folderId, (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'The folder is not reachable (drive disconnected, renamed or deleted).' : (e as Error).message);
       return;
     }
+    if (this.checkRoot(folderId, folder.path)) return;
     this.catalog.setFolderStatus(folderId, 'scanning');
     this.hooks.foldersChanged();
     // Watch first, so nothing created during the scan is missed.
     if (this.options.watch) this.watch(folderId, folder.path);
     try {
       await this.reconcile(folderId, folder.path);
-      if (this.closed) return;
+      // Closed, or the root went away during the scan (goOffline has said so).
+      if (this.closed || this.catalog.folder(folderId)?.status === 'offline') return;
       this.catalog.setFolderStatus(folderId, 'watching');
     } catch (e) {
       this.catalog.setFolderStatus(folderId, 'error', `scan failed: ${(e as Error).message}`);
@@ -113,6 +143,8 @@ export class Scanner {
     }
     if (batch.length) flush();
     const gone = [...known].filter(([rel, r]) => !seen.has(rel) && r.status !== 'missing').map(([, r]) => r.id);
+    // Not found because the drive went away during the walk: offline, not deleted.
+    if (gone.length && this.checkRoot(folderId, root)) return { added, changed, missing: 0 };
     if (gone.length) {
       this.catalog.markMissing(gone);
       gone.forEach((id) => this.hooks.photoRemoved(id));
@@ -151,8 +183,11 @@ export class Scanner {
     this.gates.set(folderId, gate);
     watcher.on('add', (path, st) => st && isPhotoName(basename(path)) && gate.event('add', path, st));
     watcher.on('change', (path, st) => st && isPhotoName(basename(path)) && gate.event('change', path, st));
+    // Events of a watcher already replaced (its root went offline) are not about the folder any more.
+    const current = (): boolean => this.watchers.get(folderId) === watcher && !this.closed;
     watcher.on('unlink', (path) => {
       gate.forget(path);
+      if (!current() || this.checkRoot(folderId, root)) return;
       const p = this.catalog.photoByPath(folderId, this.relPath(root, path));
       if (p && p.status !== 'missing') {
         this.catalog.markMissing([p.id]);
@@ -160,11 +195,13 @@ export class Scanner {
       }
     });
     watcher.on('unlinkDir', (path) => {
+      if (!current()) return;
       const prefix = `${this.relPath(root, path)}/`;
       if (path === root) {
         this.goOffline(folderId, 'The folder was removed or its drive disconnected.');
         return;
       }
+      if (this.checkRoot(folderId, root)) return;
       const gone = [...this.catalog.folderFiles(folderId)].filter(([rel, r]) => rel.startsWith(prefix) && r.status !== 'missing').map(([, r]) => r.id);
       this.catalog.markMissing(gone);
       gone.forEach((id) => this.hooks.photoRemoved(id));
@@ -178,6 +215,67 @@ export class Scanner {
       }
     });
     this.watchers.set(folderId, watcher);
+    this.startRootChecks();
+  }
+
+  /**
+   * Why a folder's root cannot be trusted to list its photos right now, or
+   * null. `dev` is the device the root shows, when that is the reason.
+   */
+  private rootProblem(folderId: number, root: string): { reason: string; dev?: number } | null {
+    let dev: number;
+    try {
+      const st = statSync(root);
+      if (!st.isDirectory()) return { reason: 'The folder is not a folder any more.' };
+      dev = st.dev;
+      // A folder without photos has nothing to lose: whatever it shows is the truth.
+      if (!this.catalog.folderHasPresentPhotos(folderId)) return null;
+      const known = this.rootDevs.get(folderId);
+      if (known !== undefined && known !== dev) return { reason: ROOT_MOVED, dev };
+      if (isEmptyDir(root)) return { reason: ROOT_EMPTIED };
+      return null;
+    } catch (e) {
+      return { reason: (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'The folder is not reachable (drive disconnected, renamed or deleted).' : `The folder cannot be read: ${(e as Error).message}` };
+    }
+  }
+
+  /** Takes the folder offline when its root is not to be trusted; true if it did. Never throws (timers, watcher events). */
+  private checkRoot(folderId: number, root: string): boolean {
+    try {
+      const problem = this.rootProblem(folderId, root);
+      if (!problem) {
+        this.rootDevs.set(folderId, statSync(root).dev);
+        return false;
+      }
+      this.goOffline(folderId, problem.reason, problem.dev);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  private startRootChecks(): void {
+    if (this.rootTimer || this.closed) return;
+    this.rootTimer = setInterval(() => {
+      for (const folderId of [...this.watchers.keys()]) {
+        const f = this.catalog.folder(folderId);
+        if (f && f.status !== 'offline') this.checkRoot(folderId, f.path);
+      }
+    }, this.options.rootCheckMs ?? 10_000);
+    this.rootTimer.unref();
+  }
+
+  /** An offline root is back when it is a folder again, not empty (if it had photos) and no longer the bare mount point. */
+  private rootIsBack(folderId: number, root: string): boolean {
+    try {
+      const st = statSync(root);
+      if (!st.isDirectory()) return false;
+      const bare = this.offlineDevs.get(folderId);
+      if (bare !== undefined && st.dev === bare) return false;
+      return !this.catalog.folderHasPresentPhotos(folderId) || !isEmptyDir(root);
+    } catch {
+      return false;
+    }
   }
 
   /** The chokidar watcher of a folder (tests). */
@@ -210,8 +308,9 @@ export class Scanner {
     this.offlineTimers.set(folderId, timer);
   }
 
-  private goOffline(folderId: number, reason: string): void {
+  private goOffline(folderId: number, reason: string, bareDev?: number): void {
     void this.unwatch(folderId);
+    if (bareDev !== undefined) this.offlineDevs.set(folderId, bareDev);
     this.catalog.setFolderStatus(folderId, 'offline', reason);
     this.hooks.foldersChanged();
     if (this.closed || this.offlineTimers.has(folderId)) return;
@@ -222,16 +321,14 @@ export class Scanner {
         this.offlineTimers.delete(folderId);
         return;
       }
-      stat(f.path).then(
-        (st) => {
-          if (!st.isDirectory()) return;
-          clearInterval(timer);
-          this.offlineTimers.delete(folderId);
-          void this.start(folderId);
-        },
-        () => {},
-      );
-    }, this.options.offlineRecheckMs ?? 30_000);
+      if (!this.rootIsBack(folderId, f.path)) return;
+      clearInterval(timer);
+      this.offlineTimers.delete(folderId);
+      // Back, possibly on another device (a drive plugged in again): that is the one to expect now.
+      this.rootDevs.delete(folderId);
+      this.offlineDevs.delete(folderId);
+      void this.start(folderId);
+    }, this.options.offlineRecheckMs ?? this.options.rootCheckMs ?? 10_000);
     timer.unref();
     this.offlineTimers.set(folderId, timer);
   }
@@ -249,6 +346,7 @@ export class Scanner {
 
   async close(): Promise<void> {
     this.closed = true;
+    if (this.rootTimer) clearInterval(this.rootTimer);
     await Promise.all([...this.watchers.keys()].map((id) => this.unwatch(id)));
     for (const t of this.offlineTimers.values()) clearInterval(t);
     await Promise.allSettled([...this.scans.values()]);
