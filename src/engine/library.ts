@@ -120,6 +120,7 @@ export class Library {
       {
         photoUpdated: (id) => this.onPhotoChanged(id, 'photo.updated'),
         progress: (p) => this.events.emit('indexing.progress', p),
+        storageWritable: () => this.scanner.rescanAfterStall(),
       },
       { decodeConcurrency: options.decodeConcurrency, storageProbeMs: options.storageProbeMs },
     );
@@ -136,6 +137,7 @@ export class Library {
           this.events.emit('photo.removed', { id });
         },
         foldersChanged: () => this.events.emit('folders.changed', { folders: this.folders() }),
+        storageFault: (e) => this.indexer.reportStorageFault(e),
       },
       { watch: options.watch ?? true, writeFinishMs: options.writeFinishMs, rescanMs: options.rescanMs, rootCheckMs: options.rootCheckMs },
     );

@@ -36,6 +36,8 @@ export interface ActiveModel {
 export interface IndexerHooks {
   photoUpdated(id: number): void;
   progress(p: IndexingProgress): void;
+  /** The library can be written again after a stall. */
+  storageWritable?(): void;
 }
 
 export interface IndexerOptions {
@@ -363,6 +365,13 @@ export class Indexer {
     this.stall = null;
     this.emitProgress(true);
     this.kick();
+    this.hooks.storageWritable?.();
+  }
+
+  /** Another part of the engine could not write the library (the scanner, on a full disk): stall until it can. */
+  reportStorageFault(e: unknown): void {
+    const fault = storageFault(e);
+    if (fault) this.enterStall(fault, null);
   }
 
   get stalled(): IndexingStall | null {

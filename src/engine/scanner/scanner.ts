@@ -16,6 +16,7 @@ import { stat } from 'node:fs/promises';
 import { basename, relative, sep } from 'node:path';
 import chokidar, { type FSWatcher } from 'chokidar';
 import type { Catalog, FileFacts } from '../catalog/catalog.js';
+import { storageFault } from '../indexer/storage-faults.js';
 import { isIgnoredDir, isIgnoredName, isPhotoName } from './file-types.js';
 import { walkPhotos } from './walk.js';
 import { WriteFinishGate } from './write-finish.js';
@@ -31,6 +32,8 @@ export interface ScannerHooks {
   photoChanged(id: number): void;
   photoRemoved(id: number): void;
   foldersChanged(): void;
+  /** The catalog could not be written (full disk...): indexing stalls, and rescanAfterStall() is called once it can write. */
+  storageFault?(e: unknown): void;
 }
 
 export interface ScannerOptions {
@@ -67,6 +70,8 @@ export class Scanner {
   /** Device an offline root showed (its bare mount point): it is back only once it shows another. */
   private readonly offlineDevs = new Map<number, number>();
   private rootTimer: NodeJS.Timeout | null = null;
+  /** Folders with changes the catalog could not record (full disk...): scanned again when it can. */
+  private readonly rescanWhenWritable = new Set<number>();
   private closed = false;
 
   constructor(
@@ -88,7 +93,36 @@ export class Scanner {
     return p;
   }
 
+  /** Never rejects: a catalog that cannot be written (full disk) must not take the process down. */
   private async scanAndWatch(folderId: number): Promise<void> {
+    try {
+      await this.scanAndWatchOnce(folderId);
+    } catch (e) {
+      this.writeFailed(folderId, e);
+    }
+  }
+
+  /**
+   * A catalog write failed in a watcher event, a timer or a scan. A storage
+   * fault is reported (indexing stalls with the reason) and the folder is
+   * scanned again once the library can be written; anything else is logged.
+   */
+  private writeFailed(folderId: number, e: unknown): void {
+    if (this.closed) return;
+    if (storageFault(e)) {
+      this.rescanWhenWritable.add(folderId);
+      this.hooks.storageFault?.(e);
+    } else console.error(`scenery scanner: folder ${folderId}:`, e);
+  }
+
+  /** The library can be written again: folders whose changes could not be recorded are scanned again. */
+  rescanAfterStall(): void {
+    const ids = [...this.rescanWhenWritable];
+    this.rescanWhenWritable.clear();
+    for (const id of ids) void this.start(id).then(() => this.hooks.queued());
+  }
+
+  private async scanAndWatchOnce(folderId: number): Promise<void> {
     const folder = this.catalog.folder(folderId);
     if (!folder || this.closed) return;
     try {
@@ -109,6 +143,7 @@ export class Scanner {
       if (this.closed || this.catalog.folder(folderId)?.status === 'offline') return;
       this.catalog.setFolderStatus(folderId, 'watching');
     } catch (e) {
+      if (storageFault(e)) throw e;
       this.catalog.setFolderStatus(folderId, 'error', `scan failed: ${(e as Error).message}`);
     }
     this.hooks.foldersChanged();
@@ -174,10 +209,14 @@ export class Scanner {
     });
     const upsert = (path: string, st?: { size: number; mtimeMs: number }): void => {
       if (!st || !isPhotoName(basename(path))) return;
-      const r = this.catalog.upsertFile(folderId, { relPath: this.relPath(root, path), name: basename(path), size: st.size, mtimeMs: st.mtimeMs }, PRIORITY_LIVE);
-      if (r.change === 'added') this.hooks.photoAdded(r.id);
-      else if (r.change !== 'unchanged') this.hooks.photoChanged(r.id);
-      if (r.change !== 'unchanged') this.hooks.queued();
+      try {
+        const r = this.catalog.upsertFile(folderId, { relPath: this.relPath(root, path), name: basename(path), size: st.size, mtimeMs: st.mtimeMs }, PRIORITY_LIVE);
+        if (r.change === 'added') this.hooks.photoAdded(r.id);
+        else if (r.change !== 'unchanged') this.hooks.photoChanged(r.id);
+        if (r.change !== 'unchanged') this.hooks.queued();
+      } catch (e) {
+        this.writeFailed(folderId, e);
+      }
     };
     const gate = new WriteFinishGate(upsert, { stableMs: this.options.writeFinishMs ?? 800 });
     this.gates.set(folderId, gate);
@@ -188,10 +227,14 @@ export class Scanner {
     watcher.on('unlink', (path) => {
       gate.forget(path);
       if (!current() || this.checkRoot(folderId, root)) return;
-      const p = this.catalog.photoByPath(folderId, this.relPath(root, path));
-      if (p && p.status !== 'missing') {
-        this.catalog.markMissing([p.id]);
-        this.hooks.photoRemoved(p.id);
+      try {
+        const p = this.catalog.photoByPath(folderId, this.relPath(root, path));
+        if (p && p.status !== 'missing') {
+          this.catalog.markMissing([p.id]);
+          this.hooks.photoRemoved(p.id);
+        }
+      } catch (e) {
+        this.writeFailed(folderId, e);
       }
     });
     watcher.on('unlinkDir', (path) => {
@@ -202,9 +245,13 @@ export class Scanner {
         return;
       }
       if (this.checkRoot(folderId, root)) return;
-      const gone = [...this.catalog.folderFiles(folderId)].filter(([rel, r]) => rel.startsWith(prefix) && r.status !== 'missing').map(([, r]) => r.id);
-      this.catalog.markMissing(gone);
-      gone.forEach((id) => this.hooks.photoRemoved(id));
+      try {
+        const gone = [...this.catalog.folderFiles(folderId)].filter(([rel, r]) => rel.startsWith(prefix) && r.status !== 'missing').map(([, r]) => r.id);
+        this.catalog.markMissing(gone);
+        gone.forEach((id) => this.hooks.photoRemoved(id));
+      } catch (e) {
+        this.writeFailed(folderId, e);
+      }
     });
     watcher.on('error', (e) => {
       const code = (e as NodeJS.ErrnoException).code;
