@@ -5,7 +5,7 @@
  * itself once space is freed. The library folder is a real 4 MB tmpfs, filled
  * to the last page (needs root; skipped with the reason otherwise).
  */
-import { mkdirSync, openSync, closeSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, truncateSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -118,6 +118,50 @@ describe.skipIf(mountError !== null)('full disk', () => {
       await lib.close();
     }
   }, 120_000);
+});
+
+describe.skipIf(mountError !== null)('opening a library on a full disk', () => {
+  const tmp = tempDir('diskfull-open');
+  const libDir = join(tmp.path, 'lib');
+  afterAll(() => {
+    if (isMounted(libDir)) unmount(libDir);
+    tmp.cleanup();
+  });
+
+  it('opens (its queue bookkeeping deferred), serves, says disk full, and indexes once space is freed', async () => {
+    const folder = join(tmp.path, 'photos');
+    mkdirSync(folder);
+    mkdirSync(libDir);
+    expect(tryMount('-t', 'tmpfs', '-o', 'size=4m', 'tmpfs', libDir)).toBeNull();
+    for (let i = 0; i < 8; i++) await sharp({ create: { width: 200, height: 150, channels: 3, background: { r: i * 30, g: 200 - i * 20, b: 90 } } }).jpeg().toFile(join(folder, `p${i}.jpg`));
+    const open = () => Library.open({ dir: libDir, modelsDir: join(tmp.path, 'models'), classifier: { name: 'fake', classifier: new FakeClassifier() }, storageProbeMs: 200, writeFinishMs: 200 });
+    let lib = await open();
+    lib.indexer.pause();
+    lib.addFolder(folder);
+    await waitFor('scanned', () => lib.progress().total === 8);
+    await lib.close();
+    const filler = join(libDir, 'filler.bin');
+    const size = fillVolume(filler);
+    // 36 KB (9 tmpfs pages): room for SQLite to open the catalog (its 32 KB shared-memory file) but not for the
+    // write-ahead log's first frame, so the queue bookkeeping done on opening fails with SQLITE_FULL.
+    truncateSync(filler, size - 36 * 1024);
+    const rejections: unknown[] = [];
+    const onRejection = (e: unknown): void => void rejections.push(e);
+    process.on('unhandledRejection', onRejection);
+    try {
+      lib = await open();
+      await waitFor('disk-full stall', () => lib.progress().stalled?.reason === 'disk-full');
+      expect(lib.listPhotos({ order: 'date', scene: null, folderId: null, status: null, offset: 0, limit: 100 }).total).toBe(8);
+      expect(lib.progress().failed).toBe(0);
+      unlinkSync(filler);
+      await waitFor('all indexed after space was freed', () => lib.status().indexedCount === 8, 60_000);
+      expect(lib.progress().stalled).toBeNull();
+      expect(rejections).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onRejection);
+      await lib.close();
+    }
+  });
 });
 
 describe.skipIf(mountError !== null)('read-only thumbnail folder', () => {

@@ -88,6 +88,7 @@ export class Indexer {
   /** Why indexing waits for the library's storage, and the photos to queue again when it can write. */
   private stall: IndexingStall | null = null;
   private readonly stalledJobs = new Set<number>();
+  private readonly deferredWrites: (() => void)[] = [];
   private probeTimer: NodeJS.Timeout | null = null;
   idleReason: string | null = 'No scene model is installed yet.';
 
@@ -99,17 +100,37 @@ export class Indexer {
   ) {
     this.decodeSlots = new Semaphore(options.decodeConcurrency ?? availableParallelism());
     this.maxInFlight = options.maxInFlight ?? 16;
-    this.catalog.resetRunningJobs();
-    // Photos an older version marked failed because the library could not be written get another go.
-    this.catalog.retryStorageFailures();
+    this.queueWrite(() => {
+      this.catalog.resetRunningJobs();
+      // Photos an older version marked failed because the library could not be written get another go.
+      this.catalog.retryStorageFailures();
+    });
+  }
+
+  /**
+   * Queue bookkeeping that must not stop the engine from opening or switching
+   * models on a full disk: on a storage fault it is done again, with the
+   * stalled jobs, when the probe finds the library writable.
+   */
+  private queueWrite(write: () => void): void {
+    try {
+      write();
+    } catch (e) {
+      const fault = storageFault(e);
+      if (!fault) throw e;
+      this.deferredWrites.push(write);
+      this.enterStall(fault, null);
+    }
   }
 
   setModel(model: ActiveModel | null): void {
     this.model = model;
     this.idleReason = model ? null : 'No scene model is installed yet.';
     if (model) {
-      this.catalog.unblockJobs();
-      this.catalog.enqueueMissingPredictions(model.name);
+      this.queueWrite(() => {
+        this.catalog.unblockJobs();
+        this.catalog.enqueueMissingPredictions(model.name);
+      });
     }
     this.kick();
   }
@@ -348,6 +369,10 @@ export class Indexer {
         this.catalog.requeueJobs([...this.stalledJobs]);
         // Jobs claimed when the catalog could not record their end are still marked running.
         if (this.inFlight === 0) this.catalog.resetRunningJobs();
+        while (this.deferredWrites.length) {
+          this.deferredWrites[0]!();
+          this.deferredWrites.shift();
+        }
       } catch (e) {
         fault = storageFault(e);
         if (!fault) throw e;
