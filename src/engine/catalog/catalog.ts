@@ -176,6 +176,10 @@ export class Catalog {
   folderHasPresentPhotos(folderId: number): boolean {
     return this.db.prepare("SELECT 1 FROM photos WHERE folder_id = ? AND status != 'missing' LIMIT 1").get(folderId) !== undefined;
   }
+  /** A few photos of the folder the catalog believes are on disk (relative paths), to check a root is the one it knew. */
+  presentPhotoPaths(folderId: number, limit: number): string[] {
+    return this.db.prepare("SELECT rel_path FROM photos WHERE folder_id = ? AND status != 'missing' ORDER BY id LIMIT ?").pluck().all(folderId, limit) as string[];
+  }
   folderCounts(): Map<number, { total: number; indexed: number; failed: number }> {
     const rows = this.db
       .prepare(

@@ -11,9 +11,9 @@
  * scanned again, which finds them unchanged and runs no model. Watched roots
  * are checked every 10 s (rootCheckMs) as well as on every deletion event.
  */
-import { opendirSync, statSync } from 'node:fs';
+import { existsSync, opendirSync, statSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { basename, relative, sep } from 'node:path';
+import { basename, join, relative, sep } from 'node:path';
 import chokidar, { type FSWatcher } from 'chokidar';
 import type { Catalog, FileFacts } from '../catalog/catalog.js';
 import { storageFault } from '../indexer/storage-faults.js';
@@ -226,7 +226,8 @@ export class Scanner {
     const current = (): boolean => this.watchers.get(folderId) === watcher && !this.closed;
     watcher.on('unlink', (path) => {
       gate.forget(path);
-      if (!current() || this.checkRoot(folderId, root)) return;
+      // A file still there was not deleted (chokidar reports the files of an unmounted drive even if another is mounted at once).
+      if (!current() || this.checkRoot(folderId, root) || existsSync(path)) return;
       try {
         const p = this.catalog.photoByPath(folderId, this.relPath(root, path));
         if (p && p.status !== 'missing') {
@@ -269,7 +270,7 @@ export class Scanner {
    * Why a folder's root cannot be trusted to list its photos right now, or
    * null. `dev` is the device the root shows, when that is the reason.
    */
-  private rootProblem(folderId: number, root: string): { reason: string; dev?: number } | null {
+  private rootProblem(folderId: number, root: string): { reason: string; dev?: number; replaced?: boolean } | null {
     let dev: number;
     try {
       const st = statSync(root);
@@ -278,7 +279,9 @@ export class Scanner {
       // A folder without photos has nothing to lose: whatever it shows is the truth.
       if (!this.catalog.folderHasPresentPhotos(folderId)) return null;
       const known = this.rootDevs.get(folderId);
-      if (known !== undefined && known !== dev) return { reason: ROOT_MOVED, dev };
+      // Another device: offline, unless it holds the photos it held (the same drive, mounted again under a new number:
+      // the watcher still watches the old one, so the folder is watched and scanned afresh).
+      if (known !== undefined && known !== dev) return this.knownPhotosThere(folderId, root) ? { reason: '', dev, replaced: true } : { reason: ROOT_MOVED, dev };
       if (isEmptyDir(root)) return { reason: ROOT_EMPTIED };
       return null;
     } catch (e) {
@@ -293,6 +296,11 @@ export class Scanner {
       if (!problem) {
         this.rootDevs.set(folderId, statSync(root).dev);
         return false;
+      }
+      if (problem.replaced) {
+        this.rootDevs.set(folderId, problem.dev!);
+        void this.unwatch(folderId).then(() => this.start(folderId));
+        return true;
       }
       this.goOffline(folderId, problem.reason, problem.dev);
       return true;
@@ -317,12 +325,25 @@ export class Scanner {
     try {
       const st = statSync(root);
       if (!st.isDirectory()) return false;
+      if (!this.catalog.folderHasPresentPhotos(folderId)) return true;
+      if (isEmptyDir(root)) return false;
+      // Still on the bare mount point's device: back only if the photos are (mounted again with the same number).
       const bare = this.offlineDevs.get(folderId);
-      if (bare !== undefined && st.dev === bare) return false;
-      return !this.catalog.folderHasPresentPhotos(folderId) || !isEmptyDir(root);
+      return bare === undefined || st.dev !== bare || this.knownPhotosThere(folderId, root);
     } catch {
       return false;
     }
+  }
+
+  /** Whether any of a few photos the catalog knows in this folder is at its place under `root`. */
+  private knownPhotosThere(folderId: number, root: string): boolean {
+    return this.catalog.presentPhotoPaths(folderId, 3).some((rel) => {
+      try {
+        return statSync(join(root, ...rel.split('/'))).isFile();
+      } catch {
+        return false;
+      }
+    });
   }
 
   /** The chokidar watcher of a folder (tests). */

@@ -5,7 +5,8 @@
  * "all deleted"); when it is back they are there again, with their tags and
  * corrections, without running the model again, and live watching works.
  */
-import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -122,5 +123,30 @@ describe.skipIf(mountError !== null)('a watched folder whose drive is unmounted 
     expect(classifier.calls - calls).toBe(0);
     copyFileSync(join(src, 'p0.jpg'), join(drive, 'copy.jpg'));
     await waitFor('copy seen', () => statuses(id).length === 5, 20_000);
+  });
+
+  it('the same drive mounted again under another device number (over the mount point): watched afresh, nothing offline, no model', async () => {
+    const dst = mountPoints[1]!;
+    const id = folderOf(dst).id;
+    await waitFor('5 indexed', () => statuses(id).filter((x) => x === 'indexed').length === 5);
+    const calls = classifier.calls;
+    // A new tmpfs over the mount point, holding the same files with the same times: what a drive plugged in again looks like.
+    const copy = join(tmp.path, 'replug-staging');
+    mkdirSync(copy);
+    expect(spawnSync('cp', ['-p', ...readdirSync(dst).map((f) => join(dst, f)), copy]).status).toBe(0);
+    expect(tryMount('-t', 'tmpfs', '-o', 'size=8m', 'tmpfs', dst)).toBeNull();
+    expect(spawnSync('cp', ['-p', ...readdirSync(copy).map((f) => join(copy, f)), dst]).status).toBe(0);
+    const until = Date.now() + 1500;
+    while (Date.now() < until) {
+      expect(folderOf(dst).status).not.toBe('offline');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await waitFor('watching', () => folderOf(dst).status === 'watching');
+    expect(statuses(id)).toEqual(Array(5).fill('indexed'));
+    expect(classifier.calls - calls).toBe(0);
+    // The new drive is the one watched now.
+    await photo(join(dst, 'after-replug.jpg'), 77);
+    await waitFor('photo on the new mount indexed', () => statuses(id).filter((x) => x === 'indexed').length === 6, 20_000);
+    expect(classifier.calls - calls).toBe(1);
   });
 });
