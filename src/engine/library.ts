@@ -45,6 +45,10 @@ export interface LibraryOptions {
   decodeConcurrency?: number;
   modelIdleMs?: number;
   rescanMs?: number;
+  /** How often watched and offline folders' roots are checked (unmounted drives; default 10 s). */
+  rootCheckMs?: number;
+  /** While indexing is stalled on the library's storage (full disk...), how often to check it again (default 5 s). */
+  storageProbeMs?: number;
   /** false: open the catalog only (no scanning, watching or indexing, and no writer lock), for read-only commands. */
   start?: boolean;
   /** false: refuse (LibraryNotFoundError) rather than create a library where there is none (search, photos). */
@@ -130,8 +134,9 @@ export class Library {
       {
         photoUpdated: (id) => this.onPhotoChanged(id, 'photo.updated'),
         progress: (p) => this.events.emit('indexing.progress', p),
+        storageWritable: () => this.scanner.rescanAfterStall(),
       },
-      { decodeConcurrency: options.decodeConcurrency },
+      { decodeConcurrency: options.decodeConcurrency, storageProbeMs: options.storageProbeMs },
     );
     this.scanner = new Scanner(
       this.catalog,
@@ -146,8 +151,9 @@ export class Library {
           this.events.emit('photo.removed', { id });
         },
         foldersChanged: () => this.events.emit('folders.changed', { folders: this.folders() }),
+        storageFault: (e) => this.indexer.reportStorageFault(e),
       },
-      { watch: options.watch ?? true, writeFinishMs: options.writeFinishMs, rescanMs: options.rescanMs },
+      { watch: options.watch ?? true, writeFinishMs: options.writeFinishMs, rescanMs: options.rescanMs, rootCheckMs: options.rootCheckMs },
     );
   }
 

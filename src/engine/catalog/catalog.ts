@@ -266,6 +266,14 @@ export class Catalog {
   setFolderStatus(id: number, status: FolderStatus, error: string | null = null): void {
     this.db.prepare('UPDATE folders SET status = ?, error = ? WHERE id = ?').run(status, error, id);
   }
+  /** Whether any photo of the folder is on disk as far as the catalog knows (not missing). */
+  folderHasPresentPhotos(folderId: number): boolean {
+    return this.db.prepare("SELECT 1 FROM photos WHERE folder_id = ? AND status != 'missing' LIMIT 1").get(folderId) !== undefined;
+  }
+  /** A few photos of the folder the catalog believes are on disk (relative paths), to check a root is the one it knew. */
+  presentPhotoPaths(folderId: number, limit: number): string[] {
+    return this.db.prepare("SELECT rel_path FROM photos WHERE folder_id = ? AND status != 'missing' ORDER BY id LIMIT ?").pluck().all(folderId, limit) as string[];
+  }
   folderCounts(): Map<number, { total: number; indexed: number; failed: number }> {
     const rows = this.db
       .prepare(
@@ -612,6 +620,36 @@ export class Catalog {
       const n = this.db.prepare("UPDATE jobs SET state = 'pending', attempts = 0, not_before_ts = 0 WHERE state = 'failed'").run().changes;
       this.db.prepare("UPDATE photos SET status = 'pending', error = NULL WHERE status = 'failed'").run();
       return n;
+    });
+  }
+
+  /** Jobs stopped by the library's storage (full disk...), queued again; the attempt they used does not count. */
+  requeueJobs(ids: number[]): void {
+    const st = this.db.prepare("UPDATE jobs SET state = 'pending', attempts = MAX(attempts - 1, 0), not_before_ts = 0 WHERE photo_id = ? AND state != 'done'");
+    this.transaction(() => ids.forEach((id) => st.run(id)));
+  }
+
+  /**
+   * Photos marked failed, by versions before indexer/storage-faults.ts, because
+   * the library could not be written (disk full, read-only, no permission):
+   * their files are fine, so they are queued again.
+   */
+  retryStorageFailures(): number {
+    return this.transaction(() => {
+      const ids = this.db
+        .prepare(
+          `SELECT id FROM photos WHERE status = 'failed' AND COALESCE(error_kind, 'internal') = 'internal' AND error LIKE 'indexing failed:%'
+             AND (error LIKE '%ENOSPC%' OR error LIKE '%EDQUOT%' OR error LIKE '%EROFS%' OR error LIKE '%EACCES%' OR error LIKE '%EPERM%'
+               OR error LIKE '%database or disk is full%' OR error LIKE '%readonly database%')`,
+        )
+        .pluck()
+        .all() as number[];
+      const photo = this.db.prepare("UPDATE photos SET status = 'pending', error = NULL, error_kind = NULL, version = version + 1 WHERE id = ?");
+      for (const id of ids) {
+        photo.run(id);
+        this.enqueue(id, 0);
+      }
+      return ids.length;
     });
   }
 

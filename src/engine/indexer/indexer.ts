@@ -4,20 +4,23 @@
  * that just arrived jumps the backlog. Each file is read once and decoded
  * once; the thumbnail, the metadata and the model tensor all come from that
  * decode. Classification goes to the model worker in batches. A bad file
- * gets a per-photo error and the queue moves on.
+ * gets a per-photo error and the queue moves on. A library that cannot be
+ * written (full disk, read-only) is not the photo's fault: indexing stalls
+ * with the reason and resumes by itself (storage-faults.ts).
  */
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import type { IndexingProgress } from '../../shared/domain.js';
+import type { IndexingProgress, IndexingStall } from '../../shared/domain.js';
 import type { Catalog, FileVersion } from '../catalog/catalog.js';
 import { DecodeError, decodeOriented, fromPixels, readPhotoFile } from '../imaging/decode.js';
 import { readPhotoFacts } from '../imaging/metadata.js';
 import { cropToTensor, PIXELS, resizeForModel } from '../imaging/model-input.js';
 import { interpret, type LabelSet } from '../labels/label-sets.js';
 import { quantize } from './features.js';
+import { probeStorage, storageFault } from './storage-faults.js';
 import type { ThumbnailStore } from './thumbnails.js';
 
 export interface Classifier {
@@ -34,6 +37,8 @@ export interface ActiveModel {
 export interface IndexerHooks {
   photoUpdated(id: number): void;
   progress(p: IndexingProgress): void;
+  /** The library can be written again after a stall. */
+  storageWritable?(): void;
 }
 
 export interface IndexerOptions {
@@ -45,6 +50,8 @@ export interface IndexerOptions {
   /** A decode failure on a file modified this recently is retried: it may still be being written. */
   freshFileMs?: number;
   maxAttempts?: number;
+  /** While stalled on the library's storage, how often to check whether it can be written again. */
+  storageProbeMs?: number;
 }
 
 class Semaphore {
@@ -79,6 +86,11 @@ export class Indexer {
   private idleWaiters: (() => void)[] = [];
   private closed = false;
   private folderPaths = new Map<number, string>();
+  /** Why indexing waits for the library's storage, and the photos to queue again when it can write. */
+  private stall: IndexingStall | null = null;
+  private readonly stalledJobs = new Set<number>();
+  private readonly deferredWrites: (() => void)[] = [];
+  private probeTimer: NodeJS.Timeout | null = null;
   idleReason: string | null = 'No scene model is installed yet.';
 
   constructor(
@@ -89,15 +101,37 @@ export class Indexer {
   ) {
     this.decodeSlots = new Semaphore(options.decodeConcurrency ?? availableParallelism());
     this.maxInFlight = options.maxInFlight ?? 16;
-    this.catalog.resetRunningJobs();
+    this.queueWrite(() => {
+      this.catalog.resetRunningJobs();
+      // Photos an older version marked failed because the library could not be written get another go.
+      this.catalog.retryStorageFailures();
+    });
+  }
+
+  /**
+   * Queue bookkeeping that must not stop the engine from opening or switching
+   * models on a full disk: on a storage fault it is done again, with the
+   * stalled jobs, when the probe finds the library writable.
+   */
+  private queueWrite(write: () => void): void {
+    try {
+      write();
+    } catch (e) {
+      const fault = storageFault(e);
+      if (!fault) throw e;
+      this.deferredWrites.push(write);
+      this.enterStall(fault, null);
+    }
   }
 
   setModel(model: ActiveModel | null): void {
     this.model = model;
     this.idleReason = model ? null : 'No scene model is installed yet.';
     if (model) {
-      this.catalog.unblockJobs();
-      this.catalog.enqueueMissingPredictions(model.name);
+      this.queueWrite(() => {
+        this.catalog.unblockJobs();
+        this.catalog.enqueueMissingPredictions(model.name);
+      });
     }
     this.kick();
   }
@@ -164,16 +198,26 @@ export class Indexer {
     if (this.pumping || this.closed) return;
     this.pumping = true;
     try {
-      while (!this.paused && !this.closed && this.inFlight < this.maxInFlight) {
-        const jobs = this.catalog.claimJobs(this.maxInFlight - this.inFlight);
+      while (!this.paused && !this.stall && !this.closed && this.inFlight < this.maxInFlight) {
+        let jobs: { photo_id: number; attempts: number; priority: number }[];
+        try {
+          jobs = this.catalog.claimJobs(this.maxInFlight - this.inFlight);
+        } catch (e) {
+          const fault = storageFault(e);
+          if (!fault) throw e;
+          this.enterStall(fault, null);
+          break;
+        }
         if (!jobs.length) break;
         for (const job of jobs) {
           this.inFlight++;
-          void this.process(job.photo_id, job.attempts + 1, job.priority).finally(() => {
-            this.inFlight--;
-            this.kick();
-            this.checkIdle();
-          });
+          void this.process(job.photo_id, job.attempts + 1, job.priority)
+            .catch((e: unknown) => console.error('scenery indexer:', e))
+            .finally(() => {
+              this.inFlight--;
+              this.kick();
+              this.checkIdle();
+            });
         }
       }
     } finally {
@@ -278,8 +322,25 @@ export class Indexer {
     return !!root && p.status !== 'missing' && existsSync(join(root, ...p.rel_path.split('/')));
   }
 
+  /** Never throws: recording a failure needs the catalog, which may be what failed. */
   private async handleFailure(id: number, path: string, e: Error, attempt: number, read: FileVersion): Promise<void> {
     if (this.closed) return;
+    // Writing the thumbnail or the catalog failed: the library's storage, not the photo.
+    const fault = e instanceof DecodeError ? null : storageFault(e);
+    if (fault) {
+      this.enterStall(fault, id);
+      return;
+    }
+    try {
+      await this.recordFailure(id, path, e, attempt, read);
+    } catch (inner) {
+      const f = storageFault(inner);
+      if (f) this.enterStall(f, id);
+      else if (!this.closed) console.error(`scenery indexer: could not record the failure of photo ${id}:`, inner);
+    }
+  }
+
+  private async recordFailure(id: number, path: string, e: Error, attempt: number, read: FileVersion): Promise<void> {
     const maxAttempts = this.options.maxAttempts ?? 3;
     if (e instanceof DecodeError) {
       if (e.kind === 'vanished') {
@@ -307,6 +368,70 @@ export class Indexer {
     this.hooks.photoUpdated(id);
   }
 
+  /** Stops taking jobs until the probe finds the library writable; `id`'s job is queued again then. */
+  private enterStall(fault: IndexingStall, id: number | null): void {
+    if (id !== null) this.stalledJobs.add(id);
+    if (this.stall || this.closed) return;
+    this.stall = fault;
+    this.scheduleProbe();
+    this.emitProgress(true);
+  }
+
+  private scheduleProbe(): void {
+    if (this.probeTimer || this.closed) return;
+    this.probeTimer = setTimeout(() => {
+      this.probeTimer = null;
+      this.probe().catch((e: unknown) => {
+        if (!this.closed) console.error('scenery indexer: storage probe:', e);
+        this.scheduleProbe();
+      });
+    }, this.options.storageProbeMs ?? 5000);
+    this.probeTimer.unref();
+  }
+
+  private async probe(): Promise<void> {
+    if (this.closed || !this.stall) return;
+    let fault = await probeStorage(this.thumbs.libraryDir, () => this.catalog.setSetting('storage.probed', new Date().toISOString()));
+    if (this.closed) return;
+    if (!fault) {
+      try {
+        this.catalog.requeueJobs([...this.stalledJobs]);
+        // Jobs claimed when the catalog could not record their end are still marked running.
+        if (this.inFlight === 0) this.catalog.resetRunningJobs();
+        while (this.deferredWrites.length) {
+          this.deferredWrites[0]!();
+          this.deferredWrites.shift();
+        }
+      } catch (e) {
+        fault = storageFault(e);
+        if (!fault) throw e;
+      }
+    }
+    if (fault) {
+      if (fault.reason !== this.stall.reason) {
+        this.stall = fault;
+        this.emitProgress(true);
+      }
+      this.scheduleProbe();
+      return;
+    }
+    this.stalledJobs.clear();
+    this.stall = null;
+    this.emitProgress(true);
+    this.kick();
+    this.hooks.storageWritable?.();
+  }
+
+  /** Another part of the engine could not write the library (the scanner, on a full disk): stall until it can. */
+  reportStorageFault(e: unknown): void {
+    const fault = storageFault(e);
+    if (fault) this.enterStall(fault, null);
+  }
+
+  get stalled(): IndexingStall | null {
+    return this.stall;
+  }
+
   progress(): IndexingProgress {
     const counts = this.catalog.photoCounts();
     const total = counts.total - counts.missing;
@@ -325,6 +450,7 @@ export class Indexer {
       currentFile: this.currentFile,
       paused: this.paused,
       idleReason: remaining > 0 && !this.model ? this.idleReason : null,
+      stalled: this.stall,
     };
   }
 
@@ -350,6 +476,7 @@ export class Indexer {
     this.closed = true;
     if (this.wakeTimer) clearTimeout(this.wakeTimer);
     if (this.progressTimer) clearTimeout(this.progressTimer);
+    if (this.probeTimer) clearTimeout(this.probeTimer);
     while (this.inFlight > 0) await new Promise((r) => setTimeout(r, 20));
   }
 }

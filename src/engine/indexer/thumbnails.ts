@@ -50,9 +50,24 @@ export class ThumbnailStore {
 
 let tmpCounter = 0;
 
+/**
+ * Node's recursive mkdir reports ENOENT when the parent exists but cannot be
+ * written (a read-only thumbnail folder); asked again without recursion it
+ * gives the real reason (EROFS, EACCES), which the indexer needs to stall
+ * rather than fail the photo (storage-faults.ts).
+ */
+function makeDir(dir: string): void {
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT' || !existsSync(dirname(dir))) throw e;
+    mkdirSync(dir);
+  }
+}
+
 /** Write-then-rename; identical photos indexed at once write the same key, so each writer has its own temp file. */
 async function atomicWrite(path: string, data: Buffer): Promise<void> {
-  mkdirSync(dirname(path), { recursive: true });
+  makeDir(dirname(path));
   const tmp = `${path}.${process.pid}-${++tmpCounter}.partial`;
   await writeFile(tmp, data);
   await rename(tmp, path);

@@ -3,13 +3,21 @@
  * reconciled with the catalog on every start, then live watching with
  * chokidar. A folder whose drive is unreachable is shown offline and keeps
  * every tag; it is checked again periodically.
+ *
+ * An unmounted drive usually leaves its mount point behind as an empty folder
+ * (and chokidar reports every file as deleted). So a root that had photos and
+ * is now empty, or now sits on another device, is "offline", never "every
+ * photo deleted": its photos stay as they are, and when the root is back it is
+ * scanned again, which finds them unchanged and runs no model. Watched roots
+ * are checked every 10 s (rootCheckMs) as well as on every deletion event.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { createReadStream, existsSync, opendirSync, statSync } from 'node:fs';
 import { lstat, stat } from 'node:fs/promises';
 import { basename, join, relative, sep } from 'node:path';
 import chokidar, { type FSWatcher } from 'chokidar';
 import type { Catalog, FileFacts } from '../catalog/catalog.js';
+import { storageFault } from '../indexer/storage-faults.js';
 import { isIgnoredDir, isIgnoredName, isPhotoName } from './file-types.js';
 import { skippedNotice, walkPhotos, type Skipped } from './walk.js';
 import { WriteFinishGate } from './write-finish.js';
@@ -27,6 +35,8 @@ export interface ScannerHooks {
   photoChanged(id: number): void;
   photoRemoved(id: number): void;
   foldersChanged(): void;
+  /** The catalog could not be written (full disk...): indexing stalls, and rescanAfterStall() is called once it can write. */
+  storageFault?(e: unknown): void;
 }
 
 export interface ScannerOptions {
@@ -34,8 +44,23 @@ export interface ScannerOptions {
   /** How long a file still being written must stay unchanged (write-finish.ts); moved-in files do not wait. */
   writeFinishMs?: number;
   offlineRecheckMs?: number;
+  /** Period of the check that a watched root is still there, on the same device, and not emptied (default 10 s). */
+  rootCheckMs?: number;
   /** Period of the rescans that replace live watching when the OS runs out of watches. */
   rescanMs?: number;
+}
+
+const ROOT_EMPTIED =
+  'The folder is empty now: its drive is probably not mounted. Its photos keep their tags and come back when it is; if you deleted them, remove the folder from the library.';
+const ROOT_MOVED = 'The folder’s drive was unmounted or replaced. Its photos keep their tags and come back when the drive is mounted again.';
+
+function isEmptyDir(dir: string): boolean {
+  const d = opendirSync(dir);
+  try {
+    return d.readSync() === null;
+  } finally {
+    d.closeSync();
+  }
 }
 
 export class Scanner {
@@ -44,6 +69,13 @@ export class Scanner {
   private readonly offlineTimers = new Map<number, NodeJS.Timeout>();
   private readonly scans = new Map<number, Promise<void>>();
   private readonly hashSlots = new Slots(HASH_CONCURRENCY);
+  /** Device of each root when last seen present; a root that moves to another device while it had photos went offline. */
+  private readonly rootDevs = new Map<number, number>();
+  /** Device an offline root showed (its bare mount point): it is back only once it shows another. */
+  private readonly offlineDevs = new Map<number, number>();
+  private rootTimer: NodeJS.Timeout | null = null;
+  /** Folders with changes the catalog could not record (full disk...): scanned again when it can. */
+  private readonly rescanWhenWritable = new Set<number>();
   private closed = false;
 
   constructor(
@@ -65,7 +97,36 @@ export class Scanner {
     return p;
   }
 
+  /** Never rejects: a catalog that cannot be written (full disk) must not take the process down. */
   private async scanAndWatch(folderId: number): Promise<void> {
+    try {
+      await this.scanAndWatchOnce(folderId);
+    } catch (e) {
+      this.writeFailed(folderId, e);
+    }
+  }
+
+  /**
+   * A catalog write failed in a watcher event, a timer or a scan. A storage
+   * fault is reported (indexing stalls with the reason) and the folder is
+   * scanned again once the library can be written; anything else is logged.
+   */
+  private writeFailed(folderId: number, e: unknown): void {
+    if (this.closed) return;
+    if (storageFault(e)) {
+      this.rescanWhenWritable.add(folderId);
+      this.hooks.storageFault?.(e);
+    } else console.error(`scenery scanner: folder ${folderId}:`, e);
+  }
+
+  /** The library can be written again: folders whose changes could not be recorded are scanned again. */
+  rescanAfterStall(): void {
+    const ids = [...this.rescanWhenWritable];
+    this.rescanWhenWritable.clear();
+    for (const id of ids) void this.start(id).then(() => this.hooks.queued());
+  }
+
+  private async scanAndWatchOnce(folderId: number): Promise<void> {
     const folder = this.catalog.folder(folderId);
     if (!folder || this.closed) return;
     try {
@@ -75,15 +136,18 @@ export class Scanner {
       this.goOffline(folderId, (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'The folder is not reachable (drive disconnected, renamed or deleted).' : (e as Error).message);
       return;
     }
+    if (this.checkRoot(folderId, folder.path)) return;
     this.catalog.setFolderStatus(folderId, 'scanning');
     this.hooks.foldersChanged();
     // Watch first, so nothing created during the scan is missed.
     if (this.options.watch) this.watch(folderId, folder.path);
     try {
       const { skipped } = await this.reconcile(folderId, folder.path);
-      if (this.closed) return;
+      // Closed, or the root went away during the scan (goOffline has said so).
+      if (this.closed || this.catalog.folder(folderId)?.status === 'offline') return;
       this.catalog.setFolderStatus(folderId, 'watching', skippedNotice(skipped));
     } catch (e) {
+      if (storageFault(e)) throw e;
       this.catalog.setFolderStatus(folderId, 'error', `scan failed: ${(e as Error).message}`);
     }
     this.hooks.foldersChanged();
@@ -146,6 +210,8 @@ export class Scanner {
         return now?.folder_id === folderId && now.rel_path === rel;
       })
       .map(([, r]) => r.id);
+    // Not found because the drive went away during the walk: offline, not deleted.
+    if (gone.length && this.checkRoot(folderId, root)) return { added, changed, moved, missing: 0, skipped };
     if (gone.length) {
       this.catalog.markMissing(gone);
       gone.forEach((id) => this.hooks.photoRemoved(id));
@@ -211,10 +277,14 @@ export class Scanner {
     });
     const record = (f: FileFacts): void => {
       if (this.closed) return;
-      const r = this.catalog.upsertFile(folderId, f, PRIORITY_LIVE);
-      if (r.change === 'added') this.hooks.photoAdded(r.id);
-      else if (r.change !== 'unchanged') this.hooks.photoChanged(r.id);
-      if (r.change !== 'unchanged') this.hooks.queued();
+      try {
+        const r = this.catalog.upsertFile(folderId, f, PRIORITY_LIVE);
+        if (r.change === 'added') this.hooks.photoAdded(r.id);
+        else if (r.change !== 'unchanged') this.hooks.photoChanged(r.id);
+        if (r.change !== 'unchanged') this.hooks.queued();
+      } catch (e) {
+        this.writeFailed(folderId, e);
+      }
     };
     const upsert = (path: string, st?: { size: number; mtimeMs: number }): void => {
       if (!st || !isPhotoName(basename(path))) return;
@@ -230,23 +300,37 @@ export class Scanner {
     this.gates.set(folderId, gate);
     watcher.on('add', (path, st) => st && isPhotoName(basename(path)) && gate.event('add', path, st));
     watcher.on('change', (path, st) => st && isPhotoName(basename(path)) && gate.event('change', path, st));
+    // Events of a watcher already replaced (its root went offline) are not about the folder any more.
+    const current = (): boolean => this.watchers.get(folderId) === watcher && !this.closed;
     watcher.on('unlink', (path) => {
       gate.forget(path);
-      const p = this.catalog.photoByPath(folderId, this.relPath(root, path));
-      if (p && p.status !== 'missing') {
-        this.catalog.markMissing([p.id]);
-        this.hooks.photoRemoved(p.id);
+      // A file still there was not deleted (chokidar reports the files of an unmounted drive even if another is mounted at once).
+      if (!current() || this.checkRoot(folderId, root) || existsSync(path)) return;
+      try {
+        const p = this.catalog.photoByPath(folderId, this.relPath(root, path));
+        if (p && p.status !== 'missing') {
+          this.catalog.markMissing([p.id]);
+          this.hooks.photoRemoved(p.id);
+        }
+      } catch (e) {
+        this.writeFailed(folderId, e);
       }
     });
     watcher.on('unlinkDir', (path) => {
+      if (!current()) return;
       const prefix = `${this.relPath(root, path)}/`;
       if (path === root) {
         this.goOffline(folderId, 'The folder was removed or its drive disconnected.');
         return;
       }
-      const gone = [...this.catalog.folderFiles(folderId)].filter(([rel, r]) => rel.startsWith(prefix) && r.status !== 'missing').map(([, r]) => r.id);
-      this.catalog.markMissing(gone);
-      gone.forEach((id) => this.hooks.photoRemoved(id));
+      if (this.checkRoot(folderId, root)) return;
+      try {
+        const gone = [...this.catalog.folderFiles(folderId)].filter(([rel, r]) => rel.startsWith(prefix) && r.status !== 'missing').map(([, r]) => r.id);
+        this.catalog.markMissing(gone);
+        gone.forEach((id) => this.hooks.photoRemoved(id));
+      } catch (e) {
+        this.writeFailed(folderId, e);
+      }
     });
     watcher.on('error', (e) => {
       const code = (e as NodeJS.ErrnoException).code;
@@ -257,6 +341,87 @@ export class Scanner {
       }
     });
     this.watchers.set(folderId, watcher);
+    this.startRootChecks();
+  }
+
+  /**
+   * Why a folder's root cannot be trusted to list its photos right now, or
+   * null. `dev` is the device the root shows, when that is the reason.
+   */
+  private rootProblem(folderId: number, root: string): { reason: string; dev?: number; replaced?: boolean } | null {
+    let dev: number;
+    try {
+      const st = statSync(root);
+      if (!st.isDirectory()) return { reason: 'The folder is not a folder any more.' };
+      dev = st.dev;
+      // A folder without photos has nothing to lose: whatever it shows is the truth.
+      if (!this.catalog.folderHasPresentPhotos(folderId)) return null;
+      const known = this.rootDevs.get(folderId);
+      // Another device: offline, unless it holds the photos it held (the same drive, mounted again under a new number:
+      // the watcher still watches the old one, so the folder is watched and scanned afresh).
+      if (known !== undefined && known !== dev) return this.knownPhotosThere(folderId, root) ? { reason: '', dev, replaced: true } : { reason: ROOT_MOVED, dev };
+      if (isEmptyDir(root)) return { reason: ROOT_EMPTIED };
+      return null;
+    } catch (e) {
+      return { reason: (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'The folder is not reachable (drive disconnected, renamed or deleted).' : `The folder cannot be read: ${(e as Error).message}` };
+    }
+  }
+
+  /** Takes the folder offline when its root is not to be trusted; true if it did. Never throws (timers, watcher events). */
+  private checkRoot(folderId: number, root: string): boolean {
+    try {
+      const problem = this.rootProblem(folderId, root);
+      if (!problem) {
+        this.rootDevs.set(folderId, statSync(root).dev);
+        return false;
+      }
+      if (problem.replaced) {
+        this.rootDevs.set(folderId, problem.dev!);
+        void this.unwatch(folderId).then(() => this.start(folderId));
+        return true;
+      }
+      this.goOffline(folderId, problem.reason, problem.dev);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  private startRootChecks(): void {
+    if (this.rootTimer || this.closed) return;
+    this.rootTimer = setInterval(() => {
+      for (const folderId of [...this.watchers.keys()]) {
+        const f = this.catalog.folder(folderId);
+        if (f && f.status !== 'offline') this.checkRoot(folderId, f.path);
+      }
+    }, this.options.rootCheckMs ?? 10_000);
+    this.rootTimer.unref();
+  }
+
+  /** An offline root is back when it is a folder again, not empty (if it had photos) and no longer the bare mount point. */
+  private rootIsBack(folderId: number, root: string): boolean {
+    try {
+      const st = statSync(root);
+      if (!st.isDirectory()) return false;
+      if (!this.catalog.folderHasPresentPhotos(folderId)) return true;
+      if (isEmptyDir(root)) return false;
+      // Still on the bare mount point's device: back only if the photos are (mounted again with the same number).
+      const bare = this.offlineDevs.get(folderId);
+      return bare === undefined || st.dev !== bare || this.knownPhotosThere(folderId, root);
+    } catch {
+      return false;
+    }
+  }
+
+  /** Whether any of a few photos the catalog knows in this folder is at its place under `root`. */
+  private knownPhotosThere(folderId: number, root: string): boolean {
+    return this.catalog.presentPhotoPaths(folderId, 3).some((rel) => {
+      try {
+        return statSync(join(root, ...rel.split('/'))).isFile();
+      } catch {
+        return false;
+      }
+    });
   }
 
   /** The chokidar watcher of a folder (tests). */
@@ -289,8 +454,9 @@ export class Scanner {
     this.offlineTimers.set(folderId, timer);
   }
 
-  private goOffline(folderId: number, reason: string): void {
+  private goOffline(folderId: number, reason: string, bareDev?: number): void {
     void this.unwatch(folderId);
+    if (bareDev !== undefined) this.offlineDevs.set(folderId, bareDev);
     this.catalog.setFolderStatus(folderId, 'offline', reason);
     this.hooks.foldersChanged();
     if (this.closed || this.offlineTimers.has(folderId)) return;
@@ -301,16 +467,14 @@ export class Scanner {
         this.offlineTimers.delete(folderId);
         return;
       }
-      stat(f.path).then(
-        (st) => {
-          if (!st.isDirectory()) return;
-          clearInterval(timer);
-          this.offlineTimers.delete(folderId);
-          void this.start(folderId);
-        },
-        () => {},
-      );
-    }, this.options.offlineRecheckMs ?? 30_000);
+      if (!this.rootIsBack(folderId, f.path)) return;
+      clearInterval(timer);
+      this.offlineTimers.delete(folderId);
+      // Back, possibly on another device (a drive plugged in again): that is the one to expect now.
+      this.rootDevs.delete(folderId);
+      this.offlineDevs.delete(folderId);
+      void this.start(folderId);
+    }, this.options.offlineRecheckMs ?? this.options.rootCheckMs ?? 10_000);
     timer.unref();
     this.offlineTimers.set(folderId, timer);
   }
@@ -328,6 +492,7 @@ export class Scanner {
 
   async close(): Promise<void> {
     this.closed = true;
+    if (this.rootTimer) clearInterval(this.rootTimer);
     await Promise.all([...this.watchers.keys()].map((id) => this.unwatch(id)));
     for (const t of this.offlineTimers.values()) clearInterval(t);
     await Promise.allSettled([...this.scans.values()]);
