@@ -22,7 +22,7 @@ test.describe('browser mode', () => {
     const s = await serve();
     try {
       await page.goto(s.url);
-      await expect(page.getByRole('heading', { name: /sorted by where they were taken/ })).toBeVisible();
+      await expect(page.getByRole('heading', { name: /grouped by the kind of place they show/ })).toBeVisible();
       const info = await page.evaluate(async () => (await fetch('/api/app.info', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).json());
       expect(info).toMatchObject({ ok: true, value: { name: 'Scenery', mode: 'browser' } });
       await expect(page.getByRole('button', { name: 'Scene model' })).toContainText('No scene model');
@@ -152,7 +152,7 @@ test.describe('browser mode', () => {
       const ctx = await browser.newContext({ colorScheme: 'dark', viewport: { width: 1200, height: 760 } });
       const page = await ctx.newPage();
       await page.goto(s.url);
-      await expect(page.getByRole('heading', { name: /sorted by where they were taken/ })).toBeVisible();
+      await expect(page.getByRole('heading', { name: /grouped by the kind of place they show/ })).toBeVisible();
       const bg = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
       expect(bg).toBe('rgb(22, 23, 22)');
       await shot(page, '09-first-run-dark');

@@ -37,7 +37,7 @@ test.describe('desktop app', () => {
     });
     try {
       const page = await app.firstWindow();
-      await expect(page.getByRole('heading', { name: /sorted by where they were taken/ })).toBeVisible();
+      await expect(page.getByRole('heading', { name: /grouped by the kind of place they show/ })).toBeVisible();
       // The renderer has the contract and nothing else.
       expect(await page.evaluate(() => typeof (globalThis as { require?: unknown }).require)).toBe('undefined');
       expect(await page.evaluate(() => typeof (globalThis as { process?: unknown }).process)).toBe('undefined');

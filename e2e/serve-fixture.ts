@@ -14,20 +14,23 @@ export interface Served {
   dir: string;
   proc: ChildProcess;
   output: () => string;
+  /** Stops the server and deletes its library. */
   stop(): Promise<void>;
+  /** Stops the server (as a crash or a restart would) and keeps its library. */
+  halt(): Promise<void>;
+  /** Starts the server again on the same port and library (a given --token carries over; a generated one would not). */
+  restart(): Promise<void>;
 }
 
-export async function serve(args: string[] = [], env: Record<string, string> = {}, prepare?: (dir: string) => void): Promise<Served> {
-  const dir = mkdtempSync(join(tmpdir(), 'scenery-e2e-'));
-  prepare?.(dir);
-  const proc = spawn(process.execPath, [join(ROOT, 'bin', 'scenery.mjs'), 'serve', '--library', join(dir, 'lib'), '--models', join(dir, 'models'), '--port', '0', ...args], {
+function launch(dir: string, args: string[], env: Record<string, string>, port: number): { proc: ChildProcess; output: () => string; url: Promise<string> } {
+  const proc = spawn(process.execPath, [join(ROOT, 'bin', 'scenery.mjs'), 'serve', '--library', join(dir, 'lib'), '--models', join(dir, 'models'), '--port', String(port), ...args], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
   proc.stdout!.on('data', (d) => (out += String(d)));
   proc.stderr!.on('data', (d) => (out += String(d)));
-  const url = await new Promise<string>((res, rej) => {
+  const url = new Promise<string>((res, rej) => {
     const t = setTimeout(() => rej(new Error(`scenery serve did not start:\n${out}`)), 30_000);
     const check = (): void => {
       const m = /Open (http:\/\/\S+)/.exec(out);
@@ -39,20 +42,40 @@ export async function serve(args: string[] = [], env: Record<string, string> = {
     proc.stdout!.on('data', check);
     proc.on('exit', (code) => rej(new Error(`scenery serve exited with ${code}:\n${out}`)));
   });
-  return {
+  return { proc, output: () => out, url };
+}
+
+async function halt(proc: ChildProcess): Promise<void> {
+  if (proc.exitCode !== null || proc.signalCode !== null) return;
+  const exited = new Promise((r) => proc.once('exit', r));
+  proc.kill('SIGTERM');
+  const timer = setTimeout(() => proc.kill('SIGKILL'), 20_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+export async function serve(args: string[] = [], env: Record<string, string> = {}, prepare?: (dir: string) => void): Promise<Served> {
+  const dir = mkdtempSync(join(tmpdir(), 'scenery-e2e-'));
+  prepare?.(dir);
+  let run = launch(dir, args, env, 0);
+  const url = await run.url;
+  const port = Number(new URL(url).port);
+  const served: Served = {
     url,
     dir,
-    proc,
-    output: () => out,
+    proc: run.proc,
+    output: () => run.output(),
+    halt: () => halt(run.proc),
+    restart: async () => {
+      await halt(run.proc);
+      run = launch(dir, args, env, port);
+      served.proc = run.proc;
+      await run.url;
+    },
     stop: async () => {
-      if (proc.exitCode === null) {
-        const exited = new Promise((r) => proc.once('exit', r));
-        proc.kill('SIGTERM');
-        const timer = setTimeout(() => proc.kill('SIGKILL'), 20_000);
-        await exited;
-        clearTimeout(timer);
-      }
+      await halt(run.proc);
       rmSync(dir, { recursive: true, force: true });
     },
   };
+  return served;
 }

@@ -6,7 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { hasShared, REPO_ROOT, shared } from '../test-support/shared-data.js';
 import { tempDir, waitFor } from '../test-support/harness.js';
 import { writeFixture } from '../test-support/onnx-fixtures.js';
@@ -15,12 +15,16 @@ import { ModelStore } from './model/store/model-store.js';
 import { Library } from './library.js';
 
 describe.skipIf(!hasShared)('models in a running library', () => {
-  const tmp = tempDir('library-models');
-  const modelsDir = join(tmp.path, 'models');
-  const folder = join(tmp.path, 'Photos');
+  // Every test gets its own store, folder and library, so each one passes alone (`vitest run -t NAME`) and in any order.
+  let tmp: ReturnType<typeof tempDir>;
+  let modelsDir: string;
+  let folder: string;
   let lib: Library;
 
-  beforeAll(async () => {
+  beforeEach(async () => {
+    tmp = tempDir('library-models');
+    modelsDir = join(tmp.path, 'models');
+    folder = join(tmp.path, 'Photos');
     const store = new ModelStore(modelsDir);
     await store.import(writeFixture(join(tmp.path, 'src', 'first.onnx'), { props: { title: 'First model' } }), { name: 'custom-first' });
     await store.import(writeFixture(join(tmp.path, 'src', 'second.onnx'), { classes: 1365, props: { title: 'Second model' } }), { name: 'custom-second' });
@@ -28,7 +32,7 @@ describe.skipIf(!hasShared)('models in a running library', () => {
     copyFileSync(shared('photos', 'kpa_bar.jpg'), join(folder, 'bar.jpg'));
     lib = await Library.open({ dir: join(tmp.path, 'lib'), modelsDir, writeFinishMs: 200, threads: 1 });
   });
-  afterAll(async () => {
+  afterEach(async () => {
     await lib?.close();
     tmp.cleanup();
   });
@@ -64,7 +68,9 @@ describe.skipIf(!hasShared)('models in a running library', () => {
     expect(lib.model).toMatchObject({ state: 'ready', model: { name: 'custom-second' } });
   });
 
-  it('`scenery model remove` in another process refuses the model this library runs, and removes another', () => {
+  it('`scenery model remove` in another process refuses the model this library runs, and removes another', async () => {
+    // The library switched models: the claim follows the switch.
+    expect(await dispatch(createHandlers(lib, { mode: 'browser' }), 'model.use', { name: 'custom-second' })).toMatchObject({ ok: true });
     const cli = (...args: string[]) => spawnSync(process.execPath, [join(REPO_ROOT, 'bin', 'scenery.mjs'), 'model', ...args, '--models', modelsDir], { encoding: 'utf8' });
     const refused = cli('remove', 'custom-second');
     expect(refused.status).toBe(1);

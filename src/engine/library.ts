@@ -3,7 +3,7 @@
  * `scenery serve`, the CLI and the tests all open one of these; none of it
  * knows about Electron.
  */
-import { realpathSync, statSync, accessSync, constants as fsc } from 'node:fs';
+import { existsSync, realpathSync, statSync, accessSync, constants as fsc } from 'node:fs';
 import { isAbsolute, join, resolve, sep } from 'node:path';
 import type { FolderInfo, IndexingProgress, ModelInfo, ModelState, PhotoDetail, PhotoSummary, SceneGroup, SearchHitSummary } from '../shared/domain.js';
 import { ContractError, type SearchResult } from '../shared/contract.js';
@@ -29,6 +29,7 @@ import { FAMILIES, FAMILY_ORDER, LABEL_FAMILIES, primaryFamily } from './search/
 import { GROUP_FAILED, GROUP_PENDING, GROUP_SQL, GROUP_UNCERTAIN, indoorOf } from './labels/shown-scene.js';
 import { defaultLibraryDir, defaultModelsDir } from './paths.js';
 import { ENGINE_VERSION } from './version.js';
+import { acquireLibraryLock } from './library-lock.js';
 
 export interface LibraryOptions {
   dir?: string;
@@ -44,8 +45,22 @@ export interface LibraryOptions {
   decodeConcurrency?: number;
   modelIdleMs?: number;
   rescanMs?: number;
-  /** false: open the catalog only (no scanning, watching or indexing), for read-only commands. */
+  /** How often watched and offline folders' roots are checked (unmounted drives; default 10 s). */
+  rootCheckMs?: number;
+  /** While indexing is stalled on the library's storage (full disk...), how often to check it again (default 5 s). */
+  storageProbeMs?: number;
+  /** false: open the catalog only (no scanning, watching or indexing, and no writer lock), for read-only commands. */
   start?: boolean;
+  /** false: refuse (LibraryNotFoundError) rather than create a library where there is none (search, photos). */
+  create?: boolean;
+}
+
+/** A read-only command pointed at a folder that holds no library (a mistyped --library): nothing is created. */
+export class LibraryNotFoundError extends Error {
+  constructor(readonly dir: string) {
+    super(`no library at ${dir}; create one with \`scenery index FOLDER --library ${dir}\``);
+    this.name = 'LibraryNotFoundError';
+  }
 }
 
 export const DEFAULT_THRESHOLD = 0.1;
@@ -96,6 +111,8 @@ export class Library {
   /** Releases this process's claim on the model it runs (see ModelStore.claim). */
   private releaseModel: (() => void) | null = null;
   private closed = false;
+  /** Releases the writer lock (library-lock.ts) taken by a library that scans and indexes. */
+  private releaseLock: (() => void) | null = null;
   /** Settles when the first scan of every folder has finished. */
   initialScan: Promise<void> = Promise.resolve();
 
@@ -103,7 +120,8 @@ export class Library {
     readonly dir: string,
     private readonly options: LibraryOptions,
   ) {
-    this.catalog = new Catalog(dir);
+    // Read-only commands (start: false) also work on a library they may not write.
+    this.catalog = new Catalog(dir, { readOnlyFallback: options.start === false });
     this.thumbs = new ThumbnailStore(dir);
     this.models = new ModelStore(options.modelsDir ?? defaultModelsDir(), (p) => probeModelInWorker(p, { workerPath: options.workerPath }));
     this.modelState = { state: 'missing', available: KNOWN_MODELS.map((m) => m.name) };
@@ -116,8 +134,9 @@ export class Library {
       {
         photoUpdated: (id) => this.onPhotoChanged(id, 'photo.updated'),
         progress: (p) => this.events.emit('indexing.progress', p),
+        storageWritable: () => this.scanner.rescanAfterStall(),
       },
-      { decodeConcurrency: options.decodeConcurrency },
+      { decodeConcurrency: options.decodeConcurrency, storageProbeMs: options.storageProbeMs },
     );
     this.scanner = new Scanner(
       this.catalog,
@@ -132,18 +151,35 @@ export class Library {
           this.events.emit('photo.removed', { id });
         },
         foldersChanged: () => this.events.emit('folders.changed', { folders: this.folders() }),
+        storageFault: (e) => this.indexer.reportStorageFault(e),
       },
-      { watch: options.watch ?? true, writeFinishMs: options.writeFinishMs, rescanMs: options.rescanMs },
+      { watch: options.watch ?? true, writeFinishMs: options.writeFinishMs, rescanMs: options.rescanMs, rootCheckMs: options.rootCheckMs },
     );
   }
 
   static async open(options: LibraryOptions = {}): Promise<Library> {
-    const lib = new Library(resolve(options.dir ?? defaultLibraryDir()), options);
+    const dir = resolve(options.dir ?? defaultLibraryDir());
+    if (options.create === false && !existsSync(join(dir, 'catalog.sqlite'))) throw new LibraryNotFoundError(dir);
+    // Writers only: a second process writing the same catalog would die of SQLITE_BUSY mid-batch.
+    const releaseLock = options.start === false ? null : acquireLibraryLock(dir);
+    let lib: Library;
+    try {
+      lib = new Library(dir, options);
+    } catch (e) {
+      releaseLock?.();
+      throw e;
+    }
+    lib.releaseLock = releaseLock;
     if (options.start === false) {
       lib.indexer.pause();
       return lib;
     }
-    await lib.activateModel(options.model ?? null, options.model != null);
+    try {
+      await lib.activateModel(options.model ?? null, options.model != null);
+    } catch (e) {
+      await lib.close();
+      throw e;
+    }
     lib.initialScan = lib.scanner.startAll().then(() => lib.indexer.kick());
     lib.indexer.kick();
     // A failure here only means the first search builds the index itself.
@@ -356,7 +392,10 @@ export class Library {
   async removeFolder(id: number): Promise<boolean> {
     await this.scanner.unwatch(id);
     const ids = this.catalog.db.prepare('SELECT id FROM photos WHERE folder_id = ?').pluck().all(id) as number[];
+    // Its thumbnails and previews go with it, except those a photo of another folder (same content) shows too.
+    const thumbs = this.catalog.thumbKeysOnlyIn(id);
     const removed = this.catalog.removeFolder(id);
+    await Promise.all(thumbs.map((k) => this.thumbs.remove(k).catch(() => {})));
     this.groupsCache = null;
     ids.forEach((pid) => {
       this.searchIndex?.remove(pid);
@@ -393,7 +432,7 @@ export class Library {
     return GROUP_SQL;
   }
 
-  listPhotos(req: { order: 'date' | 'scene'; scene: string | null; folderId: number | null; status: 'failed' | null; offset: number; limit: number }): {
+  listPhotos(req: { order: 'date' | 'scene'; scene: string | null; folderId: number | null; status: 'failed' | null; dated?: boolean | null; offset: number; limit: number }): {
     total: number;
     items: PhotoSummary[];
   } {
@@ -410,6 +449,8 @@ export class Library {
       where.push('folder_id = @folder');
       params['folder'] = req.folderId;
     }
+    if (req.dated === true) where.push('taken_ts IS NOT NULL');
+    else if (req.dated === false) where.push('taken_ts IS NULL');
     const w = where.join(' AND ');
     const order =
       req.order === 'scene' && !req.scene
@@ -667,7 +708,12 @@ export class Library {
     this.groupsCache = null;
     this.changedWhileWarming?.add(id);
     const p = this.catalog.photo(id);
-    if (!p) return;
+    if (!p) {
+      // A record dropped for another (a move adopted by the indexer): gone from search and from the UI.
+      this.searchIndex?.remove(id);
+      this.events.emit('photo.removed', { id });
+      return;
+    }
     if (this.searchIndex) {
       if (p.status === 'missing') this.searchIndex.remove(id);
       else {
@@ -689,8 +735,13 @@ export class Library {
     const indexerClosed = this.indexer.close();
     await this.worker?.close?.();
     this.releaseModel?.();
-    await Promise.race([indexerClosed, new Promise((r) => setTimeout(r, 10_000))]);
+    // At most 10 s for photos in flight; the timer must not keep a finished command alive for those 10 s.
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([indexerClosed, new Promise((r) => (timer = setTimeout(r, 10_000)))]);
+    clearTimeout(timer);
     this.catalog.close();
+    this.releaseLock?.();
+    this.releaseLock = null;
   }
 }
 

@@ -37,7 +37,7 @@ export interface DesktopApp {
   window(): ElectronModule.BrowserWindow | null;
 }
 
-/** Native modules and the worker live outside the asar archive. */
+/** A copy outside the asar archive, used when there is one (installers keep the worker inside: build/electron-builder.yml). */
 function unpacked(path: string): string {
   return path.replace(`app.asar${sep}`, `app.asar.unpacked${sep}`);
 }
@@ -223,7 +223,7 @@ export function startDesktopApp(e: DesktopElectron, options: DesktopOptions): De
     lib.events.on('indexing.progress', (p) => {
       if (!mainWindow) return;
       const active = p.total > 0 && p.done < p.total && !p.idleReason;
-      mainWindow.setProgressBar(active ? p.done / p.total : -1, { mode: p.paused ? 'paused' : 'normal' });
+      mainWindow.setProgressBar(active ? p.done / p.total : -1, { mode: p.stalled ? 'error' : p.paused ? 'paused' : 'normal' });
     });
 
     buildMenu(lib);

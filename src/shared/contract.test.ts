@@ -1,10 +1,31 @@
 import { describe, expect, it } from 'vitest';
-import { ContractError } from './contract.js';
+import { ContractError, eventNames, type Command, type EventName, type Responses } from './contract.js';
 import { isCommand, parseRequest, requestSchemas } from './requests.js';
+
+/**
+ * The contract's commands, written out. A command added to, renamed in or dropped from the schemas or the
+ * response types fails this file (the runtime check below, and the type check under `tsc`) until it is listed here.
+ */
+const COMMANDS = [
+  'app.info', 'library.status',
+  'folders.list', 'folders.add', 'folders.remove', 'folders.pick',
+  'photos.list', 'photos.get', 'photos.similar', 'photos.explain', 'photos.setScene', 'photos.rejectScene', 'photos.clearCorrection', 'photos.showInFolder', 'photos.openExternal',
+  'scenes.groups', 'scenes.vocabulary', 'search.run', 'search.suggest', 'settings.setThreshold',
+  'indexing.status', 'indexing.pause', 'indexing.resume', 'indexing.retryFailed',
+  'model.status', 'model.fetch', 'model.pauseFetch', 'model.import', 'model.pickAndImport', 'model.list', 'model.use', 'model.useInt8',
+] as const;
+const EVENTS = ['indexing.progress', 'photo.added', 'photo.updated', 'photo.removed', 'folders.changed', 'model.status'] as const;
+
+// Both directions, at compile time: nothing in the contract is missing from the lists, nothing listed is not in it.
+type Listed = (typeof COMMANDS)[number];
+type Same<A, B> = [Exclude<A, B>, Exclude<B, A>] extends [never, never] ? true : false;
+const schemasMatchList: Same<Command, Listed> = true;
+const responsesMatchList: Same<keyof Responses, Listed> = true;
+const eventsMatchList: Same<EventName, (typeof EVENTS)[number]> = true;
 
 describe('contract validation', () => {
   it('accepts a valid request and fills defaults', () => {
-    expect(parseRequest('photos.list', {})).toEqual({ order: 'date', scene: null, folderId: null, status: null, offset: 0, limit: 500 });
+    expect(parseRequest('photos.list', {})).toEqual({ order: 'date', scene: null, folderId: null, status: null, dated: null, offset: 0, limit: 500 });
     expect(parseRequest('search.run', { q: 'beach', limit: 10 })).toEqual({ q: 'beach', offset: 0, limit: 10 });
   });
 
@@ -30,7 +51,12 @@ describe('contract validation', () => {
     expect(isCommand('constructor')).toBe(false);
     expect(isCommand('__proto__')).toBe(false);
     expect(isCommand(42)).toBe(false);
-    expect(Object.keys(requestSchemas).length).toBeGreaterThan(25);
+    expect([schemasMatchList, responsesMatchList, eventsMatchList]).toEqual([true, true, true]);
+    expect(new Set(COMMANDS).size).toBe(COMMANDS.length);
+    expect(Object.keys(requestSchemas).sort()).toEqual([...COMMANDS].sort());
+    for (const c of COMMANDS) expect(isCommand(c), c).toBe(true);
+    expect([...eventNames].sort()).toEqual([...EVENTS].sort());
+    expect(new Set(eventNames).size).toBe(eventNames.length);
   });
 
   it('round-trips errors through their wire form', () => {

@@ -134,6 +134,11 @@ export interface SceneryApi {
   mediaUrl(kind: 'thumb' | 'image', id: number, version: number): string;
   /** Desktop only: folders dropped on the window (paths are resolved outside the page). */
   addDroppedFolders?(files: File[]): Promise<void>;
+  /**
+   * Browser only: told false when the server stops answering and true when it
+   * answers again (the event stream is then open again, so the UI refreshes).
+   */
+  onConnection?(listener: (connected: boolean) => void): () => void;
 }
 
 /** Channel names used over Electron IPC. */

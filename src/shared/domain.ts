@@ -113,6 +113,17 @@ export type ModelState =
   | { state: 'ready'; model: ModelInfo; provider?: ModelProvider }
   | { state: 'error'; message: string; available: string[] };
 
+/**
+ * Indexing cannot continue because the library's own storage (its catalog or
+ * thumbnails) cannot be written. Nothing is marked failed: the engine checks
+ * every few seconds and continues by itself once it can write again.
+ */
+export interface IndexingStall {
+  reason: 'disk-full' | 'read-only' | 'no-permission' | 'write-error';
+  /** A plain sentence for the person: what is wrong and what to do. */
+  message: string;
+}
+
 export interface IndexingProgress {
   done: number;
   total: number;
@@ -124,6 +135,8 @@ export interface IndexingProgress {
   paused: boolean;
   /** Why nothing is being classified, if nothing is (e.g. no model installed). */
   idleReason: string | null;
+  /** Set while indexing waits for the library's storage to become writable again (e.g. a full disk). */
+  stalled: IndexingStall | null;
 }
 
 export interface ParsedQueryTerm {

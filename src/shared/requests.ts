@@ -27,6 +27,8 @@ export const requestSchemas = {
       scene: z.string().max(80).nullable().default(null),
       folderId: id.nullable().default(null),
       status: z.enum(['failed']).nullable().default(null),
+      /** true: only photos with a date taken; false: only those without one (By date lists them last, as "No date"). */
+      dated: z.boolean().nullable().default(null),
       ...page,
     })
     .strict(),

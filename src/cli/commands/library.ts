@@ -1,17 +1,19 @@
 /** `scenery index`, `scenery search`, `scenery photos`: the library from the command line. */
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { Library } from '../../engine/library.js';
 import { defaultLibraryDir, defaultModelsDir } from '../../engine/paths.js';
-import { decodeTop } from '../../engine/catalog/catalog.js';
+import { damagedCatalogError, decodeTop } from '../../engine/catalog/catalog.js';
 import { PLACES365_LABELS } from '../../engine/labels/label-sets.js';
 import { intOption, parse, UsageError } from '../args.js';
 
 export const libraryHelp = `scenery index FOLDER... [--library DIR] [--model NAME|PATH]
-  scans the folders, classifies every photo, prints a summary (exit 0 when the run completed, even if some files were bad)
+  scans the folders, classifies every photo, prints a summary (exit 0 when the run completed, even if some files were bad;
+  1 with the reason when the model cannot load or another process is writing the library)
 scenery search QUERY [--library DIR] [--json] [--limit N]
   e.g. beach · indoor · "mountain OR forest" · "water -beach" · "kitchen folder:Trips from:2020"
 scenery photos [--library DIR] [--json]
-  every photo with its size as displayed, date taken, status, error and top labels`;
+  every photo with its size as displayed, date taken, status, error and top labels
+  (search and photos only read: they refuse a folder that holds no library)`;
 
 const common = {
   library: { type: 'string' as const },
@@ -32,6 +34,13 @@ async function indexCommand(argv: string[]): Promise<number> {
   });
   try {
     if (lib.model.state !== 'ready') throw new Error(lib.noModelMessage());
+    // Load the model before touching any photo: one that cannot load is the run's failure (exit 1, with the reason),
+    // not a retry loop that ends with every photo marked failed.
+    try {
+      await lib.warmModel();
+    } catch (e) {
+      throw new Error(`the scene model ${lib.model.state === 'ready' ? `"${lib.model.model.name}" ` : ''}could not be loaded: ${(e as Error).message}`);
+    }
     const before = lib.catalog.photoCounts();
     for (const folder of positionals) {
       const abs = resolve(folder);
@@ -67,6 +76,8 @@ async function indexCommand(argv: string[]): Promise<number> {
       console.log(`indexed ${indexed}, failed ${failed}, skipped ${summary.skipped} (already indexed), ${summary.seconds} s, ${summary.images_per_second} images/s`);
       const bad = lib.catalog.db.prepare("SELECT rel_path, error FROM photos WHERE status = 'failed' ORDER BY rel_path LIMIT 20").all() as { rel_path: string; error: string }[];
       for (const b of bad) console.log(`  failed: ${b.rel_path}: ${b.error}`);
+      // Files the scan could not catalogue at all (names not valid UTF-8, paths too long, unreadable subfolders).
+      for (const f of lib.folders()) if (f.error) console.log(`  ${f.displayPath}: ${f.error}`);
     }
     return 0;
   } finally {
@@ -78,7 +89,7 @@ async function searchCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parse(argv, { ...common, limit: { type: 'string' } });
   const q = positionals.join(' ');
   if (!q) throw new UsageError('usage: scenery search QUERY [--library DIR] [--json]');
-  const lib = await Library.open({ dir: values.library ?? defaultLibraryDir(), start: false });
+  const lib = await Library.open({ dir: values.library ?? defaultLibraryDir(), start: false, create: false });
   try {
     const r = lib.search(q, 0, intOption(values.limit, 'limit', 100, 1, 100_000));
     // Best match first: `match` is the scene the photo was found by and its confidence; `scene` is the photo's own shown scene.
@@ -108,7 +119,7 @@ async function searchCommand(argv: string[]): Promise<number> {
 
 async function photosCommand(argv: string[]): Promise<number> {
   const { values } = parse(argv, common);
-  const lib = await Library.open({ dir: values.library ?? defaultLibraryDir(), start: false });
+  const lib = await Library.open({ dir: values.library ?? defaultLibraryDir(), start: false, create: false });
   try {
     const rows = lib.catalog.db
       .prepare(
@@ -140,4 +151,25 @@ async function photosCommand(argv: string[]): Promise<number> {
   }
 }
 
-export const libraryCommands = { index: indexCommand, search: searchCommand, photos: photosCommand };
+/** The --library of a command line (already validated by the command's own parse). */
+function libraryDirOf(argv: string[]): string {
+  const i = argv.findIndex((a) => a === '--library' || a.startsWith('--library='));
+  const given = i < 0 ? undefined : argv[i]!.startsWith('--library=') ? argv[i]!.slice('--library='.length) : argv[i + 1];
+  return resolve(given ?? defaultLibraryDir());
+}
+
+/**
+ * A damaged catalog shows up on opening or only when a query reaches a bad page ("database disk image is
+ * malformed"): either way the message names the file and the way out.
+ */
+function namingDamage(command: (argv: string[]) => Promise<number>): (argv: string[]) => Promise<number> {
+  return async (argv) => {
+    try {
+      return await command(argv);
+    } catch (e) {
+      throw damagedCatalogError(e, join(libraryDirOf(argv), 'catalog.sqlite')) ?? e;
+    }
+  };
+}
+
+export const libraryCommands = { index: namingDamage(indexCommand), search: namingDamage(searchCommand), photos: namingDamage(photosCommand) };

@@ -4,7 +4,7 @@
  * persistent indexing queue. All access to the database goes through here.
  */
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+import { accessSync, constants as fsc, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MIGRATIONS } from './migrations.js';
 import type { FolderStatus, PhotoStatus } from '../../shared/domain.js';
@@ -75,6 +75,12 @@ export interface FileFacts {
   mtimeMs: number;
 }
 
+/** Which version of a file the indexer read: the row's size and mtime when its job was claimed. */
+export interface FileVersion {
+  size: number;
+  mtimeMs: number;
+}
+
 export interface PhotoMetadata {
   hash: string;
   width: number;
@@ -105,23 +111,111 @@ export function decodeTop(row: Pick<PredictionRow, 'top_index' | 'top_prob'>): {
   return { index: [...idx], prob: [...prob] };
 }
 
+export interface CatalogOptions {
+  /**
+   * When the library cannot be written (read-only folder, file or mount), open it read-only instead of failing:
+   * for commands that only read (`scenery search`, `scenery photos`). Writes then fail with SQLITE_READONLY.
+   */
+  readOnlyFallback?: boolean;
+}
+
+/** The catalog file cannot be used; the message says which file and what to do. */
+export class CatalogError extends Error {
+  constructor(
+    message: string,
+    readonly code: string,
+    readonly file: string,
+  ) {
+    super(message);
+  }
+}
+
+const CORRUPT_CODES = /^SQLITE_(CORRUPT|NOTADB)/;
+const READ_ONLY_CODES = /^(SQLITE_READONLY|SQLITE_CANTOPEN|EACCES|EPERM|EROFS)/;
+
+/** The one wording for a library Scenery may not write (catalog open, or the writer lock beside it). */
+export function libraryNotWritable(dir: string, code: string, detail: string, file: string): CatalogError {
+  return new CatalogError(
+    `cannot write the library ${dir} (${code}: ${detail}). Scenery keeps its catalog there: make the folder and catalog.sqlite writable, or choose another library with --library. Read-only commands (scenery search, scenery photos) work on a read-only library.`,
+    code,
+    file,
+  );
+}
+
+/**
+ * A SQLite error that means the catalog file itself is damaged, said with its path and the way out (the catalog
+ * is only an index of the photos: rebuilding it loses corrections, never photos). Anything else: null.
+ */
+export function damagedCatalogError(e: unknown, file: string): CatalogError | null {
+  const code = (e as { code?: unknown })?.code;
+  if (e instanceof CatalogError || typeof code !== 'string' || !CORRUPT_CODES.test(code)) return null;
+  return new CatalogError(
+    `the catalog ${file} is damaged (${code}: ${(e as Error).message}). Move it aside (e.g. rename it to catalog.sqlite.damaged) and run \`scenery index FOLDER\` to rebuild it; your photos are untouched (only tags you corrected by hand are lost).`,
+    code,
+    file,
+  );
+}
+
 export class Catalog {
   readonly db: Database.Database;
+  readonly file: string;
+  /** Opened read-only (CatalogOptions.readOnlyFallback): nothing may be written. */
+  readonly readOnly: boolean = false;
 
-  constructor(readonly dir: string) {
-    mkdirSync(dir, { recursive: true });
-    this.db = new Database(join(dir, 'catalog.sqlite'));
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = NORMAL');
-    this.db.pragma('foreign_keys = ON');
-    this.db.pragma('busy_timeout = 5000');
-    this.migrate();
+  constructor(
+    readonly dir: string,
+    options: CatalogOptions = {},
+  ) {
+    this.file = join(dir, 'catalog.sqlite');
+    try {
+      if (existsSync(this.file) && !writable(dir, this.file)) {
+        // SQLite would open it read-only without a word, and the first write would fail far from here.
+        if (!options.readOnlyFallback) throw Object.assign(new Error('permission denied'), { code: 'EACCES' });
+        this.db = openReadOnly(this.file);
+        this.readOnly = true;
+      } else {
+        this.db = this.openWritable();
+      }
+      this.migrate();
+    } catch (e) {
+      throw damagedCatalogError(e, this.file) ?? this.explainOpenError(e);
+    }
+  }
+
+  private openWritable(): Database.Database {
+    mkdirSync(this.dir, { recursive: true });
+    const db = new Database(this.file);
+    try {
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = NORMAL');
+      db.pragma('foreign_keys = ON');
+      db.pragma('busy_timeout = 5000');
+    } catch (e) {
+      db.close();
+      throw e;
+    }
+    return db;
+  }
+
+  private explainOpenError(e: unknown): Error {
+    const code = (e as { code?: unknown })?.code;
+    if (typeof code === 'string' && READ_ONLY_CODES.test(code) && !(e instanceof CatalogError)) {
+      return libraryNotWritable(this.dir, code, (e as Error).message, this.file);
+    }
+    return e as Error;
   }
 
   private migrate(): void {
     const current = this.db.pragma('user_version', { simple: true }) as number;
     if (current > MIGRATIONS.length) {
       throw new Error(`this library was written by a newer Scenery (schema ${current}; this version knows ${MIGRATIONS.length})`);
+    }
+    if (this.readOnly && current < MIGRATIONS.length) {
+      throw new CatalogError(
+        `the catalog ${this.file} was written by an older Scenery and must be upgraded, which needs write access to ${this.dir}: run any scenery command once with write access.`,
+        'SQLITE_READONLY',
+        this.file,
+      );
     }
     for (let v = current; v < MIGRATIONS.length; v++) {
       this.db.transaction(() => {
@@ -171,6 +265,14 @@ export class Catalog {
   }
   setFolderStatus(id: number, status: FolderStatus, error: string | null = null): void {
     this.db.prepare('UPDATE folders SET status = ?, error = ? WHERE id = ?').run(status, error, id);
+  }
+  /** Whether any photo of the folder is on disk as far as the catalog knows (not missing). */
+  folderHasPresentPhotos(folderId: number): boolean {
+    return this.db.prepare("SELECT 1 FROM photos WHERE folder_id = ? AND status != 'missing' LIMIT 1").get(folderId) !== undefined;
+  }
+  /** A few photos of the folder the catalog believes are on disk (relative paths), to check a root is the one it knew. */
+  presentPhotoPaths(folderId: number, limit: number): string[] {
+    return this.db.prepare("SELECT rel_path FROM photos WHERE folder_id = ? AND status != 'missing' ORDER BY id LIMIT ?").pluck().all(folderId, limit) as string[];
   }
   folderCounts(): Map<number, { total: number; indexed: number; failed: number }> {
     const rows = this.db
@@ -248,32 +350,135 @@ export class Catalog {
   }
 
   /**
-   * If another photo with the same content is missing, the file was moved or
-   * renamed: the old record (tags, corrections, predictions) takes the new
-   * path and the new record is dropped. Returns the surviving id.
+   * Photos that may be a new path's file under its old path: same size and modification time (a rename or move
+   * keeps both), content already hashed, so that the caller can confirm with the new file's hash.
+   */
+  moveCandidates(size: number, mtimeMs: number): { id: number; folder_id: number; rel_path: string; hash: string; status: PhotoStatus }[] {
+    return this.db
+      .prepare('SELECT id, folder_id, rel_path, hash, status FROM photos WHERE size = ? AND mtime_ms = ? AND hash IS NOT NULL ORDER BY id')
+      .all(size, Math.round(mtimeMs)) as { id: number; folder_id: number; rel_path: string; hash: string; status: PhotoStatus }[];
+  }
+
+  /**
+   * A file was moved or renamed: its record keeps its id, tags, predictions, features, corrections and thumbnail
+   * key and takes the new path; nothing is decoded or classified again. Checked and done in one transaction:
+   * false (nothing changed) when the record is no longer at `from` or a record already holds the new path.
+   * A record that was marked missing comes back as it was (indexed when it has predictions).
+   */
+  relocatePhoto(id: number, from: { folderId: number; relPath: string }, folderId: number, f: FileFacts, priority: number): boolean {
+    return this.transaction(() => {
+      const row = this.db.prepare('SELECT folder_id, rel_path, status FROM photos WHERE id = ?').get(id) as
+        | { folder_id: number; rel_path: string; status: PhotoStatus }
+        | undefined;
+      if (!row || row.folder_id !== from.folderId || row.rel_path !== from.relPath) return false;
+      if (this.db.prepare('SELECT 1 FROM photos WHERE folder_id = ? AND rel_path = ?').get(folderId, f.relPath)) return false;
+      let status = row.status;
+      if (status === 'missing') status = this.db.prepare('SELECT 1 FROM predictions WHERE photo_id = ? LIMIT 1').get(id) ? 'indexed' : 'pending';
+      this.db
+        .prepare('UPDATE photos SET folder_id = ?, rel_path = ?, name = ?, size = ?, mtime_ms = ?, status = ?, version = version + 1 WHERE id = ?')
+        .run(folderId, f.relPath, f.name, f.size, Math.round(f.mtimeMs), status, id);
+      if (row.status === 'missing' && status === 'pending') this.enqueue(id, priority);
+      return true;
+    });
+  }
+
+  /**
+   * The indexer's fallback for a move the scanner did not recognise (the file's mtime changed on the way, e.g. a
+   * copy then delete): the new record `newId` has the content `hash` of a missing photo. The old record (tags,
+   * corrections, predictions) takes the new path, the new record is dropped and its running job passes to the
+   * old one. Returns the surviving id, or null.
    */
   adoptMovedPhoto(newId: number, hash: string): number | null {
-    const old = this.db.prepare("SELECT id FROM photos WHERE hash = ? AND status = 'missing' AND id != ? ORDER BY id LIMIT 1").get(hash, newId) as
-      | { id: number }
-      | undefined;
-    if (!old) return null;
-    const cur = this.photo(newId)!;
-    this.transaction(() => {
+    return this.transaction(() => {
+      const old = this.db.prepare("SELECT id FROM photos WHERE hash = ? AND status = 'missing' AND id != ? ORDER BY id LIMIT 1").get(hash, newId) as
+        | { id: number }
+        | undefined;
+      const cur = this.photo(newId);
+      if (!old || !cur || cur.status === 'missing') return null;
+      const job = this.db.prepare('SELECT priority FROM jobs WHERE photo_id = ?').get(newId) as { priority: number } | undefined;
       this.db.prepare('DELETE FROM photos WHERE id = ?').run(newId);
       this.db
         .prepare("UPDATE photos SET folder_id = ?, rel_path = ?, name = ?, size = ?, mtime_ms = ?, status = 'pending', version = version + 1 WHERE id = ?")
         .run(cur.folder_id, cur.rel_path, cur.name, cur.size, cur.mtime_ms, old.id);
+      this.db
+        .prepare("INSERT INTO jobs(photo_id, state, priority, enqueued_ts, attempts) VALUES(?, 'running', ?, ?, 1) ON CONFLICT(photo_id) DO UPDATE SET state = 'running'")
+        .run(old.id, job?.priority ?? 0, Date.now());
+      return old.id;
     });
-    return old.id;
   }
 
-  setMetadata(id: number, m: PhotoMetadata): void {
+  /**
+   * The indexer's work on this photo is still current: its job is running (not dropped because the file was
+   * deleted), the photo is not missing, and the row still describes the file version that was read (`read`:
+   * size and mtime; a change re-queues the photo and a second job reads the new version).
+   */
+  private isCurrent(id: number, read: FileVersion): boolean {
+    return !!this.db
+      .prepare(
+        "SELECT 1 FROM jobs j JOIN photos p ON p.id = j.photo_id WHERE j.photo_id = ? AND j.state = 'running' AND p.status != 'missing' AND p.size = ? AND p.mtime_ms = ?",
+      )
+      .get(id, read.size, read.mtimeMs);
+  }
+
+  /**
+   * A moved photo adopted by the indexer that already has this model's predictions (and a thumbnail): it is
+   * indexed again without decoding or classifying. False when its job is no longer the claimed one.
+   */
+  completeAdopted(id: number, model: string, read: FileVersion): boolean {
+    return this.transaction(() => {
+      if (!this.isCurrent(id, read) || !this.prediction(id, model)) return false;
+      this.db.prepare("UPDATE photos SET status = 'indexed', error = NULL, model = ?, version = version + 1 WHERE id = ?").run(model, id);
+      this.refreshScene(id, model);
+      this.db.prepare("UPDATE jobs SET state = 'done' WHERE photo_id = ?").run(id);
+      return true;
+    });
+  }
+
+  /**
+   * The indexer's result for a claimed job, committed only if the job is still the one it claimed, in one
+   * transaction: a photo deleted (marked missing, job dropped) or changed (queued again) while it was being
+   * classified is not written back as indexed, nor is a stale result for a file changed meanwhile (its new
+   * version is indexed by the job queued for it). Returns whether it was stored.
+   */
+  commitPrediction(id: number, p: PredictionInput, read: FileVersion): boolean {
+    return this.transaction(() => {
+      if (!this.isCurrent(id, read)) return false;
+      this.savePrediction(id, p);
+      return true;
+    });
+  }
+
+  /** setFailed for a claimed job (see commitPrediction). */
+  commitFailure(id: number, read: FileVersion, message: string, kind: FailureKind = 'internal'): boolean {
+    return this.transaction(() => {
+      if (!this.isCurrent(id, read)) return false;
+      this.setFailed(id, message, kind);
+      return true;
+    });
+  }
+
+  /**
+   * Thumbnail keys of a folder's photos that no photo of another folder shares (to delete with the folder).
+   * The indexer keys thumbnails by content hash (thumb_key = hash), so sharing is looked up by the indexed hash.
+   */
+  thumbKeysOnlyIn(folderId: number): string[] {
+    return this.db
+      .prepare(
+        `SELECT DISTINCT p.thumb_key FROM photos p WHERE p.folder_id = ? AND p.thumb_key IS NOT NULL
+         AND NOT EXISTS (SELECT 1 FROM photos o WHERE o.hash = p.thumb_key AND o.folder_id != ?)`,
+      )
+      .pluck()
+      .all(folderId, folderId) as string[];
+  }
+
+  /** With `read`: only while the row still describes that file version (a stale read must not overwrite a newer one). */
+  setMetadata(id: number, m: PhotoMetadata, read?: FileVersion): void {
     this.db
       .prepare(
         `UPDATE photos SET hash = ?, width = ?, height = ?, taken_at = ?, taken_ts = ?, camera = ?, gps_lat = ?, gps_lon = ?, thumb_key = ?
-         WHERE id = ?`,
+         WHERE id = ? AND (? IS NULL OR (size = ? AND mtime_ms = ?))`,
       )
-      .run(m.hash, m.width, m.height, m.takenAt, m.takenTs, m.camera, m.gpsLat, m.gpsLon, m.thumbKey, id);
+      .run(m.hash, m.width, m.height, m.takenAt, m.takenTs, m.camera, m.gpsLat, m.gpsLon, m.thumbKey, id, read ? 1 : null, read?.size ?? null, read?.mtimeMs ?? null);
   }
 
   setFailed(id: number, message: string, kind: FailureKind = 'internal'): void {
@@ -382,6 +587,7 @@ export class Catalog {
 
   /** After a crash or kill, running jobs go back to pending: nothing finished is redone. */
   resetRunningJobs(): number {
+    if (this.readOnly) return 0;
     return this.db.prepare("UPDATE jobs SET state = 'pending' WHERE state = 'running'").run().changes;
   }
 
@@ -417,6 +623,36 @@ export class Catalog {
     });
   }
 
+  /** Jobs stopped by the library's storage (full disk...), queued again; the attempt they used does not count. */
+  requeueJobs(ids: number[]): void {
+    const st = this.db.prepare("UPDATE jobs SET state = 'pending', attempts = MAX(attempts - 1, 0), not_before_ts = 0 WHERE photo_id = ? AND state != 'done'");
+    this.transaction(() => ids.forEach((id) => st.run(id)));
+  }
+
+  /**
+   * Photos marked failed, by versions before indexer/storage-faults.ts, because
+   * the library could not be written (disk full, read-only, no permission):
+   * their files are fine, so they are queued again.
+   */
+  retryStorageFailures(): number {
+    return this.transaction(() => {
+      const ids = this.db
+        .prepare(
+          `SELECT id FROM photos WHERE status = 'failed' AND COALESCE(error_kind, 'internal') = 'internal' AND error LIKE 'indexing failed:%'
+             AND (error LIKE '%ENOSPC%' OR error LIKE '%EDQUOT%' OR error LIKE '%EROFS%' OR error LIKE '%EACCES%' OR error LIKE '%EPERM%'
+               OR error LIKE '%database or disk is full%' OR error LIKE '%readonly database%')`,
+        )
+        .pluck()
+        .all() as number[];
+      const photo = this.db.prepare("UPDATE photos SET status = 'pending', error = NULL, error_kind = NULL, version = version + 1 WHERE id = ?");
+      for (const id of ids) {
+        photo.run(id);
+        this.enqueue(id, 0);
+      }
+      return ids.length;
+    });
+  }
+
   jobCounts(): Record<JobState, number> {
     const rows = this.db.prepare('SELECT state, COUNT(*) AS n FROM jobs GROUP BY state').all() as { state: JobState; n: number }[];
     const out: Record<JobState, number> = { pending: 0, running: 0, done: 0, failed: 0, blocked: 0 };
@@ -437,4 +673,43 @@ export class Catalog {
       .get() as { total: number; indexed: number | null; failed: number | null; pending: number | null; missing: number | null };
     return { total: r.total, indexed: r.indexed ?? 0, failed: r.failed ?? 0, pending: r.pending ?? 0, missing: r.missing ?? 0 };
   }
+}
+
+/** Whether this process may write the catalog (and its -wal/-shm files next to it). */
+function writable(dir: string, file: string): boolean {
+  try {
+    accessSync(dir, fsc.W_OK);
+    accessSync(file, fsc.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A read-only connection. SQLite opens a WAL database read-only only if it can create the -shm file next to it
+ * (or it already exists): in a read-only folder after a clean close it cannot, so the catalog is read into memory
+ * instead, marked as a rollback-journal database (header bytes 18-19; WAL content is all in the main file after
+ * a clean close), and nothing on disk is touched.
+ */
+function openReadOnly(file: string): Database.Database {
+  try {
+    const db = new Database(file, { readonly: true, fileMustExist: true });
+    try {
+      db.pragma('user_version', { simple: true });
+      return db;
+    } catch (e) {
+      db.close();
+      throw e;
+    }
+  } catch (e) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code !== 'string' || !/^SQLITE_(READONLY|CANTOPEN)/.test(code)) throw e;
+  }
+  const image = readFileSync(file);
+  if (image.length >= 20 && image[18] === 2 && image[19] === 2) {
+    image[18] = 1;
+    image[19] = 1;
+  }
+  return new Database(image, { readonly: true });
 }

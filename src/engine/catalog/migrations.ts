@@ -83,4 +83,8 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE photos ADD COLUMN error_kind TEXT;
   `,
+  // 3: finding a moved or renamed file by its size and modification time (catalog.moveCandidates) without reading every row
+  `
+  CREATE INDEX photos_size_mtime ON photos(size, mtime_ms);
+  `,
 ];

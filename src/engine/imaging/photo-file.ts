@@ -17,6 +17,7 @@
  * The scanner applies the same rules before a file is catalogued (scanner/admit.ts uses
  * `refusalFor`), so what the first scan refuses the watcher refuses too.
  */
+import { createHash } from 'node:crypto';
 import { constants, type Stats } from 'node:fs';
 import { open, readlink, realpath, type FileHandle } from 'node:fs/promises';
 import { DecodeError } from './decode-error.js';
@@ -120,8 +121,15 @@ export interface ReadOptions {
   openFile?: (path: string, flags: number) => Promise<FileHandle>;
 }
 
-/** Reads a photo file under the rules above, mapping every failure to a clear DecodeError. */
-export async function readPhotoFile(path: string, options: ReadOptions = {}): Promise<Buffer> {
+/**
+ * Opens a photo under the rules above and hands `use` a bounded reader of it; every failure
+ * becomes a clear DecodeError, and the descriptor is closed once no call is in flight on it.
+ */
+async function withPhotoFile<T>(
+  path: string,
+  options: ReadOptions,
+  use: (size: number, readAt: (buf: Buffer, off: number, len: number, pos: number) => Promise<number>) => Promise<T>,
+): Promise<T> {
   const stallMs = options.stallMs ?? READ_STALL_MS;
   if (stuckCalls >= MAX_STUCK_READS) {
     throw new DecodeError(`not read now: ${stuckCalls} earlier reads are stuck (a drive or network share is not answering)`, 'stalled');
@@ -135,7 +143,7 @@ export async function readPhotoFile(path: string, options: ReadOptions = {}): Pr
   } catch (e) {
     throw explainFsError(e);
   }
-  // Closed only when no read is in flight on it (a descriptor number must not be reused under a stuck read).
+  // Closed only when no call is in flight on it (a descriptor number must not be reused under a stuck read).
   let inFlight: Promise<unknown> = Promise.resolve();
   try {
     const statting = fh.stat();
@@ -148,19 +156,39 @@ export async function readPhotoFile(path: string, options: ReadOptions = {}): Pr
       const real = await readlink(`/proc/self/fd/${fh.fd}`).catch(() => realpath(path));
       if (!(await options.mayRead(real))) throw new DecodeError('this is a link to a file outside the watched folders', 'outside_folders');
     }
-    const buf = Buffer.allocUnsafe(st.size);
-    let off = 0;
-    while (off < st.size) {
-      const read = fh.read(buf, off, Math.min(CHUNK, st.size - off), off);
+    return await use(st.size, async (buf, off, len, pos) => {
+      const read = fh.read(buf, off, len, pos);
       inFlight = read.catch(() => {});
       const { bytesRead } = await within(read, stallMs, () => stalled(stallMs));
-      if (bytesRead === 0) throw new DecodeError(`the file got shorter while it was read (${st.size} bytes expected, ${off} read)`, 'corrupt');
-      off += bytesRead;
-    }
-    return buf;
+      if (bytesRead === 0) throw new DecodeError(`the file got shorter while it was read (${st.size} bytes expected, ${pos} read)`, 'corrupt');
+      return bytesRead;
+    });
   } catch (e) {
     throw explainFsError(e);
   } finally {
     void inFlight.then(() => fh.close()).catch(() => {});
   }
+}
+
+/** Reads a photo file under the rules above (exactly the size it had when opened). */
+export function readPhotoFile(path: string, options: ReadOptions = {}): Promise<Buffer> {
+  return withPhotoFile(path, options, async (size, readAt) => {
+    const buf = Buffer.allocUnsafe(size);
+    for (let off = 0; off < size; ) off += await readAt(buf, off, Math.min(CHUNK, size - off), off);
+    return buf;
+  });
+}
+
+/** The sha256 of a photo file (what the indexer records as its content hash), read under the same rules, in chunks. */
+export function hashPhotoFile(path: string, options: ReadOptions = {}): Promise<string> {
+  return withPhotoFile(path, options, async (size, readAt) => {
+    const h = createHash('sha256');
+    const buf = Buffer.allocUnsafe(Math.min(CHUNK, size));
+    for (let off = 0; off < size; ) {
+      const n = await readAt(buf, 0, Math.min(buf.length, size - off), off);
+      h.update(buf.subarray(0, n));
+      off += n;
+    }
+    return h.digest('hex');
+  });
 }

@@ -4,14 +4,17 @@
  * that just arrived jumps the backlog. Each file is read once and decoded
  * once; the thumbnail, the metadata and the model tensor all come from that
  * decode. Classification goes to the model worker in batches. A bad file
- * gets a per-photo error and the queue moves on.
+ * gets a per-photo error and the queue moves on. A library that cannot be
+ * written (full disk, read-only) is not the photo's fault: indexing stalls
+ * with the reason and resumes by itself (storage-faults.ts).
  */
 import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import type { IndexingProgress } from '../../shared/domain.js';
-import type { Catalog } from '../catalog/catalog.js';
+import type { IndexingProgress, IndexingStall } from '../../shared/domain.js';
+import type { Catalog, FileVersion } from '../catalog/catalog.js';
 import { DecodeError, decodeOriented, fromPixels, readPhotoFile } from '../imaging/decode.js';
 import { readPhotoFacts } from '../imaging/metadata.js';
 import { isInside } from '../media/media-files.js';
@@ -19,6 +22,7 @@ import { WatchedRoots } from '../scanner/admit.js';
 import { cropToTensor, PIXELS, resizeForModel } from '../imaging/model-input.js';
 import { interpret, type LabelSet } from '../labels/label-sets.js';
 import { quantize } from './features.js';
+import { probeStorage, storageFault } from './storage-faults.js';
 import type { ThumbnailStore } from './thumbnails.js';
 
 export interface Classifier {
@@ -35,6 +39,8 @@ export interface ActiveModel {
 export interface IndexerHooks {
   photoUpdated(id: number): void;
   progress(p: IndexingProgress): void;
+  /** The library can be written again after a stall. */
+  storageWritable?(): void;
 }
 
 export interface IndexerOptions {
@@ -46,6 +52,8 @@ export interface IndexerOptions {
   /** A decode failure on a file modified this recently is retried: it may still be being written. */
   freshFileMs?: number;
   maxAttempts?: number;
+  /** While stalled on the library's storage, how often to check whether it can be written again. */
+  storageProbeMs?: number;
 }
 
 class Semaphore {
@@ -80,7 +88,12 @@ export class Indexer {
   private idleWaiters: (() => void)[] = [];
   private closed = false;
   private folderPaths = new Map<number, string>();
-  private readonly roots: WatchedRoots;
+  private readonly roots = new WatchedRoots(() => this.catalog.folders());
+  /** Why indexing waits for the library's storage, and the photos to queue again when it can write. */
+  private stall: IndexingStall | null = null;
+  private readonly stalledJobs = new Set<number>();
+  private readonly deferredWrites: (() => void)[] = [];
+  private probeTimer: NodeJS.Timeout | null = null;
   idleReason: string | null = 'No scene model is installed yet.';
 
   constructor(
@@ -91,8 +104,27 @@ export class Indexer {
   ) {
     this.decodeSlots = new Semaphore(options.decodeConcurrency ?? availableParallelism());
     this.maxInFlight = options.maxInFlight ?? 16;
-    this.catalog.resetRunningJobs();
-    this.roots = new WatchedRoots(() => this.catalog.folders());
+    this.queueWrite(() => {
+      this.catalog.resetRunningJobs();
+      // Photos an older version marked failed because the library could not be written get another go.
+      this.catalog.retryStorageFailures();
+    });
+  }
+
+  /**
+   * Queue bookkeeping that must not stop the engine from opening or switching
+   * models on a full disk: on a storage fault it is done again, with the
+   * stalled jobs, when the probe finds the library writable.
+   */
+  private queueWrite(write: () => void): void {
+    try {
+      write();
+    } catch (e) {
+      const fault = storageFault(e);
+      if (!fault) throw e;
+      this.deferredWrites.push(write);
+      this.enterStall(fault, null);
+    }
   }
 
   /** The scanner's rule for links, on the file actually opened (a root that was offline is looked up again). */
@@ -106,8 +138,10 @@ export class Indexer {
     this.model = model;
     this.idleReason = model ? null : 'No scene model is installed yet.';
     if (model) {
-      this.catalog.unblockJobs();
-      this.catalog.enqueueMissingPredictions(model.name);
+      this.queueWrite(() => {
+        this.catalog.unblockJobs();
+        this.catalog.enqueueMissingPredictions(model.name);
+      });
     }
     this.kick();
   }
@@ -141,6 +175,8 @@ export class Indexer {
   /** Resolves when no job is runnable or running. */
   whenIdle(): Promise<void> {
     if (this.isIdle()) return Promise.resolve();
+    // Someone waits for the end (scenery index): a retry timer must keep the process alive until then.
+    this.wakeTimer?.ref();
     return new Promise((r) => this.idleWaiters.push(r));
   }
 
@@ -172,16 +208,26 @@ export class Indexer {
     if (this.pumping || this.closed) return;
     this.pumping = true;
     try {
-      while (!this.paused && !this.closed && this.inFlight < this.maxInFlight) {
-        const jobs = this.catalog.claimJobs(this.maxInFlight - this.inFlight);
+      while (!this.paused && !this.stall && !this.closed && this.inFlight < this.maxInFlight) {
+        let jobs: { photo_id: number; attempts: number; priority: number }[];
+        try {
+          jobs = this.catalog.claimJobs(this.maxInFlight - this.inFlight);
+        } catch (e) {
+          const fault = storageFault(e);
+          if (!fault) throw e;
+          this.enterStall(fault, null);
+          break;
+        }
         if (!jobs.length) break;
         for (const job of jobs) {
           this.inFlight++;
-          void this.process(job.photo_id, job.attempts + 1, job.priority).finally(() => {
-            this.inFlight--;
-            this.kick();
-            this.checkIdle();
-          });
+          void this.process(job.photo_id, job.attempts + 1, job.priority)
+            .catch((e: unknown) => console.error('scenery indexer:', e))
+            .finally(() => {
+              this.inFlight--;
+              this.kick();
+              this.checkIdle();
+            });
         }
       }
     } finally {
@@ -200,7 +246,8 @@ export class Indexer {
       this.wakeTimer = null;
       this.kick();
     }, Math.max(50, row.t - Date.now()));
-    this.wakeTimer.unref();
+    // Otherwise a waiting retry alone does not keep the process alive (the app and serve live on anyway).
+    if (!this.idleWaiters.length) this.wakeTimer.unref();
   }
 
   private async process(id: number, attempt: number, priority: number): Promise<void> {
@@ -211,6 +258,8 @@ export class Indexer {
     const path = join(root, ...photo.rel_path.split('/'));
     this.currentFile = photo.name;
     let photoId = id;
+    // The file version this job reads: a result is stored only while the row still describes it.
+    const read = { size: photo.size, mtimeMs: photo.mtime_ms };
     try {
       await this.decodeSlots.acquire();
       let classified: Promise<{ prob: Float32Array; features: Float32Array; classes: number }> | null = null;
@@ -218,7 +267,16 @@ export class Indexer {
       try {
         const buf = await readPhotoFile(path, { mayRead: this.mayRead });
         const hash = createHash('sha256').update(buf).digest('hex');
-        photoId = this.catalog.adoptMovedPhoto(id, hash) ?? id;
+        const adopted = this.catalog.adoptMovedPhoto(id, hash);
+        if (adopted !== null) {
+          photoId = adopted;
+          this.hooks.photoUpdated(id); // the new record is gone
+          // A move the scanner did not recognise: the photo keeps what it had, without decoding or classifying again.
+          if (model && this.thumbs.hasThumb(hash) && this.catalog.completeAdopted(photoId, model.name, read)) {
+            this.hooks.photoUpdated(photoId);
+            return;
+          }
+        }
         const pixels = await decodeOriented(buf, photo.name);
         // The model input first, so that the model runs while the thumbnail and metadata are written
         // (a new photo's time to being tagged is decode + inference, not decode + thumbnail + EXIF + inference).
@@ -230,7 +288,7 @@ export class Indexer {
         classified?.catch(() => {});
         if (!this.thumbs.hasThumb(hash)) await this.thumbs.writeThumb(hash, pixels);
         const facts = await readPhotoFacts(buf);
-        this.catalog.setMetadata(photoId, { ...facts, hash, width: pixels.fullWidth, height: pixels.fullHeight, thumbKey: hash });
+        this.catalog.setMetadata(photoId, { ...facts, hash, width: pixels.fullWidth, height: pixels.fullHeight, thumbKey: hash }, read);
       } finally {
         this.decodeSlots.release();
       }
@@ -241,7 +299,13 @@ export class Indexer {
       }
       const out = await classified;
       const r = interpret(out.prob, model.labels, 10);
-      this.catalog.savePrediction(photoId, {
+      // Deleted while it was being classified (its file is gone, or the watcher already marked it missing): not written back.
+      if (!this.stillOnDisk(photoId)) {
+        this.catalog.markMissing([photoId]);
+        this.hooks.photoUpdated(photoId);
+        return;
+      }
+      const stored = this.catalog.commitPrediction(photoId, {
         model: model.name,
         labels: model.labels.kind,
         topIndex: r.scenes.map((s) => s.index),
@@ -250,18 +314,43 @@ export class Indexer {
         indoor: r.indoor,
         features: new Uint8Array(quantize(out.features).buffer),
         featureDim: out.features.length,
-      });
+      }, read);
+      if (!stored) return;
       this.completions.push(Date.now());
       this.hooks.photoUpdated(photoId);
     } catch (e) {
-      await this.handleFailure(photoId, path, e as Error, attempt);
+      await this.handleFailure(photoId, path, e as Error, attempt, read);
     } finally {
       this.currentFile = null;
     }
   }
 
-  private async handleFailure(id: number, path: string, e: Error, attempt: number): Promise<void> {
+  /** Whether the photo's file is still where its record (which a move may have changed meanwhile) says. */
+  private stillOnDisk(id: number): boolean {
+    const p = this.catalog.photo(id);
+    const root = p && this.catalog.folder(p.folder_id)?.path;
+    return !!root && p.status !== 'missing' && existsSync(join(root, ...p.rel_path.split('/')));
+  }
+
+  /** Never throws: recording a failure needs the catalog, which may be what failed. */
+  private async handleFailure(id: number, path: string, e: Error, attempt: number, read: FileVersion): Promise<void> {
     if (this.closed) return;
+    // Writing the thumbnail or the catalog failed: the library's storage, not the photo.
+    const fault = e instanceof DecodeError ? null : storageFault(e);
+    if (fault) {
+      this.enterStall(fault, id);
+      return;
+    }
+    try {
+      await this.recordFailure(id, path, e, attempt, read);
+    } catch (inner) {
+      const f = storageFault(inner);
+      if (f) this.enterStall(f, id);
+      else if (!this.closed) console.error(`scenery indexer: could not record the failure of photo ${id}:`, inner);
+    }
+  }
+
+  private async recordFailure(id: number, path: string, e: Error, attempt: number, read: FileVersion): Promise<void> {
     const maxAttempts = this.options.maxAttempts ?? 3;
     if (e instanceof DecodeError) {
       if (e.kind === 'vanished') {
@@ -283,15 +372,79 @@ export class Indexer {
           return;
         }
       }
-      this.catalog.setFailed(id, e.message, e.kind);
+      if (!this.catalog.commitFailure(id, read, e.message, e.kind)) return;
     } else if (/model|worker/i.test(e.message) && attempt < maxAttempts) {
       this.catalog.retryLater(id, 5000);
       return;
     } else {
-      this.catalog.setFailed(id, `indexing failed: ${e.message}`);
+      if (!this.catalog.commitFailure(id, read, `indexing failed: ${e.message}`)) return;
     }
     this.completions.push(Date.now());
     this.hooks.photoUpdated(id);
+  }
+
+  /** Stops taking jobs until the probe finds the library writable; `id`'s job is queued again then. */
+  private enterStall(fault: IndexingStall, id: number | null): void {
+    if (id !== null) this.stalledJobs.add(id);
+    if (this.stall || this.closed) return;
+    this.stall = fault;
+    this.scheduleProbe();
+    this.emitProgress(true);
+  }
+
+  private scheduleProbe(): void {
+    if (this.probeTimer || this.closed) return;
+    this.probeTimer = setTimeout(() => {
+      this.probeTimer = null;
+      this.probe().catch((e: unknown) => {
+        if (!this.closed) console.error('scenery indexer: storage probe:', e);
+        this.scheduleProbe();
+      });
+    }, this.options.storageProbeMs ?? 5000);
+    this.probeTimer.unref();
+  }
+
+  private async probe(): Promise<void> {
+    if (this.closed || !this.stall) return;
+    let fault = await probeStorage(this.thumbs.libraryDir, () => this.catalog.setSetting('storage.probed', new Date().toISOString()));
+    if (this.closed) return;
+    if (!fault) {
+      try {
+        this.catalog.requeueJobs([...this.stalledJobs]);
+        // Jobs claimed when the catalog could not record their end are still marked running.
+        if (this.inFlight === 0) this.catalog.resetRunningJobs();
+        while (this.deferredWrites.length) {
+          this.deferredWrites[0]!();
+          this.deferredWrites.shift();
+        }
+      } catch (e) {
+        fault = storageFault(e);
+        if (!fault) throw e;
+      }
+    }
+    if (fault) {
+      if (fault.reason !== this.stall.reason) {
+        this.stall = fault;
+        this.emitProgress(true);
+      }
+      this.scheduleProbe();
+      return;
+    }
+    this.stalledJobs.clear();
+    this.stall = null;
+    this.emitProgress(true);
+    this.kick();
+    this.hooks.storageWritable?.();
+  }
+
+  /** Another part of the engine could not write the library (the scanner, on a full disk): stall until it can. */
+  reportStorageFault(e: unknown): void {
+    const fault = storageFault(e);
+    if (fault) this.enterStall(fault, null);
+  }
+
+  get stalled(): IndexingStall | null {
+    return this.stall;
   }
 
   progress(): IndexingProgress {
@@ -312,6 +465,7 @@ export class Indexer {
       currentFile: this.currentFile,
       paused: this.paused,
       idleReason: remaining > 0 && !this.model ? this.idleReason : null,
+      stalled: this.stall,
     };
   }
 
@@ -337,6 +491,7 @@ export class Indexer {
     this.closed = true;
     if (this.wakeTimer) clearTimeout(this.wakeTimer);
     if (this.progressTimer) clearTimeout(this.progressTimer);
+    if (this.probeTimer) clearTimeout(this.probeTimer);
     while (this.inFlight > 0) await new Promise((r) => setTimeout(r, 20));
   }
 }

@@ -5,7 +5,7 @@
  *   <library>/previews/ab/<hash>.jpg    the photo view, 2048 px, made on demand
  */
 import { existsSync, mkdirSync } from 'node:fs';
-import { rename, writeFile } from 'node:fs/promises';
+import { rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { decodeOriented, fromPixels, readPhotoFile, type OrientedPixels } from '../imaging/decode.js';
 
@@ -32,6 +32,11 @@ export class ThumbnailStore {
     await atomicWrite(this.thumbPath(key), buf);
   }
 
+  /** Deletes a thumbnail and its preview (their photos left the library). */
+  async remove(key: string): Promise<void> {
+    await Promise.all([rm(this.thumbPath(key), { force: true }), rm(this.previewPath(key), { force: true })]);
+  }
+
   /** The large image for the photo view, rendered once from the original. */
   async ensurePreview(key: string, originalPath: string): Promise<string> {
     const path = this.previewPath(key);
@@ -45,9 +50,24 @@ export class ThumbnailStore {
 
 let tmpCounter = 0;
 
+/**
+ * Node's recursive mkdir reports ENOENT when the parent exists but cannot be
+ * written (a read-only thumbnail folder); asked again without recursion it
+ * gives the real reason (EROFS, EACCES), which the indexer needs to stall
+ * rather than fail the photo (storage-faults.ts).
+ */
+function makeDir(dir: string): void {
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT' || !existsSync(dirname(dir))) throw e;
+    mkdirSync(dir);
+  }
+}
+
 /** Write-then-rename; identical photos indexed at once write the same key, so each writer has its own temp file. */
 async function atomicWrite(path: string, data: Buffer): Promise<void> {
-  mkdirSync(dirname(path), { recursive: true });
+  makeDir(dirname(path));
   const tmp = `${path}.${process.pid}-${++tmpCounter}.partial`;
   await writeFile(tmp, data);
   await rename(tmp, path);

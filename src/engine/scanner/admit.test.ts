@@ -42,7 +42,7 @@ describe('admission and the read path', () => {
 
   it('admits regular files and links into a watched folder, refuses pipes, devices, links out and oversize files', async () => {
     const kind = async (rel: string) => {
-      const a = await admitFile(root, rel, [root]);
+      const a = await admitFile(root, rel, async () => [root]);
       return a.kind === 'refused' ? `refused:${a.error.kind}` : a.kind;
     };
     expect(await kind('real.jpg')).toBe('photo');

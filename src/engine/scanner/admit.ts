@@ -57,17 +57,19 @@ export class WatchedRoots {
 }
 
 /**
- * Admits `relPath` (with '/' separators) below `root`. `roots` are the real paths of every
- * watched folder, which a link may point into.
+ * Admits `relPath` (with '/' separators) below `root`. `roots` gives the real paths of every
+ * watched folder, which a link may point into (asked for only when there is a link).
  */
-export async function admitFile(root: string, relPath: string, roots: readonly string[]): Promise<Admission> {
+export async function admitFile(root: string, relPath: string, roots: () => Promise<readonly string[]>): Promise<Admission> {
   const name = relPath.slice(relPath.lastIndexOf('/') + 1);
   if (!isPhotoName(name)) return IGNORED;
   const path = join(root, ...relPath.split('/'));
   let own;
   try {
     own = await lstat(path);
-  } catch {
+  } catch (e) {
+    // A path beyond the system's limit is the walk's to report (walk.ts).
+    if ((e as NodeJS.ErrnoException).code === 'ENAMETOOLONG') throw e;
     return IGNORED; // vanished: the watcher sees it go
   }
   if (own.isDirectory()) return IGNORED;
@@ -84,7 +86,7 @@ export async function admitFile(root: string, relPath: string, roots: readonly s
     if (st.isDirectory()) return IGNORED;
     const special = refusalFor(st);
     if (special?.kind === 'not_a_file') return { kind: 'refused', facts: ownFacts, error: special };
-    if (!roots.some((r) => isInside(r, target))) {
+    if (!(await roots()).some((r) => isInside(r, target))) {
       return { kind: 'refused', facts: ownFacts, error: new DecodeError('this is a link to a file outside the watched folders', 'outside_folders') };
     }
   }

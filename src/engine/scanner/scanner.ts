@@ -2,22 +2,36 @@
  * Watched folders: the engine's own initial scan (streamed, in batches),
  * reconciled with the catalog on every start, then live watching with
  * chokidar. A folder whose drive is unreachable is shown offline and keeps
- * every tag; it is checked again periodically. Both the scan and the watcher
- * decide what is a photo with admit.ts; a refused entry is recorded as a
- * failed photo with its reason and never queued for indexing.
+ * every tag; it is checked again periodically.
+ *
+ * An unmounted drive usually leaves its mount point behind as an empty folder
+ * (and chokidar reports every file as deleted). So a root that had photos and
+ * is now empty, or now sits on another device, is "offline", never "every
+ * photo deleted": its photos stay as they are, and when the root is back it is
+ * scanned again, which finds them unchanged and runs no model. Watched roots
+ * are checked every 10 s (rootCheckMs) as well as on every deletion event.
+ *
+ * Both the scan and the watcher decide what is a photo with admit.ts; a
+ * refused entry (a pipe, a device, a link out of the watched folders) is
+ * recorded as a failed photo with its reason and never queued or hashed.
  */
-import { stat } from 'node:fs/promises';
-import { basename, relative, sep } from 'node:path';
+import { existsSync, opendirSync, statSync } from 'node:fs';
+import { lstat, stat } from 'node:fs/promises';
+import { basename, join, relative, sep } from 'node:path';
 import chokidar, { type FSWatcher } from 'chokidar';
-import type { Catalog } from '../catalog/catalog.js';
+import type { Catalog, FileFacts } from '../catalog/catalog.js';
+import { hashPhotoFile } from '../imaging/photo-file.js';
+import { storageFault } from '../indexer/storage-faults.js';
 import { admitFile, WatchedRoots } from './admit.js';
 import { isIgnoredDir, isIgnoredName, isPhotoName } from './file-types.js';
-import { walkPhotos, type Admitted } from './walk.js';
+import { skippedNotice, walkPhotos, type Admitted, type Skipped } from './walk.js';
 import { WriteFinishGate } from './write-finish.js';
 
 export const PRIORITY_BACKLOG = 0;
 export const PRIORITY_LIVE = 10;
 const BATCH = 500;
+/** Files hashed at once to confirm moves: enough to overlap reads, few enough for any open-files limit. */
+const HASH_CONCURRENCY = 4;
 
 export interface ScannerHooks {
   /** New work was queued. */
@@ -26,6 +40,8 @@ export interface ScannerHooks {
   photoChanged(id: number): void;
   photoRemoved(id: number): void;
   foldersChanged(): void;
+  /** The catalog could not be written (full disk...): indexing stalls, and rescanAfterStall() is called once it can write. */
+  storageFault?(e: unknown): void;
 }
 
 export interface ScannerOptions {
@@ -33,8 +49,23 @@ export interface ScannerOptions {
   /** How long a file still being written must stay unchanged (write-finish.ts); moved-in files do not wait. */
   writeFinishMs?: number;
   offlineRecheckMs?: number;
+  /** Period of the check that a watched root is still there, on the same device, and not emptied (default 10 s). */
+  rootCheckMs?: number;
   /** Period of the rescans that replace live watching when the OS runs out of watches. */
   rescanMs?: number;
+}
+
+const ROOT_EMPTIED =
+  'The folder is empty now: its drive is probably not mounted. Its photos keep their tags and come back when it is; if you deleted them, remove the folder from the library.';
+const ROOT_MOVED = 'The folder’s drive was unmounted or replaced. Its photos keep their tags and come back when the drive is mounted again.';
+
+function isEmptyDir(dir: string): boolean {
+  const d = opendirSync(dir);
+  try {
+    return d.readSync() === null;
+  } finally {
+    d.closeSync();
+  }
 }
 
 export class Scanner {
@@ -42,8 +73,16 @@ export class Scanner {
   private readonly gates = new Map<number, WriteFinishGate>();
   private readonly offlineTimers = new Map<number, NodeJS.Timeout>();
   private readonly scans = new Map<number, Promise<void>>();
-  private closed = false;
+  private readonly hashSlots = new Slots(HASH_CONCURRENCY);
+  /** Device of each root when last seen present; a root that moves to another device while it had photos went offline. */
+  private readonly rootDevs = new Map<number, number>();
+  /** Device an offline root showed (its bare mount point): it is back only once it shows another. */
+  private readonly offlineDevs = new Map<number, number>();
+  private rootTimer: NodeJS.Timeout | null = null;
+  /** Folders with changes the catalog could not record (full disk...): scanned again when it can. */
+  private readonly rescanWhenWritable = new Set<number>();
   private readonly roots = new WatchedRoots(() => this.catalog.folders());
+  private closed = false;
 
   constructor(
     private readonly catalog: Catalog,
@@ -64,7 +103,36 @@ export class Scanner {
     return p;
   }
 
+  /** Never rejects: a catalog that cannot be written (full disk) must not take the process down. */
   private async scanAndWatch(folderId: number): Promise<void> {
+    try {
+      await this.scanAndWatchOnce(folderId);
+    } catch (e) {
+      this.writeFailed(folderId, e);
+    }
+  }
+
+  /**
+   * A catalog write failed in a watcher event, a timer or a scan. A storage
+   * fault is reported (indexing stalls with the reason) and the folder is
+   * scanned again once the library can be written; anything else is logged.
+   */
+  private writeFailed(folderId: number, e: unknown): void {
+    if (this.closed) return;
+    if (storageFault(e)) {
+      this.rescanWhenWritable.add(folderId);
+      this.hooks.storageFault?.(e);
+    } else console.error(`scenery scanner: folder ${folderId}:`, e);
+  }
+
+  /** The library can be written again: folders whose changes could not be recorded are scanned again. */
+  rescanAfterStall(): void {
+    const ids = [...this.rescanWhenWritable];
+    this.rescanWhenWritable.clear();
+    for (const id of ids) void this.start(id).then(() => this.hooks.queued());
+  }
+
+  private async scanAndWatchOnce(folderId: number): Promise<void> {
     const folder = this.catalog.folder(folderId);
     if (!folder || this.closed) return;
     try {
@@ -74,31 +142,36 @@ export class Scanner {
       this.goOffline(folderId, (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'The folder is not reachable (drive disconnected, renamed or deleted).' : (e as Error).message);
       return;
     }
+    if (this.checkRoot(folderId, folder.path)) return;
     this.roots.refresh(); // a folder that was offline may resolve now
     this.catalog.setFolderStatus(folderId, 'scanning');
     this.hooks.foldersChanged();
     // Watch first, so nothing created during the scan is missed.
     if (this.options.watch) this.watch(folderId, folder.path);
     try {
-      await this.reconcile(folderId, folder.path);
-      if (this.closed) return;
-      this.catalog.setFolderStatus(folderId, 'watching');
+      const { skipped } = await this.reconcile(folderId, folder.path);
+      // Closed, or the root went away during the scan (goOffline has said so).
+      if (this.closed || this.catalog.folder(folderId)?.status === 'offline') return;
+      this.catalog.setFolderStatus(folderId, 'watching', skippedNotice(skipped));
     } catch (e) {
+      if (storageFault(e)) throw e;
       this.catalog.setFolderStatus(folderId, 'error', `scan failed: ${(e as Error).message}`);
     }
     this.hooks.foldersChanged();
   }
 
   /** Brings the catalog in line with the disk: added, changed, deleted or moved while closed. */
-  async reconcile(folderId: number, root: string): Promise<{ added: number; changed: number; missing: number }> {
+  async reconcile(folderId: number, root: string): Promise<{ added: number; changed: number; moved: number; missing: number; skipped: Skipped[] }> {
     const known = this.catalog.folderFiles(folderId);
     const seen = new Set<string>();
+    const skipped: Skipped[] = [];
     let batch: Admitted[] = [];
     let added = 0;
     let changed = 0;
-    const roots = await this.roots.get();
+    let moved = 0;
+    const roots = (): Promise<string[]> => this.roots.get();
     const flush = (): void => {
-      const results = this.catalog.transaction(() => batch.map((a) => this.record(folderId, a, PRIORITY_BACKLOG)));
+      const results = this.catalog.transaction(() => batch.map((a) => this.recordAdmitted(folderId, a, PRIORITY_BACKLOG)));
       for (const r of results) {
         if (r.change === 'added') {
           added++;
@@ -111,19 +184,84 @@ export class Scanner {
       if (results.some((r) => r.queued)) this.hooks.queued();
       batch = [];
     };
-    for await (const f of walkPhotos(root, roots)) {
-      if (this.closed) return { added, changed, missing: 0 };
-      seen.add(f.facts.relPath);
-      batch.push(f);
+    const add = (a: Admitted): void => {
+      batch.push(a);
       if (batch.length >= BATCH) flush();
+    };
+    // Moves being confirmed (their content hashed), a few at a time while the walk goes on.
+    const confirming = new Set<Promise<void>>();
+    for await (const a of walkPhotos(root, roots, (s) => skipped.push(s))) {
+      if (this.closed) break;
+      const f = a.facts;
+      seen.add(f.relPath);
+      // A path the catalog does not know may be a photo it knows under another path (renamed or moved while closed).
+      if (a.kind === 'photo' && !known.has(f.relPath) && this.catalog.moveCandidates(f.size, f.mtimeMs).length) {
+        const p: Promise<void> = this.recognizeMove(folderId, root, f, PRIORITY_BACKLOG)
+          .then(
+            (id) => (id === null ? add(a) : void moved++),
+            () => add(a),
+          )
+          .finally(() => confirming.delete(p));
+        confirming.add(p);
+        if (confirming.size >= HASH_CONCURRENCY) await Promise.race(confirming);
+        continue;
+      }
+      add(a);
     }
+    await Promise.all(confirming);
+    if (this.closed) return { added, changed, moved, missing: 0, skipped };
     if (batch.length) flush();
-    const gone = [...known].filter(([rel, r]) => !seen.has(rel) && r.status !== 'missing').map(([, r]) => r.id);
+    // Only records still at the path they had when the scan began: one moved meanwhile (here or to another folder) is not gone.
+    const gone = [...known]
+      .filter(([rel, r]) => !seen.has(rel) && r.status !== 'missing')
+      .filter(([rel, r]) => {
+        const now = this.catalog.photo(r.id);
+        return now?.folder_id === folderId && now.rel_path === rel;
+      })
+      .map(([, r]) => r.id);
+    // Not found because the drive went away during the walk: offline, not deleted.
+    if (gone.length && this.checkRoot(folderId, root)) return { added, changed, moved, missing: 0, skipped };
     if (gone.length) {
       this.catalog.markMissing(gone);
       gone.forEach((id) => this.hooks.photoRemoved(id));
     }
-    return { added, changed, missing: gone.length };
+    return { added, changed, moved, missing: gone.length, skipped };
+  }
+
+  /**
+   * A file at a path the catalog does not know, with the size and modification time of a known photo whose file
+   * is no longer at its path (marked missing or not yet: the watcher's unlink, or the end of the scan, may come
+   * after the add), is that photo moved or renamed if their content hashes agree. Its record takes the new path and
+   * keeps everything (catalog.relocatePhoto): no decoding, no classifying. Returns its id, or null for a new file.
+   */
+  private async recognizeMove(folderId: number, root: string, f: FileFacts, priority: number): Promise<number | null> {
+    const candidates = this.catalog.moveCandidates(f.size, f.mtimeMs).filter((c) => !(c.folder_id === folderId && c.rel_path === f.relPath));
+    if (!candidates.length) return null;
+    const gone: typeof candidates = [];
+    for (const c of candidates) {
+      const folder = this.catalog.folder(c.folder_id);
+      // An offline folder's photos are not gone: a copy elsewhere must not take their records.
+      if (!folder || folder.status === 'offline' || !(await isDirectory(folder.path))) continue;
+      // Gone from its path (whether or not already marked missing): a file back at its old path makes this a copy.
+      if (!(await exists(join(folder.path, ...c.rel_path.split('/'))))) gone.push(c);
+    }
+    if (!gone.length) return null;
+    let hash: string;
+    await this.hashSlots.acquire();
+    try {
+      hash = await hashPhotoFile(join(root, ...f.relPath.split('/')));
+    } catch {
+      return null;
+    } finally {
+      this.hashSlots.release();
+    }
+    for (const c of gone) {
+      if (c.hash === hash && this.catalog.relocatePhoto(c.id, { folderId: c.folder_id, relPath: c.rel_path }, folderId, f, priority)) {
+        this.hooks.photoChanged(c.id);
+        return c.id;
+      }
+    }
+    return null;
   }
 
   private relPath(root: string, path: string): string {
@@ -131,7 +269,7 @@ export class Scanner {
   }
 
   /** Records an admitted entry: a photo is queued (when new or changed); a refused one is failed with its reason, never queued. */
-  private record(folderId: number, a: Admitted, priority: number): { id: number; change: 'added' | 'changed' | 'restored' | 'unchanged'; queued: boolean } {
+  private recordAdmitted(folderId: number, a: Admitted, priority: number): { id: number; change: 'added' | 'changed' | 'restored' | 'unchanged'; queued: boolean } {
     return this.catalog.transaction(() => {
       const r = this.catalog.upsertFile(folderId, a.facts, priority);
       if (a.kind === 'refused') {
@@ -158,22 +296,38 @@ export class Scanner {
         return isIgnoredName(name);
       },
     });
-    const store = (a: Admitted): void => {
+    const record = (a: Admitted): void => {
       if (this.closed || this.gates.get(folderId) !== gate) return;
-      const r = this.record(folderId, a, PRIORITY_LIVE);
-      if (r.change === 'added') this.hooks.photoAdded(r.id);
-      else if (r.change !== 'unchanged') this.hooks.photoChanged(r.id);
-      if (r.queued) this.hooks.queued();
+      try {
+        const r = this.recordAdmitted(folderId, a, PRIORITY_LIVE);
+        if (r.change === 'added') this.hooks.photoAdded(r.id);
+        else if (r.change !== 'unchanged') this.hooks.photoChanged(r.id);
+        if (r.queued) this.hooks.queued();
+      } catch (e) {
+        this.writeFailed(folderId, e);
+      }
+    };
+    const upsert = (a: Admitted): void => {
+      const f = a.facts;
+      if (a.kind === 'refused' || this.catalog.photoByPath(folderId, f.relPath) || !this.catalog.moveCandidates(f.size, f.mtimeMs).length) return record(a);
+      // A renamed or moved folder or file arrives as unlink + add, in either order: recognised, it keeps everything.
+      this.recognizeMove(folderId, root, f, PRIORITY_LIVE).then(
+        (id) => id === null && record(a),
+        () => record(a),
+      );
     };
     // The same admission as the first scan, when the event arrives and again when the write has finished.
     const admit = async (path: string): Promise<Admitted | null> => {
       if (!isPhotoName(basename(path))) return null;
-      const a = await admitFile(root, this.relPath(root, path), await this.roots.get());
+      const a = await admitFile(root, this.relPath(root, path), () => this.roots.get());
       return a.kind === 'ignored' ? null : a;
     };
     const gate = new WriteFinishGate(
       (path) =>
-        void admit(path).then((a) => a && store(a), () => {}),
+        void admit(path).then(
+          (a) => a && upsert(a),
+          () => {},
+        ),
       { stableMs: this.options.writeFinishMs ?? 800 },
     );
     this.gates.set(folderId, gate);
@@ -182,7 +336,7 @@ export class Scanner {
         (a) => {
           if (!a) return;
           // A pipe or device is never "being written": refuse it now. A photo waits until its write has finished.
-          if (a.kind === 'refused') store(a);
+          if (a.kind === 'refused') upsert(a);
           else gate.event(kind, path, a.facts);
         },
         () => {},
@@ -190,23 +344,37 @@ export class Scanner {
     };
     watcher.on('add', (path) => onEvent('add', path));
     watcher.on('change', (path) => onEvent('change', path));
+    // Events of a watcher already replaced (its root went offline) are not about the folder any more.
+    const current = (): boolean => this.watchers.get(folderId) === watcher && !this.closed;
     watcher.on('unlink', (path) => {
       gate.forget(path);
-      const p = this.catalog.photoByPath(folderId, this.relPath(root, path));
-      if (p && p.status !== 'missing') {
-        this.catalog.markMissing([p.id]);
-        this.hooks.photoRemoved(p.id);
+      // A file still there was not deleted (chokidar reports the files of an unmounted drive even if another is mounted at once).
+      if (!current() || this.checkRoot(folderId, root) || existsSync(path)) return;
+      try {
+        const p = this.catalog.photoByPath(folderId, this.relPath(root, path));
+        if (p && p.status !== 'missing') {
+          this.catalog.markMissing([p.id]);
+          this.hooks.photoRemoved(p.id);
+        }
+      } catch (e) {
+        this.writeFailed(folderId, e);
       }
     });
     watcher.on('unlinkDir', (path) => {
+      if (!current()) return;
       const prefix = `${this.relPath(root, path)}/`;
       if (path === root) {
         this.goOffline(folderId, 'The folder was removed or its drive disconnected.');
         return;
       }
-      const gone = [...this.catalog.folderFiles(folderId)].filter(([rel, r]) => rel.startsWith(prefix) && r.status !== 'missing').map(([, r]) => r.id);
-      this.catalog.markMissing(gone);
-      gone.forEach((id) => this.hooks.photoRemoved(id));
+      if (this.checkRoot(folderId, root)) return;
+      try {
+        const gone = [...this.catalog.folderFiles(folderId)].filter(([rel, r]) => rel.startsWith(prefix) && r.status !== 'missing').map(([, r]) => r.id);
+        this.catalog.markMissing(gone);
+        gone.forEach((id) => this.hooks.photoRemoved(id));
+      } catch (e) {
+        this.writeFailed(folderId, e);
+      }
     });
     watcher.on('error', (e) => {
       const code = (e as NodeJS.ErrnoException).code;
@@ -217,6 +385,87 @@ export class Scanner {
       }
     });
     this.watchers.set(folderId, watcher);
+    this.startRootChecks();
+  }
+
+  /**
+   * Why a folder's root cannot be trusted to list its photos right now, or
+   * null. `dev` is the device the root shows, when that is the reason.
+   */
+  private rootProblem(folderId: number, root: string): { reason: string; dev?: number; replaced?: boolean } | null {
+    let dev: number;
+    try {
+      const st = statSync(root);
+      if (!st.isDirectory()) return { reason: 'The folder is not a folder any more.' };
+      dev = st.dev;
+      // A folder without photos has nothing to lose: whatever it shows is the truth.
+      if (!this.catalog.folderHasPresentPhotos(folderId)) return null;
+      const known = this.rootDevs.get(folderId);
+      // Another device: offline, unless it holds the photos it held (the same drive, mounted again under a new number:
+      // the watcher still watches the old one, so the folder is watched and scanned afresh).
+      if (known !== undefined && known !== dev) return this.knownPhotosThere(folderId, root) ? { reason: '', dev, replaced: true } : { reason: ROOT_MOVED, dev };
+      if (isEmptyDir(root)) return { reason: ROOT_EMPTIED };
+      return null;
+    } catch (e) {
+      return { reason: (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'The folder is not reachable (drive disconnected, renamed or deleted).' : `The folder cannot be read: ${(e as Error).message}` };
+    }
+  }
+
+  /** Takes the folder offline when its root is not to be trusted; true if it did. Never throws (timers, watcher events). */
+  private checkRoot(folderId: number, root: string): boolean {
+    try {
+      const problem = this.rootProblem(folderId, root);
+      if (!problem) {
+        this.rootDevs.set(folderId, statSync(root).dev);
+        return false;
+      }
+      if (problem.replaced) {
+        this.rootDevs.set(folderId, problem.dev!);
+        void this.unwatch(folderId).then(() => this.start(folderId));
+        return true;
+      }
+      this.goOffline(folderId, problem.reason, problem.dev);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  private startRootChecks(): void {
+    if (this.rootTimer || this.closed) return;
+    this.rootTimer = setInterval(() => {
+      for (const folderId of [...this.watchers.keys()]) {
+        const f = this.catalog.folder(folderId);
+        if (f && f.status !== 'offline') this.checkRoot(folderId, f.path);
+      }
+    }, this.options.rootCheckMs ?? 10_000);
+    this.rootTimer.unref();
+  }
+
+  /** An offline root is back when it is a folder again, not empty (if it had photos) and no longer the bare mount point. */
+  private rootIsBack(folderId: number, root: string): boolean {
+    try {
+      const st = statSync(root);
+      if (!st.isDirectory()) return false;
+      if (!this.catalog.folderHasPresentPhotos(folderId)) return true;
+      if (isEmptyDir(root)) return false;
+      // Still on the bare mount point's device: back only if the photos are (mounted again with the same number).
+      const bare = this.offlineDevs.get(folderId);
+      return bare === undefined || st.dev !== bare || this.knownPhotosThere(folderId, root);
+    } catch {
+      return false;
+    }
+  }
+
+  /** Whether any of a few photos the catalog knows in this folder is at its place under `root`. */
+  private knownPhotosThere(folderId: number, root: string): boolean {
+    return this.catalog.presentPhotoPaths(folderId, 3).some((rel) => {
+      try {
+        return statSync(join(root, ...rel.split('/'))).isFile();
+      } catch {
+        return false;
+      }
+    });
   }
 
   /** The chokidar watcher of a folder (tests). */
@@ -249,8 +498,9 @@ export class Scanner {
     this.offlineTimers.set(folderId, timer);
   }
 
-  private goOffline(folderId: number, reason: string): void {
+  private goOffline(folderId: number, reason: string, bareDev?: number): void {
     void this.unwatch(folderId);
+    if (bareDev !== undefined) this.offlineDevs.set(folderId, bareDev);
     this.catalog.setFolderStatus(folderId, 'offline', reason);
     this.hooks.foldersChanged();
     if (this.closed || this.offlineTimers.has(folderId)) return;
@@ -261,16 +511,14 @@ export class Scanner {
         this.offlineTimers.delete(folderId);
         return;
       }
-      stat(f.path).then(
-        (st) => {
-          if (!st.isDirectory()) return;
-          clearInterval(timer);
-          this.offlineTimers.delete(folderId);
-          void this.start(folderId);
-        },
-        () => {},
-      );
-    }, this.options.offlineRecheckMs ?? 30_000);
+      if (!this.rootIsBack(folderId, f.path)) return;
+      clearInterval(timer);
+      this.offlineTimers.delete(folderId);
+      // Back, possibly on another device (a drive plugged in again): that is the one to expect now.
+      this.rootDevs.delete(folderId);
+      this.offlineDevs.delete(folderId);
+      void this.start(folderId);
+    }, this.options.offlineRecheckMs ?? this.options.rootCheckMs ?? 10_000);
     timer.unref();
     this.offlineTimers.set(folderId, timer);
   }
@@ -288,8 +536,41 @@ export class Scanner {
 
   async close(): Promise<void> {
     this.closed = true;
+    if (this.rootTimer) clearInterval(this.rootTimer);
     await Promise.all([...this.watchers.keys()].map((id) => this.unwatch(id)));
     for (const t of this.offlineTimers.values()) clearInterval(t);
     await Promise.allSettled([...this.scans.values()]);
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  return lstat(path).then(
+    () => true,
+    (e: NodeJS.ErrnoException) => e.code !== 'ENOENT' && e.code !== 'ENOTDIR',
+  );
+}
+
+async function isDirectory(path: string): Promise<boolean> {
+  return stat(path).then(
+    (s) => s.isDirectory(),
+    () => false,
+  );
+}
+
+/** At most n at once (hashing for move confirmation: live renames of big folders arrive as bursts of adds). */
+class Slots {
+  private readonly waiting: (() => void)[] = [];
+  constructor(private free: number) {}
+  async acquire(): Promise<void> {
+    if (this.free > 0) {
+      this.free--;
+      return;
+    }
+    await new Promise<void>((r) => this.waiting.push(r));
+  }
+  release(): void {
+    const next = this.waiting.shift();
+    if (next) next();
+    else this.free++;
   }
 }

@@ -61,11 +61,9 @@ async function sha256File(path: string): Promise<string> {
 export async function download(url: string, dest: string, options: DownloadOptions = {}): Promise<{ sha256: string; bytes: number }> {
   const partial = `${dest}.partial`;
   let have = existsSync(partial) ? statSync(partial).size : 0;
-  const need = (options.expectedBytes ?? 0) - have + (options.reserveBytes ?? 0);
-  const free = freeBytes(dirname(dest));
-  if (free !== null && need > free) {
-    throw new DownloadError(`not enough free space: ${Math.ceil(need / 1e6)} MB needed in ${dirname(dest)}, ${Math.floor(free / 1e6)} MB free`);
-  }
+  // Reach the server before judging the disk: an offline machine must hear
+  // "offline, import a file instead", whatever its free space; and the
+  // server's Content-Length is a better measure of what is needed.
   let url2 = url;
   let res: http.IncomingMessage | null = null;
   for (let redirects = 0; redirects < 5; redirects++) {
@@ -78,6 +76,15 @@ export async function download(url: string, dest: string, options: DownloadOptio
     break;
   }
   if (!res) throw new DownloadError('too many redirects');
+  const announced = Number(res.headers['content-length'] ?? NaN);
+  const receiving = res.statusCode === 200 || res.statusCode === 206;
+  const remaining = receiving && Number.isFinite(announced) ? announced : Math.max(0, (options.expectedBytes ?? 0) - have);
+  const need = remaining + (options.reserveBytes ?? 0);
+  const free = freeBytes(dirname(dest));
+  if (receiving && free !== null && need > free) {
+    res.destroy();
+    throw new DownloadError(`not enough free space: ${Math.ceil(need / 1e6)} MB needed in ${dirname(dest)}, ${Math.floor(free / 1e6)} MB free`);
+  }
   if (res.statusCode === 416) {
     res.resume();
     // The partial file is already complete.

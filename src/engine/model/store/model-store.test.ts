@@ -1,4 +1,5 @@
-import { createReadStream, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { createReadStream, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -49,7 +50,8 @@ describe.skipIf(!hasShared)('model store', () => {
     expect(resumedAt).toBeLessThanOrEqual(1_000_000);
     expect(srv.requests.length).toBe(2);
     expect(readFileSync(dest).equals(readFileSync(src))).toBe(true);
-    expect(second.sha256).toMatch(/^[0-9a-f]{64}$/);
+    // The digest covers the whole file, the bytes of both requests, not only the resumed part.
+    expect(second.sha256).toBe(createHash('sha256').update(readFileSync(src)).digest('hex'));
   });
 
   it('fetch fails fast when offline and says how to import a file', async () => {
@@ -75,7 +77,17 @@ describe.skipIf(!hasShared)('model store', () => {
     expect(m.sha256).toBe('37272913202197f6680f0c10a8ac030d2cbce28f2b907a222721201c0c400b20');
     expect(store.list().map((x) => x.name)).toEqual(['custom-squeezenet-test']);
     expect(store.resolve('custom-squeezenet-test').license).toMatch(/test use only/);
-    writeFileSync(join(tmp, 'not-a-model.onnx'), 'hello');
+
+    // A file that is not a model is refused with what is wrong, and installs nothing.
+    const notAModel = join(tmp, 'not-a-model.onnx');
+    writeFileSync(notAModel, 'hello');
+    const before = readdirSync(join(tmp, 'models')).sort();
+    await expect(store.import(notAModel)).rejects.toThrow(/not an ONNX model file: .*not-a-model\.onnx/);
+    await expect(store.import(notAModel, { name: 'custom-not-a-model' })).rejects.toThrow(/not an ONNX model file: .*not-a-model\.onnx/);
+    expect(store.list().map((x) => x.name)).toEqual(['custom-squeezenet-test']);
+    expect(store.get('custom-not-a-model')).toBeUndefined();
+    expect(store.current()).toBe('custom-squeezenet-test');
+    expect(readdirSync(join(tmp, 'models')).sort()).toEqual(before);
   });
 
   it('import of a reduced-width VGG16 is refused with the parameter count', async () => {

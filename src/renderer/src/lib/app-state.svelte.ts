@@ -3,8 +3,9 @@
  * from the engine through `api`; events keep it current.
  */
 import { api } from '../api/api';
-import { ContractError, type Responses, type SearchResult } from '../../../shared/contract';
+import type { Responses, SearchResult } from '../../../shared/contract';
 import type { FolderInfo, IndexingProgress, LibraryStatus, ModelState, SceneGroup, SceneVocabularyEntry } from '../../../shared/domain';
+import { isConnectionFailure, plainMessage } from './errors';
 import { PhotoSource, type Section } from './photo-source';
 
 export type View =
@@ -34,6 +35,17 @@ export class AppState {
   showModelPanel = $state(false);
   ready = $state(false);
   connectionError = $state<string | null>(null);
+  /** Browser mode: the server stopped answering; the transport is trying again. */
+  disconnected = $state(false);
+  /** Bumped on every reconnection, so thumbnails that failed meanwhile load again. */
+  epoch = $state(0);
+  /** Photos without a date taken (By date lists them last, under "No date"). */
+  undatedCount = $state(0);
+  /** Once the viewer closes: the photos to give keyboard focus back to in the grid (the one shown, else the one opened). */
+  focusPhotoIds = $state<number[] | null>(null);
+  private openedFrom: number | null = null;
+  /** The folder whose "Scanning…" toast stays up until its scan ends. */
+  private scanningFolder: { id: number; name: string; message: string } | null = null;
 
   private refreshTimer: ReturnType<typeof setTimeout> | null = null;
   private searchSeq = 0;
@@ -61,14 +73,19 @@ export class AppState {
       this.families = vocab.families;
       this.threshold = status.confidenceThreshold;
     } catch (e) {
-      this.connectionError = (e as Error).message;
+      this.connectionError = plainMessage(e);
       return;
     }
     api.on('indexing.progress', (p) => (this.progress = p));
     api.on('model.status', (m) => (this.model = m));
     api.on('folders.changed', (f) => {
       this.folders = f.folders;
+      this.checkScanEnded();
       this.scheduleRefresh();
+    });
+    api.onConnection?.((connected) => {
+      this.disconnected = !connected;
+      if (connected) void this.resync();
     });
     api.on('photo.added', () => this.scheduleRefresh());
     api.on('photo.updated', () => this.scheduleRefresh());
@@ -86,19 +103,82 @@ export class AppState {
     }, 500);
   }
 
+  /** Reloads what the library shows. Never throws: a failure becomes a plain message (or the disconnected banner). */
   async refresh(): Promise<void> {
-    const [status, groups, folders] = await Promise.all([api.call('library.status', {}), api.call('scenes.groups', {}), api.call('folders.list', {})]);
-    this.status = status;
-    this.groups = groups.groups;
-    this.threshold = groups.threshold;
-    this.folders = folders;
+    try {
+      const [status, groups, folders] = await Promise.all([api.call('library.status', {}), api.call('scenes.groups', {}), api.call('folders.list', {})]);
+      this.status = status;
+      this.groups = groups.groups;
+      this.threshold = groups.threshold;
+      this.folders = folders;
+      this.checkScanEnded();
+      if (this.view.kind === 'timeline') await this.loadUndatedCount();
+    } catch (e) {
+      this.notify(e);
+      return;
+    }
     if (this.view.kind === 'search') await this.runSearch(this.query);
     else this.rebuildSource();
   }
 
+  /** After a reconnection: everything may have changed while the server was away. */
+  private async resync(): Promise<void> {
+    this.epoch++;
+    try {
+      const [progress, model] = await Promise.all([api.call('indexing.status', {}), api.call('model.status', {})]);
+      this.progress = progress;
+      this.model = model;
+    } catch (e) {
+      this.notify(e);
+      return;
+    }
+    await this.refresh();
+  }
+
+  private async loadUndatedCount(): Promise<void> {
+    this.undatedCount = (await api.call('photos.list', { order: 'date', dated: false, offset: 0, limit: 1 })).total;
+  }
+
   setView(v: View): void {
     this.view = v;
+    if (v.kind === 'timeline') {
+      void this.loadUndatedCount().then(
+        () => this.view.kind === 'timeline' && this.rebuildSource(),
+        (e: unknown) => this.notify(e),
+      );
+    }
     if (v.kind !== 'search') this.rebuildSource();
+  }
+
+  openPhoto(id: number): void {
+    if (this.openPhotoId === null) this.openedFrom = id;
+    this.openPhotoId = id;
+  }
+
+  /** Closes the viewer and gives focus back to the photo in the grid. */
+  closePhoto(): void {
+    const ids = [this.openPhotoId, this.openedFrom].filter((x): x is number => x !== null);
+    this.openPhotoId = null;
+    this.openedFrom = null;
+    this.focusPhotoIds = ids;
+  }
+
+  /** Shows "Added … Scanning…" until that folder's scan has ended. */
+  scanning(folder: FolderInfo): void {
+    const message = `Added ${folder.displayPath}. Scanning…`;
+    this.scanningFolder = { id: folder.id, name: folder.displayPath, message };
+    this.toast = { message, kind: 'info' };
+    this.checkScanEnded();
+  }
+
+  private checkScanEnded(): void {
+    const w = this.scanningFolder;
+    if (!w) return;
+    const f = this.folders.find((x) => x.id === w.id);
+    // Not listed yet (the list refreshes right after adding), or still scanning: keep saying so.
+    if (!f || f.status === 'scanning') return;
+    this.scanningFolder = null;
+    if (this.toast?.message === w.message) this.info_(`${w.name}: ${f.photoCount.toLocaleString()} photo${f.photoCount === 1 ? '' : 's'} found`);
   }
 
   rebuildSource(): void {
@@ -111,8 +191,13 @@ export class AppState {
       sections = shown.map((g) => ({ key: g.key, title: g.name, subtitle: g.family === 'status' || g.family === 'other' ? undefined : g.family.charAt(0).toUpperCase() + g.family.slice(1), count: g.count }));
       fetcher = async (s, offset, limit) => (await api.call('photos.list', { order: 'date', scene: s.key, offset, limit })).items;
     } else if (v.kind === 'timeline') {
-      sections = [{ key: 'all', title: 'All photos, newest first', count: this.status?.photoCount ?? 0 }];
-      fetcher = async (_s, offset, limit) => (await api.call('photos.list', { order: 'date', offset, limit })).items;
+      // Photos without a date taken come last, under "No date" (as the viewer says), not sorted as if taken when added.
+      const undated = Math.min(this.undatedCount, this.status?.photoCount ?? 0);
+      sections = [
+        { key: 'dated', title: 'All photos, newest first', count: (this.status?.photoCount ?? 0) - undated },
+        { key: 'undated', title: 'No date', subtitle: 'no date taken in the file', count: undated },
+      ];
+      fetcher = async (s, offset, limit) => (await api.call('photos.list', { order: 'date', dated: s.key === 'dated', offset, limit })).items;
     } else if (v.kind === 'folder') {
       const f = this.folders.find((x) => x.id === v.folderId);
       sections = [{ key: `folder-${v.folderId}`, title: f?.displayPath ?? 'Folder', count: f?.photoCount ?? 0 }];
@@ -125,17 +210,29 @@ export class AppState {
       const id = v.id;
       sections = [{ key: 'similar', title: 'Similar photos', count: 0 }];
       const src = new PhotoSource(sections, async () => []);
-      void api.call('photos.similar', { id, limit: 60 }).then((r) => {
-        const s2: Section[] = [{ key: 'similar', title: 'Similar scenes', subtitle: 'nearest by the network’s scene descriptor', count: r.items.length }];
-        this.source = new PhotoSource(s2, async (_s, offset, limit) => r.items.slice(offset, offset + limit));
-      });
+      void api.call('photos.similar', { id, limit: 60 }).then(
+        (r) => {
+          const s2: Section[] = [{ key: 'similar', title: 'Similar scenes', subtitle: 'nearest by the network’s scene descriptor', count: r.items.length }];
+          this.source = new PhotoSource(s2, async (_s, offset, limit) => r.items.slice(offset, offset + limit));
+        },
+        (e: unknown) => this.notify(e),
+      );
       this.source = src;
       return;
     } else return;
     this.source = new PhotoSource(sections, fetcher);
   }
 
+  /** Never throws: a failure becomes a plain message. */
   async runSearch(q: string): Promise<void> {
+    try {
+      await this.search(q);
+    } catch (e) {
+      this.notify(e);
+    }
+  }
+
+  private async search(q: string): Promise<void> {
     this.query = q;
     const seq = ++this.searchSeq;
     if (!q.trim()) {
@@ -151,8 +248,11 @@ export class AppState {
     this.source = new PhotoSource(sections, async (_s, offset, limit) => (offset === 0 && limit <= 120 ? first.items.slice(0, limit) : (await api.call('search.run', { q, offset, limit })).items));
   }
 
+  /** Every failed action ends here, as a plain message (see errors.ts). */
   notify(e: unknown): void {
-    const message = e instanceof ContractError || e instanceof Error ? e.message : String(e);
+    // While the server is away the banner says so; a toast per failed request would only repeat it.
+    if (this.disconnected && isConnectionFailure(e)) return;
+    const message = plainMessage(e);
     this.toast = { message, kind: 'error' };
     setTimeout(() => {
       if (this.toast?.message === message) this.toast = null;

@@ -19,15 +19,20 @@ export function formatBytes(n: number): string {
 }
 
 export function formatDate(iso: string | null): string {
-  if (!iso) return 'Unknown date';
+  if (!iso) return 'No date';
   const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})/.exec(iso);
   if (!m) return iso;
   const d = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5])));
   return d.toLocaleString(undefined, { timeZone: 'UTC', dateStyle: 'medium', timeStyle: 'short' });
 }
 
+/**
+ * Confidence as a whole percentage, rounded DOWN: a photo at 9.6 % sits under a
+ * 10 % threshold (in "Uncertain") and must not read "10%" there. The tiny
+ * epsilon keeps binary fractions honest (0.29 * 100 = 28.999…).
+ */
 export function percent(p: number): string {
-  return `${Math.round(p * 100)}%`;
+  return `${Math.floor(p * 100 + 1e-9)}%`;
 }
 
 export function capitalize(s: string): string {
