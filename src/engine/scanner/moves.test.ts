@@ -130,7 +130,7 @@ describe('moves while Scenery was closed', () => {
   let classifier: FakeClassifier;
   const open = async (): Promise<void> => {
     classifier = new FakeClassifier();
-    lib = await Library.open({ dir: libDir, classifier: { name: 'fake', classifier }, writeFinishMs: 300 });
+    lib = await Library.open({ dir: libDir, classifier: { name: 'fake', classifier }, writeFinishMs: 300, rootCheckMs: 200 });
   };
   const rows = (): Row[] => lib.catalog.db.prepare('SELECT * FROM photos ORDER BY id').all() as Row[];
   afterAll(async () => {
@@ -170,5 +170,8 @@ describe('moves while Scenery was closed', () => {
     );
     expect(lib.photo(corrected).scene?.label).toBe('desert/sand');
     expect(lib.catalog.jobCounts().pending).toBe(0);
+    // The folder its only photo left is empty, like an unmounted drive's mount point; once that photo is
+    // recognised elsewhere it has nothing to lose and is watched again, not left "offline".
+    await waitFor('the emptied folder watched again', () => lib.catalog.folderByPath(other)?.status === 'watching');
   });
 });

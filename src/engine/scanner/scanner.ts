@@ -68,6 +68,14 @@ function isEmptyDir(dir: string): boolean {
   }
 }
 
+function isEmptyDirQuiet(dir: string): boolean {
+  try {
+    return isEmptyDir(dir);
+  } catch {
+    return false;
+  }
+}
+
 export class Scanner {
   private readonly watchers = new Map<number, FSWatcher>();
   private readonly gates = new Map<number, WriteFinishGate>();
@@ -240,8 +248,11 @@ export class Scanner {
     const gone: typeof candidates = [];
     for (const c of candidates) {
       const folder = this.catalog.folder(c.folder_id);
-      // An offline folder's photos are not gone: a copy elsewhere must not take their records.
-      if (!folder || folder.status === 'offline' || !(await isDirectory(folder.path))) continue;
+      if (!folder || !(await isDirectory(folder.path))) continue;
+      // An offline folder's photos are not gone (a copy elsewhere must not take their records), unless its root is
+      // there and empty: an unmounted drive cannot hide a file there, and a folder whose photos were all moved
+      // out (sorting an import folder) looks just like that until they are recognised here.
+      if (folder.status === 'offline' && !isEmptyDirQuiet(folder.path)) continue;
       // Gone from its path (whether or not already marked missing): a file back at its old path makes this a copy.
       if (!(await exists(join(folder.path, ...c.rel_path.split('/'))))) gone.push(c);
     }
