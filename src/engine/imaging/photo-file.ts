@@ -22,7 +22,7 @@ import { constants, type Stats } from 'node:fs';
 import { open, readlink, realpath, type FileHandle } from 'node:fs/promises';
 import { DecodeError } from './decode-error.js';
 
-/** The largest photo Scenery reads: far beyond any camera file (a 100 MP 16-bit TIFF is ~600 MB uncompressed, but those are not photos to tag). */
+/** The largest photo Scenery reads: several times any camera's JPEG, HEIC or 8-bit TIFF. A larger file is refused with its size in the reason. */
 export const MAX_PHOTO_BYTES = 512 * 1024 * 1024;
 
 /** A read that makes no progress for this long is abandoned. */
@@ -136,7 +136,7 @@ async function withPhotoFile<T>(
   }
   const openFile = options.openFile ?? ((p: string, f: number) => open(p, f));
   // O_NOCTTY: a terminal device must never become our controlling terminal.
-  const flags = constants.O_RDONLY | constants.O_NONBLOCK | (constants.O_NOCTTY ?? 0);
+  const flags = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0) | (constants.O_NOCTTY ?? 0);
   let fh: FileHandle;
   try {
     fh = await within(openFile(path, flags), stallMs, () => stalled(stallMs), (late) => void late.close().catch(() => {}));
