@@ -8,6 +8,7 @@ import { isAbsolute, join, resolve, sep } from 'node:path';
 import type { FolderInfo, IndexingProgress, ModelInfo, ModelState, PhotoDetail, PhotoSummary, SceneGroup, SearchHitSummary } from '../shared/domain.js';
 import { ContractError, type SearchResult } from '../shared/contract.js';
 import { Catalog, type PhotoRow } from './catalog/catalog.js';
+import { INDEX_PAGE, type IndexRow } from './catalog/search-rows.js';
 import { folderInfo, photoDetail, photoSummary, scene } from './catalog/views.js';
 import { EngineEvents } from './events/engine-events.js';
 import { Indexer, type ActiveModel, type Classifier } from './indexer/indexer.js';
@@ -26,7 +27,7 @@ import { parseQuery, widenedNotices } from './search/query-parser.js';
 import { folderMatcher } from './search/folder-filter.js';
 import { SearchIndex, type IndexEntry } from './search/search-index.js';
 import { FAMILIES, FAMILY_ORDER, LABEL_FAMILIES, primaryFamily } from './search/families.js';
-import { GROUP_FAILED, GROUP_PENDING, GROUP_SQL, GROUP_UNCERTAIN, indoorOf } from './labels/shown-scene.js';
+import { GROUP_FAILED, GROUP_PENDING, GROUP_UNCERTAIN, indoorOf } from './labels/shown-scene.js';
 import { defaultLibraryDir, defaultModelsDir } from './paths.js';
 import { ENGINE_VERSION } from './version.js';
 import { acquireLibraryLock } from './library-lock.js';
@@ -125,9 +126,6 @@ export class Library {
     this.thumbs = new ThumbnailStore(dir);
     this.models = new ModelStore(options.modelsDir ?? defaultModelsDir(), (p) => probeModelInWorker(p, { workerPath: options.workerPath }));
     this.modelState = { state: 'missing', available: KNOWN_MODELS.map((m) => m.name) };
-    this.catalog.db.function('scene_name', { deterministic: true }, (i: unknown) =>
-      typeof i === 'number' || typeof i === 'bigint' ? humanName(PLACES365_LABELS[Number(i)] ?? '') : null,
-    );
     this.indexer = new Indexer(
       this.catalog,
       this.thumbs,
@@ -334,9 +332,7 @@ export class Library {
     this.catalog.setSetting('model.int8', use ? '1' : '0');
     if (!use) return this.activateModel(base, true);
     if (!this.models.get(`${base}-int8`)) {
-      const rows = this.catalog.db
-        .prepare("SELECT f.path AS root, p.rel_path AS rel FROM photos p JOIN folders f ON f.id = p.folder_id WHERE p.status = 'indexed' ORDER BY p.id LIMIT 64")
-        .all() as { root: string; rel: string }[];
+      const rows = this.catalog.someIndexedPhotoFiles();
       this.setModelState({ state: 'converting', name: `${base}-int8`, step: 'making the fast int8 model' });
       try {
         await installInt8Variant(this.models, base, { photos: rows.map((r) => join(r.root, ...r.rel.split('/'))) });
@@ -391,7 +387,7 @@ export class Library {
 
   async removeFolder(id: number): Promise<boolean> {
     await this.scanner.unwatch(id);
-    const ids = this.catalog.db.prepare('SELECT id FROM photos WHERE folder_id = ?').pluck().all(id) as number[];
+    const ids = this.catalog.photoIdsInFolder(id);
     // Its thumbnails and previews go with it, except those a photo of another folder (same content) shows too.
     const thumbs = this.catalog.thumbKeysOnlyIn(id);
     const removed = this.catalog.removeFolder(id);
@@ -427,37 +423,25 @@ export class Library {
     return t;
   }
 
-  /** The group of a photo as a number: its scene index, or one of the special groups (shown-scene.ts). Pure SQL, no per-row JS. */
-  private groupExpr(): string {
-    return GROUP_SQL;
-  }
-
   listPhotos(req: { order: 'date' | 'scene'; scene: string | null; folderId: number | null; status: 'failed' | null; dated?: boolean | null; offset: number; limit: number }): {
     total: number;
     items: PhotoSummary[];
   } {
-    // Files that could not be read are listed only on their own ("Could not be read"), never among the photos.
-    const where: string[] = ["status != 'missing'", req.status === 'failed' || req.scene === 'failed' ? "status = 'failed'" : "status != 'failed'"];
-    const params: Record<string, unknown> = { t: this.threshold, limit: req.limit, offset: req.offset };
+    let group: number | null = null;
     if (req.scene && req.scene !== 'failed') {
-      const g = groupNumber(req.scene);
-      if (g === null) return { total: 0, items: [] };
-      where.push(`(${this.groupExpr()}) = @scene`);
-      params['scene'] = g;
+      group = groupNumber(req.scene);
+      if (group === null) return { total: 0, items: [] };
     }
-    if (req.folderId !== null) {
-      where.push('folder_id = @folder');
-      params['folder'] = req.folderId;
-    }
-    if (req.dated === true) where.push('taken_ts IS NOT NULL');
-    else if (req.dated === false) where.push('taken_ts IS NULL');
-    const w = where.join(' AND ');
-    const order =
-      req.order === 'scene' && !req.scene
-        ? `ORDER BY CASE (${this.groupExpr()}) WHEN ${GROUP_UNCERTAIN} THEN 1 WHEN ${GROUP_PENDING} THEN 2 WHEN ${GROUP_FAILED} THEN 3 ELSE 0 END, scene_name(scene_index), COALESCE(taken_ts, added_ts) DESC, id DESC`
-        : 'ORDER BY COALESCE(taken_ts, added_ts) DESC, id DESC';
-    const total = (this.catalog.db.prepare(`SELECT COUNT(*) FROM photos WHERE ${w}`).pluck().get(params) as number) ?? 0;
-    const rows = this.catalog.db.prepare(`SELECT * FROM photos WHERE ${w} ${order} LIMIT @limit OFFSET @offset`).all(params) as PhotoRow[];
+    const { total, rows } = this.catalog.browse.photoPage({
+      failed: req.status === 'failed' || req.scene === 'failed',
+      group,
+      folderId: req.folderId,
+      dated: req.dated,
+      byScene: req.order === 'scene' && !req.scene,
+      threshold: this.threshold,
+      offset: req.offset,
+      limit: req.limit,
+    });
     return { total, items: rows.map(photoSummary) };
   }
 
@@ -477,9 +461,7 @@ export class Library {
 
   private computeSceneGroups(): { threshold: number; groups: SceneGroup[] } {
     const t = this.threshold;
-    const rows = this.catalog.db
-      .prepare(`SELECT ${this.groupExpr()} AS g, COUNT(*) AS n FROM photos WHERE status NOT IN ('missing', 'failed') GROUP BY g`)
-      .all({ t }) as { g: number; n: number }[];
+    const rows = this.catalog.browse.groupCounts(t);
     const groups = rows.map((r) => {
       const key = groupKey(r.g);
       const special = SPECIAL_GROUPS[key];
@@ -550,14 +532,10 @@ export class Library {
   }
 
   // ---------------------------------------------------------------- search
-  private static readonly INDEX_ROWS = `SELECT p.id, p.folder_id, p.rel_path, p.status, p.taken_ts, r.indoor AS vote, r.top_index, r.top_prob, c.label_index AS correction, c.rejected
-    FROM photos p LEFT JOIN predictions r ON r.photo_id = p.id AND r.model = p.model LEFT JOIN corrections c ON c.photo_id = p.id
-    WHERE p.status != 'missing'`;
-
   private index(): SearchIndex {
     if (this.searchIndex) return this.searchIndex;
     const idx = new SearchIndex();
-    for (const r of this.catalog.db.prepare(Library.INDEX_ROWS).iterate() as Iterable<IndexRow>) idx.upsert(indexEntry(r));
+    for (const r of this.catalog.searchRows.all()) idx.upsert(indexEntry(r));
     this.searchIndex = idx;
     return idx;
   }
@@ -574,22 +552,20 @@ export class Library {
     const changed = new Set<number>();
     this.changedWhileWarming = changed;
     const idx = new SearchIndex();
-    const page = this.catalog.db.prepare(`${Library.INDEX_ROWS} AND p.id > ? ORDER BY p.id LIMIT 20000`);
     let after = 0;
     for (;;) {
       if (this.closed || this.searchIndex) return;
-      const rows = page.all(after) as IndexRow[];
+      const rows = this.catalog.searchRows.after(after);
       for (const r of rows) idx.upsert(indexEntry(r));
-      if (rows.length < 20000) break;
+      if (rows.length < INDEX_PAGE) break;
       after = rows[rows.length - 1]!.id;
       await new Promise((r) => setImmediate(r));
     }
     this.changedWhileWarming = null;
     if (this.searchIndex || this.closed) return;
     // Photos that changed while the index was being read are read again.
-    const one = this.catalog.db.prepare(`${Library.INDEX_ROWS} AND p.id = ?`);
     for (const id of changed) {
-      const r = one.get(id) as IndexRow | undefined;
+      const r = this.catalog.searchRows.one(id);
       if (r) idx.upsert(indexEntry(r));
       else idx.remove(id);
     }
@@ -607,9 +583,7 @@ export class Library {
     const index = this.index();
     if (folder && !index.hasDir(folder)) parsed.errors.push(`No folder called "${parsed.folder}" in the library.`);
     const { total, hits } = index.search(parsed, { threshold: this.threshold, folder, offset, limit });
-    const rows = hits.length
-      ? (this.catalog.db.prepare(`SELECT * FROM photos WHERE id IN (${hits.map(() => '?').join(',')})`).all(...hits.map((h) => h.id)) as PhotoRow[])
-      : [];
+    const rows = this.catalog.searchRows.photos(hits.map((h) => h.id));
     const byId = new Map(rows.map((r) => [r.id, r]));
     const items: SearchHitSummary[] = [];
     for (const h of hits) {
@@ -665,14 +639,12 @@ export class Library {
     const p = this.catalog.photo(id);
     if (!p) throw new ContractError('not_found', `no photo with id ${id}`);
     if (!p.model) return { items: [] };
-    const mine = this.catalog.db.prepare('SELECT vec FROM features WHERE photo_id = ? AND model = ?').pluck().get(id, p.model) as Buffer | undefined;
+    const mine = this.catalog.featureVector(id, p.model);
     if (!mine) return { items: [] };
     const a = new Int8Array(mine.buffer, mine.byteOffset, mine.byteLength);
     const na = norm(a);
     const best: { id: number; s: number }[] = [];
-    const rows = this.catalog.db
-      .prepare("SELECT f.photo_id AS id, f.vec FROM features f JOIN photos p ON p.id = f.photo_id WHERE f.model = ? AND f.photo_id != ? AND p.status = 'indexed'")
-      .iterate(p.model, id) as Iterable<{ id: number; vec: Buffer }>;
+    const rows = this.catalog.otherFeatureVectors(p.model, id);
     for (const r of rows) {
       const b = new Int8Array(r.vec.buffer, r.vec.byteOffset, r.vec.byteLength);
       const s = cosine(a, b, na);
@@ -717,7 +689,7 @@ export class Library {
     if (this.searchIndex) {
       if (p.status === 'missing') this.searchIndex.remove(id);
       else {
-        const r = this.catalog.db.prepare(`${Library.INDEX_ROWS} AND p.id = ?`).get(id) as IndexRow | undefined;
+        const r = this.catalog.searchRows.one(id);
         if (r) this.searchIndex.upsert(indexEntry(r));
         else this.searchIndex.remove(id);
       }
@@ -751,19 +723,6 @@ export function runtimeUnsupportedReason(platform = process.platform, arch = pro
     return 'Scene recognition is not available on Intel Macs: onnxruntime-node ships no macOS x64 binary since 1.24 (microsoft/onnxruntime#27961). Scenery works here as a photo browser; tag your photos on an Apple-silicon Mac, Windows or Linux.';
   }
   return null;
-}
-
-interface IndexRow {
-  id: number;
-  folder_id: number;
-  rel_path: string;
-  status: string;
-  taken_ts: number | null;
-  vote: number | null;
-  top_index: Buffer | null;
-  top_prob: Buffer | null;
-  correction: number | null;
-  rejected: string | null;
 }
 
 function indexEntry(r: IndexRow): IndexEntry {

@@ -74,7 +74,7 @@ async function indexCommand(argv: string[]): Promise<number> {
     if (values.json) console.log(JSON.stringify(summary));
     else {
       console.log(`indexed ${indexed}, failed ${failed}, skipped ${summary.skipped} (already indexed), ${summary.seconds} s, ${summary.images_per_second} images/s`);
-      const bad = lib.catalog.db.prepare("SELECT rel_path, error FROM photos WHERE status = 'failed' ORDER BY rel_path LIMIT 20").all() as { rel_path: string; error: string }[];
+      const bad = lib.catalog.browse.failedPhotos();
       for (const b of bad) console.log(`  failed: ${b.rel_path}: ${b.error}`);
       // Files the scan could not catalogue at all (names not valid UTF-8, paths too long, unreadable subfolders).
       for (const f of lib.folders()) if (f.error) console.log(`  ${f.displayPath}: ${f.error}`);
@@ -121,12 +121,7 @@ async function photosCommand(argv: string[]): Promise<number> {
   const { values } = parse(argv, common);
   const lib = await Library.open({ dir: values.library ?? defaultLibraryDir(), start: false, create: false });
   try {
-    const rows = lib.catalog.db
-      .prepare(
-        `SELECT p.*, f.path AS folder_path, r.top_index, r.top_prob, r.indoor AS pred_indoor FROM photos p JOIN folders f ON f.id = p.folder_id
-         LEFT JOIN predictions r ON r.photo_id = p.id AND r.model = p.model ORDER BY f.path, p.rel_path`,
-      )
-      .all() as ({ folder_path: string; rel_path: string; top_index: Buffer | null; top_prob: Buffer | null; width: number | null; height: number | null; taken_at: string | null; status: string; error: string | null; scene_index: number | null; corrected: number })[];
+    const rows = lib.catalog.browse.photoListing();
     const out = rows.map((r) => {
       const top = r.top_index && r.top_prob ? decodeTop({ top_index: r.top_index, top_prob: r.top_prob }) : null;
       return {

@@ -1,7 +1,9 @@
 /**
  * The catalog: one SQLite database (WAL) per library, holding folders,
  * photos, predictions per model, fc7 features, corrections and the
- * persistent indexing queue. All access to the database goes through here.
+ * persistent indexing queue. All access to the database goes through here
+ * and the repositories beside it (browse-queries.ts, search-rows.ts); the lint
+ * rule tools/eslint/catalog-sql.js forbids SQL anywhere else.
  */
 import Database from 'better-sqlite3';
 import { accessSync, constants as fsc, existsSync, mkdirSync, readFileSync } from 'node:fs';
@@ -10,6 +12,8 @@ import { MIGRATIONS } from './migrations.js';
 import type { FolderStatus, PhotoStatus } from '../../shared/domain.js';
 import { shownScene } from '../labels/shown-scene.js';
 import type { FailureKind } from '../imaging/failure-reasons.js';
+import { BrowseQueries } from './browse-queries.js';
+import { SearchRows } from './search-rows.js';
 
 export interface FolderRow {
   id: number;
@@ -161,6 +165,10 @@ export class Catalog {
   readonly file: string;
   /** Opened read-only (CatalogOptions.readOnlyFallback): nothing may be written. */
   readonly readOnly: boolean = false;
+  /** Pages of photos, scene-group counts and listings. */
+  readonly browse: BrowseQueries;
+  /** What the search index reads. */
+  readonly searchRows: SearchRows;
 
   constructor(
     readonly dir: string,
@@ -180,6 +188,8 @@ export class Catalog {
     } catch (e) {
       throw damagedCatalogError(e, this.file) ?? this.explainOpenError(e);
     }
+    this.browse = new BrowseQueries(this.db);
+    this.searchRows = new SearchRows(this.db);
   }
 
   private openWritable(): Database.Database {
@@ -287,6 +297,16 @@ export class Catalog {
   // ---- photos
   photo(id: number): PhotoRow | undefined {
     return this.db.prepare('SELECT * FROM photos WHERE id = ?').get(id) as PhotoRow | undefined;
+  }
+  /** Ids of every photo of a folder, whatever its status. */
+  photoIdsInFolder(folderId: number): number[] {
+    return this.db.prepare('SELECT id FROM photos WHERE folder_id = ?').pluck().all(folderId) as number[];
+  }
+  /** The first 64 indexed photos (folder root and relative path), to calibrate an int8 model on. */
+  someIndexedPhotoFiles(): { root: string; rel: string }[] {
+    return this.db
+      .prepare("SELECT f.path AS root, p.rel_path AS rel FROM photos p JOIN folders f ON f.id = p.folder_id WHERE p.status = 'indexed' ORDER BY p.id LIMIT 64")
+      .all() as { root: string; rel: string }[];
   }
   photoByPath(folderId: number, relPath: string): PhotoRow | undefined {
     return this.db.prepare('SELECT * FROM photos WHERE folder_id = ? AND rel_path = ?').get(folderId, relPath) as PhotoRow | undefined;
@@ -522,6 +542,16 @@ export class Catalog {
   latestPrediction(id: number): PredictionRow | undefined {
     return this.db.prepare('SELECT * FROM predictions WHERE photo_id = ? ORDER BY indexed_at DESC LIMIT 1').get(id) as PredictionRow | undefined;
   }
+  /** A photo's scene descriptor (fc7, int8) from `model`. */
+  featureVector(id: number, model: string): Buffer | undefined {
+    return this.db.prepare('SELECT vec FROM features WHERE photo_id = ? AND model = ?').pluck().get(id, model) as Buffer | undefined;
+  }
+  /** The descriptors from `model` of every indexed photo but `exceptId`, streamed (similar photos). */
+  otherFeatureVectors(model: string, exceptId: number): Iterable<{ id: number; vec: Buffer }> {
+    return this.db
+      .prepare("SELECT f.photo_id AS id, f.vec FROM features f JOIN photos p ON p.id = f.photo_id WHERE f.model = ? AND f.photo_id != ? AND p.status = 'indexed'")
+      .iterate(model, exceptId) as Iterable<{ id: number; vec: Buffer }>;
+  }
   correction(id: number): CorrectionRow | undefined {
     return this.db.prepare('SELECT * FROM corrections WHERE photo_id = ?').get(id) as CorrectionRow | undefined;
   }
@@ -583,6 +613,12 @@ export class Catalog {
       for (const r of rows) st.run(r.photo_id);
       return rows;
     });
+  }
+
+  /** When the earliest pending job held back (retryLater) after `now` may run, or null when none is. */
+  nextDeferredJobTs(now: number): number | null {
+    const row = this.db.prepare("SELECT MIN(not_before_ts) AS t FROM jobs WHERE state = 'pending' AND not_before_ts > ?").get(now) as { t: number | null };
+    return row.t;
   }
 
   /** After a crash or kill, running jobs go back to pending: nothing finished is redone. */

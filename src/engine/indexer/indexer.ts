@@ -240,12 +240,12 @@ export class Indexer {
 
   private scheduleDelayed(): void {
     if (this.wakeTimer || this.closed) return;
-    const row = this.catalog.db.prepare("SELECT MIN(not_before_ts) AS t FROM jobs WHERE state = 'pending' AND not_before_ts > ?").get(Date.now()) as { t: number | null };
-    if (row.t === null) return;
+    const t = this.catalog.nextDeferredJobTs(Date.now());
+    if (t === null) return;
     this.wakeTimer = setTimeout(() => {
       this.wakeTimer = null;
       this.kick();
-    }, Math.max(50, row.t - Date.now()));
+    }, Math.max(50, t - Date.now()));
     // Otherwise a waiting retry alone does not keep the process alive (the app and serve live on anyway).
     if (!this.idleWaiters.length) this.wakeTimer.unref();
   }

@@ -1,0 +1,87 @@
+/**
+ * The SQL behind browsing: pages of photos (by date or by scene group),
+ * scene-group counts, and the plain listings the CLI prints. It lives in the
+ * catalog because the catalog owns every SQL statement (a lint rule,
+ * tools/eslint/catalog-sql.js, keeps it so); the Library only maps the
+ * contract's requests onto these methods.
+ */
+import type Database from 'better-sqlite3';
+import type { PhotoRow } from './catalog.js';
+import { GROUP_FAILED, GROUP_PENDING, GROUP_SQL, GROUP_UNCERTAIN } from '../labels/shown-scene.js';
+import { PLACES365_LABELS, humanName } from '../labels/label-sets.js';
+
+/** One page of photos: which photos (all filters optional) and in what order. */
+export interface PhotoPageQuery {
+  /** Only the files that could not be read (otherwise never those). */
+  failed: boolean;
+  /** Only this group (shown-scene.ts group number: a scene index or a special group). */
+  group: number | null;
+  folderId: number | null;
+  /** true: only photos with a date taken; false: only those without. */
+  dated: boolean | null | undefined;
+  /** Ordered by scene group (special groups last), else by date, newest first. */
+  byScene: boolean;
+  threshold: number;
+  offset: number;
+  limit: number;
+}
+
+/** A photo with its folder's path and its current model's top labels (`scenery photos`). */
+export type PhotoListingRow = PhotoRow & { folder_path: string; top_index: Buffer | null; top_prob: Buffer | null; pred_indoor: number | null };
+
+export class BrowseQueries {
+  /** Prepared once: the group counts are asked for after every change of a photo (cache cleared). */
+  private groupCountsStmt: Database.Statement | null = null;
+
+  constructor(private readonly db: Database.Database) {
+    // scene_name(i): the human name of a Places365 index, for ordering by scene in SQL.
+    db.function('scene_name', { deterministic: true }, (i: unknown) =>
+      typeof i === 'number' || typeof i === 'bigint' ? humanName(PLACES365_LABELS[Number(i)] ?? '') : null,
+    );
+  }
+
+  /** The photos of one page and how many match in all. */
+  photoPage(q: PhotoPageQuery): { total: number; rows: PhotoRow[] } {
+    // Files that could not be read are listed only on their own ("Could not be read"), never among the photos.
+    const where: string[] = ["status != 'missing'", q.failed ? "status = 'failed'" : "status != 'failed'"];
+    const params: Record<string, unknown> = { t: q.threshold, limit: q.limit, offset: q.offset };
+    if (q.group !== null) {
+      where.push(`(${GROUP_SQL}) = @scene`);
+      params['scene'] = q.group;
+    }
+    if (q.folderId !== null) {
+      where.push('folder_id = @folder');
+      params['folder'] = q.folderId;
+    }
+    if (q.dated === true) where.push('taken_ts IS NOT NULL');
+    else if (q.dated === false) where.push('taken_ts IS NULL');
+    const w = where.join(' AND ');
+    const order = q.byScene
+      ? `ORDER BY CASE (${GROUP_SQL}) WHEN ${GROUP_UNCERTAIN} THEN 1 WHEN ${GROUP_PENDING} THEN 2 WHEN ${GROUP_FAILED} THEN 3 ELSE 0 END, scene_name(scene_index), COALESCE(taken_ts, added_ts) DESC, id DESC`
+      : 'ORDER BY COALESCE(taken_ts, added_ts) DESC, id DESC';
+    const total = (this.db.prepare(`SELECT COUNT(*) FROM photos WHERE ${w}`).pluck().get(params) as number) ?? 0;
+    const rows = this.db.prepare(`SELECT * FROM photos WHERE ${w} ${order} LIMIT @limit OFFSET @offset`).all(params) as PhotoRow[];
+    return { total, rows };
+  }
+
+  /** How many photos (not missing, not failed) each group holds at confidence threshold `t`: g is the group number. */
+  groupCounts(t: number): { g: number; n: number }[] {
+    this.groupCountsStmt ??= this.db.prepare(`SELECT ${GROUP_SQL} AS g, COUNT(*) AS n FROM photos WHERE status NOT IN ('missing', 'failed') GROUP BY g`);
+    return this.groupCountsStmt.all({ t }) as { g: number; n: number }[];
+  }
+
+  /** The first 20 files that could not be read, by path, with why (`scenery index`). */
+  failedPhotos(): { rel_path: string; error: string }[] {
+    return this.db.prepare("SELECT rel_path, error FROM photos WHERE status = 'failed' ORDER BY rel_path LIMIT 20").all() as { rel_path: string; error: string }[];
+  }
+
+  /** Every photo with its folder and top labels, by folder and path (`scenery photos`). */
+  photoListing(): PhotoListingRow[] {
+    return this.db
+      .prepare(
+        `SELECT p.*, f.path AS folder_path, r.top_index, r.top_prob, r.indoor AS pred_indoor FROM photos p JOIN folders f ON f.id = p.folder_id
+         LEFT JOIN predictions r ON r.photo_id = p.id AND r.model = p.model ORDER BY f.path, p.rel_path`,
+      )
+      .all() as PhotoListingRow[];
+  }
+}
