@@ -1,5 +1,8 @@
 import tseslint from 'typescript-eslint';
-import scenery from './tools/eslint/layers.js';
+import layers from './tools/eslint/layers.js';
+import catalogSql from './tools/eslint/catalog-sql.js';
+
+const scenery = { rules: { ...layers.rules, ...catalogSql.rules } };
 
 export default tseslint.config(
   { ignores: ['out/**', 'dist/**', 'node_modules/**', 'test-results/**', 'playwright-report/**', '**/*.svelte', 'resources/**'] },
@@ -8,6 +11,7 @@ export default tseslint.config(
     plugins: { scenery },
     rules: {
       'scenery/layers': 'error',
+      'scenery/catalog-sql': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/no-explicit-any': 'error',
       'no-console': 'off',
