@@ -201,25 +201,16 @@ export class Indexer {
     this.currentFile = photo.name;
     let photoId = id;
     try {
+      const model = this.model;
       await this.decodeSlots.acquire();
       let classified: Promise<{ prob: Float32Array; features: Float32Array; classes: number }> | null = null;
-      const model = this.model;
       try {
-        const buf = await readPhotoFile(path);
-        const hash = createHash('sha256').update(buf).digest('hex');
-        photoId = this.catalog.adoptMovedPhoto(id, hash) ?? id;
-        const pixels = await decodeOriented(buf, photo.name);
-        // The model input first, so that the model runs while the thumbnail and metadata are written
-        // (a new photo's time to being tagged is decode + inference, not decode + thumbnail + EXIF + inference).
-        const rgb = await resizeForModel(fromPixels(pixels));
-        const tensor = new Float32Array(3 * PIXELS);
-        cropToTensor(rgb, tensor, 0);
-        classified = model ? model.classifier.classify(tensor, priority > 0 ? 'high' : 'low') : null;
-        // Handled below; this keeps a failure while the thumbnail is written from being reported as unhandled.
-        classified?.catch(() => {});
-        if (!this.thumbs.hasThumb(hash)) await this.thumbs.writeThumb(hash, pixels);
-        const facts = await readPhotoFacts(buf);
-        this.catalog.setMetadata(photoId, { ...facts, hash, width: pixels.fullWidth, height: pixels.fullHeight, thumbKey: hash });
+        const job = { photoId: id };
+        try {
+          ({ classified } = await this.prepare(job, path, photo.name, priority, model));
+        } finally {
+          photoId = job.photoId;
+        }
       } finally {
         this.decodeSlots.release();
       }
@@ -247,6 +238,40 @@ export class Indexer {
     } finally {
       this.currentFile = null;
     }
+  }
+
+  /**
+   * Reads and decodes the photo, starts its classification, and writes its
+   * thumbnail and metadata. A function of its own so that the file's bytes
+   * and the decoded pixels (several MB for a 12 MP photo) are garbage once it
+   * returns: the caller then waits for the model, behind up to maxInFlight
+   * other photos, holding only the 600 KB model input.
+   */
+  private async prepare(
+    job: { photoId: number },
+    path: string,
+    name: string,
+    priority: number,
+    model: ActiveModel | null,
+  ): Promise<{ classified: Promise<{ prob: Float32Array; features: Float32Array; classes: number }> | null }> {
+    const buf = await readPhotoFile(path);
+    const hash = createHash('sha256').update(buf).digest('hex');
+    // A photo moved from elsewhere in the library keeps its catalog entry (job.photoId tells the caller which).
+    const photoId = (job.photoId = this.catalog.adoptMovedPhoto(job.photoId, hash) ?? job.photoId);
+    const pixels = await decodeOriented(buf, name);
+    // The model input first, so that the model runs while the thumbnail and metadata are written
+    // (a new photo's time to being tagged is decode + inference, not decode + thumbnail + EXIF + inference).
+    const rgb = await resizeForModel(fromPixels(pixels));
+    const tensor = new Float32Array(3 * PIXELS);
+    cropToTensor(rgb, tensor, 0);
+    const classified = model ? model.classifier.classify(tensor, priority > 0 ? 'high' : 'low') : null;
+    // Handled by the caller; this keeps a failure while the thumbnail is written from being reported as unhandled.
+    classified?.catch(() => {});
+    if (!this.thumbs.hasThumb(hash)) await this.thumbs.writeThumb(hash, pixels);
+    const facts = await readPhotoFacts(buf);
+    this.catalog.setMetadata(photoId, { ...facts, hash, width: pixels.fullWidth, height: pixels.fullHeight, thumbKey: hash });
+    // Wrapped: an async function returning the promise itself would wait for it.
+    return { classified };
   }
 
   private async handleFailure(id: number, path: string, e: Error, attempt: number): Promise<void> {
