@@ -59,6 +59,12 @@ describe('activation ranges and bias correction', () => {
       return v.reduce((a, x) => a + (x - (Math.max(0, Math.min(255, Math.round(x / p.scale) + p.zeroPoint)) - p.zeroPoint) * p.scale) ** 2, 0);
     };
     expect(err(r.min, r.max)).toBeLessThan(err(o.min, o.max) * 0.9);
+    // 'auto' (the default with photos) does the same for this signed tensor, but keeps the extremes of a
+    // non-negative (post-ReLU) one.
+    expect(chooseRange(o, 'auto')).toEqual(r);
+    const relu = observed(v.map((x) => Math.max(0, x)));
+    expect(chooseRange(relu, 'mse').max).toBeLessThan(relu.max);
+    expect(chooseRange(relu, 'auto')).toEqual({ min: 0, max: relu.max });
   });
 
   it("'mse' keeps the whole range of values without outliers", () => {
@@ -106,7 +112,7 @@ describe.skipIf(!hasShared)('int8 quantizer', () => {
     console.log(`SqueezeNet int8 vs float32 on ${n} held-out photos: top-1 agreement ${(c.top1Agreement * 100).toFixed(1)} %, top-5 overlap ${(c.top5Overlap * 100).toFixed(1)} %, mean KL ${c.meanKl.toFixed(4)}, max |Δprob| ${c.probMaxDiff.toFixed(3)}, features cosine ${c.featuresCosine.toFixed(4)}`);
     expect(n).toBe(59);
     expect(c.featuresDtype).toBe('float32');
-    // Measured with 'mse' ranges and bias correction: mean KL 0.0084, top-5 overlap 95.3 %, top-1 86.4 % (51/59; the
+    // Measured with the defaults for photos ('auto' ranges, bias correction): mean KL 0.0084, top-5 overlap 95.3 %, top-1 86.4 % (51/59; the
     // flips are near-ties, most of them one scene stored in 8 EXIF orientations). With min/max ranges and no bias
     // correction (before): KL 0.0124, top-5 93.2 %, top-1 83 %; calibrated on generated images: KL 0.0165, 92.2 %.
     // KL is the continuous measure; top-1 only counts near-tie flips.
@@ -144,7 +150,7 @@ describe.skipIf(!hasShared)('int8 quantizer', () => {
       console.log(`tiny VGG16 int8 (${conv} conv): fc7 cosine ${c.featuresCosine.toFixed(5)}, max |Δprob| ${c.probMaxDiff.toExponential(2)}, top-1 ${c.top1Agreement}`);
       expect(c.featuresCosine).toBeGreaterThanOrEqual(0.99);
     }
-    // Calibrated on photos, as the app does it ('mse' ranges, bias correction): VGG16's ReLU graph stays as close.
+    // Calibrated on photos, as the app does it ('auto' ranges, bias correction): VGG16's ReLU graph stays as close.
     const cal = await calibrationFromPhotos(images('photos'), 16);
     const out = join(tmp, 'tiny-photos.onnx');
     await quantizeOnnx(fp, out, { calibration: cal.batch, externalMinBytes: 1024 });
