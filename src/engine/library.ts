@@ -84,14 +84,16 @@ function groupNumber(key: string): number | null {
 }
 
 /**
- * Batch size for the model worker. A float32 VGG16 (543 MB of weights) at
- * batch 8 needs about 230 MB of activations, at batch 4 about 100 MB, for 3 %
- * less throughput (README, Measured): the 4 keeps indexing under 1 GB. Smaller
- * models (int8: 136 MB) keep 8.
+ * Batch size for the model worker. VGG16's activations take about 25 MB an
+ * image whatever its weights (float32 543 MB, int8 136 MB): batch 2 instead of
+ * 8 (int8) or 4 (float32) lowered `scenery index`'s peak RSS by about 40-90 MB,
+ * for the same CPU time per image (measured with one thread, where timing is
+ * not disturbed by other work; README, Measured). A lone new photo runs
+ * alone anyway. Small models (SqueezeNet, 4 MB) keep 8.
  */
 export function modelBatchSize(onnxPath: string): number {
   try {
-    return statSync(`${onnxPath}.data`).size > 300e6 ? 4 : 8;
+    return statSync(`${onnxPath}.data`).size > 100e6 ? 2 : 8;
   } catch {
     return 8;
   }

@@ -261,34 +261,18 @@ export class Indexer {
     // The file version this job reads: a result is stored only while the row still describes it.
     const read = { size: photo.size, mtimeMs: photo.mtime_ms };
     try {
+      const model = this.model;
       await this.decodeSlots.acquire();
       let classified: Promise<{ prob: Float32Array; features: Float32Array; classes: number }> | null = null;
-      const model = this.model;
       try {
-        const buf = await readPhotoFile(path, { mayRead: this.mayRead });
-        const hash = createHash('sha256').update(buf).digest('hex');
-        const adopted = this.catalog.adoptMovedPhoto(id, hash);
-        if (adopted !== null) {
-          photoId = adopted;
-          this.hooks.photoUpdated(id); // the new record is gone
-          // A move the scanner did not recognise: the photo keeps what it had, without decoding or classifying again.
-          if (model && this.thumbs.hasThumb(hash) && this.catalog.completeAdopted(photoId, model.name, read)) {
-            this.hooks.photoUpdated(photoId);
-            return;
-          }
+        const job = { photoId: id };
+        let done = false;
+        try {
+          ({ classified, done } = await this.prepare(job, path, photo.name, priority, model, read));
+        } finally {
+          photoId = job.photoId;
         }
-        const pixels = await decodeOriented(buf, photo.name);
-        // The model input first, so that the model runs while the thumbnail and metadata are written
-        // (a new photo's time to being tagged is decode + inference, not decode + thumbnail + EXIF + inference).
-        const rgb = await resizeForModel(fromPixels(pixels));
-        const tensor = new Float32Array(3 * PIXELS);
-        cropToTensor(rgb, tensor, 0);
-        classified = model ? model.classifier.classify(tensor, priority > 0 ? 'high' : 'low') : null;
-        // Handled below; this keeps a failure while the thumbnail is written from being reported as unhandled.
-        classified?.catch(() => {});
-        if (!this.thumbs.hasThumb(hash)) await this.thumbs.writeThumb(hash, pixels);
-        const facts = await readPhotoFacts(buf);
-        this.catalog.setMetadata(photoId, { ...facts, hash, width: pixels.fullWidth, height: pixels.fullHeight, thumbKey: hash }, read);
+        if (done) return;
       } finally {
         this.decodeSlots.release();
       }
@@ -330,6 +314,52 @@ export class Indexer {
     const p = this.catalog.photo(id);
     const root = p && this.catalog.folder(p.folder_id)?.path;
     return !!root && p.status !== 'missing' && existsSync(join(root, ...p.rel_path.split('/')));
+  }
+
+  /**
+   * Reads and decodes the photo, starts its classification, and writes its
+   * thumbnail and metadata. A function of its own so that the file's bytes
+   * and the decoded pixels (several MB for a 12 MP photo) are garbage once it
+   * returns: the caller then waits for the model, behind up to maxInFlight
+   * other photos, holding only the 600 KB model input. `done`: nothing left
+   * to do (a moved photo that kept its tags).
+   */
+  private async prepare(
+    job: { photoId: number },
+    path: string,
+    name: string,
+    priority: number,
+    model: ActiveModel | null,
+    read: FileVersion,
+  ): Promise<{ classified: Promise<{ prob: Float32Array; features: Float32Array; classes: number }> | null; done: boolean }> {
+    const id = job.photoId;
+    const buf = await readPhotoFile(path, { mayRead: this.mayRead });
+    const hash = createHash('sha256').update(buf).digest('hex');
+    const adopted = this.catalog.adoptMovedPhoto(id, hash);
+    if (adopted !== null) {
+      job.photoId = adopted;
+      this.hooks.photoUpdated(id); // the new record is gone
+      // A move the scanner did not recognise: the photo keeps what it had, without decoding or classifying again.
+      if (model && this.thumbs.hasThumb(hash) && this.catalog.completeAdopted(adopted, model.name, read)) {
+        this.hooks.photoUpdated(adopted);
+        return { classified: null, done: true };
+      }
+    }
+    const photoId = job.photoId;
+    const pixels = await decodeOriented(buf, name);
+    // The model input first, so that the model runs while the thumbnail and metadata are written
+    // (a new photo's time to being tagged is decode + inference, not decode + thumbnail + EXIF + inference).
+    const rgb = await resizeForModel(fromPixels(pixels));
+    const tensor = new Float32Array(3 * PIXELS);
+    cropToTensor(rgb, tensor, 0);
+    const classified = model ? model.classifier.classify(tensor, priority > 0 ? 'high' : 'low') : null;
+    // Handled by the caller; this keeps a failure while the thumbnail is written from being reported as unhandled.
+    classified?.catch(() => {});
+    if (!this.thumbs.hasThumb(hash)) await this.thumbs.writeThumb(hash, pixels);
+    const facts = await readPhotoFacts(buf);
+    this.catalog.setMetadata(photoId, { ...facts, hash, width: pixels.fullWidth, height: pixels.fullHeight, thumbKey: hash }, read);
+    // Wrapped: an async function returning the promise itself would wait for it.
+    return { classified, done: false };
   }
 
   /** Never throws: recording a failure needs the catalog, which may be what failed. */
