@@ -390,8 +390,9 @@ export class Library {
     // Its thumbnails and previews go with it, except those a photo of another folder (same content) shows too.
     const thumbs = this.catalog.thumbKeysOnlyIn(id);
     const removed = this.catalog.removeFolder(id);
-    await Promise.all(thumbs.map((k) => this.thumbs.remove(k).catch(() => {})));
+    // Reported at once, so that no search or count sees the rows gone from the catalog while the files are deleted.
     this.changes.removed(ids);
+    await Promise.all(thumbs.map((k) => this.thumbs.remove(k).catch(() => {})));
     this.events.emit('folders.changed', { folders: this.folders() });
     this.indexer.emitProgress(true);
     return removed;
