@@ -8,9 +8,9 @@ import { isAbsolute, join, resolve, sep } from 'node:path';
 import type { FolderInfo, IndexingProgress, ModelInfo, ModelState, PhotoDetail, PhotoSummary, SceneGroup, SearchHitSummary } from '../shared/domain.js';
 import { ContractError, type SearchResult } from '../shared/contract.js';
 import { Catalog, type PhotoRow } from './catalog/catalog.js';
-import { INDEX_PAGE, type IndexRow } from './catalog/search-rows.js';
 import { folderInfo, photoDetail, photoSummary, scene } from './catalog/views.js';
 import { EngineEvents } from './events/engine-events.js';
+import { PhotoChanges } from './events/photo-changes.js';
 import { Indexer, type ActiveModel, type Classifier } from './indexer/indexer.js';
 import { ThumbnailStore } from './indexer/thumbnails.js';
 import { cosine, norm } from './indexer/features.js';
@@ -25,7 +25,7 @@ import type { PhotoExplanation } from '../shared/heatmap.js';
 import { Scanner } from './scanner/scanner.js';
 import { parseQuery, widenedNotices } from './search/query-parser.js';
 import { folderMatcher } from './search/folder-filter.js';
-import { SearchIndex, type IndexEntry } from './search/search-index.js';
+import { LiveSearchIndex } from './search/live-search-index.js';
 import { FAMILIES, FAMILY_ORDER, LABEL_FAMILIES, primaryFamily } from './search/families.js';
 import { GROUP_FAILED, GROUP_PENDING, GROUP_UNCERTAIN, indoorOf } from './labels/shown-scene.js';
 import { defaultLibraryDir, defaultModelsDir } from './paths.js';
@@ -102,11 +102,13 @@ export function modelBatchSize(onnxPath: string): number {
 export class Library {
   readonly catalog: Catalog;
   readonly events = new EngineEvents();
+  /** The one "photos changed" path: writers report here, caches, the search index and the UI events follow. */
+  private readonly changes = new PhotoChanges();
   readonly thumbs: ThumbnailStore;
   readonly models: ModelStore;
   readonly indexer: Indexer;
   readonly scanner: Scanner;
-  private searchIndex: SearchIndex | null = null;
+  private readonly searchIndex: LiveSearchIndex;
   private worker: (Classifier & { close?(): Promise<void> }) | null = null;
   private modelInfo: InstalledModel | null = null;
   private modelState: ModelState;
@@ -128,11 +130,13 @@ export class Library {
     this.thumbs = new ThumbnailStore(dir);
     this.models = new ModelStore(options.modelsDir ?? defaultModelsDir(), (p) => probeModelInWorker(p, { workerPath: options.workerPath }));
     this.modelState = { state: 'missing', available: KNOWN_MODELS.map((m) => m.name) };
+    this.searchIndex = new LiveSearchIndex(this.catalog.searchRows, () => this.threshold);
+    this.followPhotoChanges();
     this.indexer = new Indexer(
       this.catalog,
       this.thumbs,
       {
-        photoUpdated: (id) => this.onPhotoChanged(id, 'photo.updated'),
+        photoUpdated: (id) => this.changes.changed([id]),
         progress: (p) => this.events.emit('indexing.progress', p),
         storageWritable: () => this.scanner.rescanAfterStall(),
       },
@@ -142,14 +146,9 @@ export class Library {
       this.catalog,
       {
         queued: () => this.indexer.kick(),
-        photoAdded: (id) => this.onPhotoChanged(id, 'photo.added'),
-        photoChanged: (id) => this.onPhotoChanged(id, 'photo.updated'),
-        photoRemoved: (id) => {
-          this.groupsCache = null;
-          this.changedWhileWarming?.add(id);
-          this.searchIndex?.remove(id);
-          this.events.emit('photo.removed', { id });
-        },
+        photoAdded: (id) => this.changes.changed([id], 'added'),
+        photoChanged: (id) => this.changes.changed([id]),
+        photoRemoved: (id) => this.changes.removed([id]),
         foldersChanged: () => this.events.emit('folders.changed', { folders: this.folders() }),
         storageFault: (e) => this.indexer.reportStorageFault(e),
       },
@@ -393,12 +392,9 @@ export class Library {
     // Its thumbnails and previews go with it, except those a photo of another folder (same content) shows too.
     const thumbs = this.catalog.thumbKeysOnlyIn(id);
     const removed = this.catalog.removeFolder(id);
+    // Reported at once, so that no search or count sees the rows gone from the catalog while the files are deleted.
+    this.changes.removed(ids);
     await Promise.all(thumbs.map((k) => this.thumbs.remove(k).catch(() => {})));
-    this.groupsCache = null;
-    ids.forEach((pid) => {
-      this.searchIndex?.remove(pid);
-      this.events.emit('photo.removed', { id: pid });
-    });
     this.events.emit('folders.changed', { folders: this.folders() });
     this.indexer.emitProgress(true);
     return removed;
@@ -510,7 +506,7 @@ export class Library {
     const c = this.catalog.correction(id);
     const rejected = (c ? (JSON.parse(c.rejected) as number[]) : []).filter((r) => r !== idx);
     this.catalog.setCorrection(id, idx, rejected);
-    this.onPhotoChanged(id, 'photo.updated');
+    this.changes.changed([id]);
     return this.photo(id);
   }
 
@@ -522,57 +518,35 @@ export class Library {
     rejected.add(idx);
     const keep = c?.label_index === idx ? null : (c?.label_index ?? null);
     this.catalog.setCorrection(id, keep, [...rejected]);
-    this.onPhotoChanged(id, 'photo.updated');
+    this.changes.changed([id]);
     return this.photo(id);
   }
 
   clearCorrection(id: number): PhotoDetail {
     if (!this.catalog.photo(id)) throw new ContractError('not_found', `no photo with id ${id}`);
     this.catalog.setCorrection(id, null, []);
-    this.onPhotoChanged(id, 'photo.updated');
+    this.changes.changed([id]);
     return this.photo(id);
   }
 
-  // ---------------------------------------------------------------- search
-  private index(): SearchIndex {
-    if (this.searchIndex) return this.searchIndex;
-    const idx = new SearchIndex();
-    for (const r of this.catalog.searchRows.all()) idx.upsert(indexEntry(r));
-    this.searchIndex = idx;
-    return idx;
+  /** Queues the files that could not be read again (they show as not yet tagged until the indexer has read them). */
+  retryFailed(): number {
+    const ids = this.catalog.failedPhotoIds();
+    const requeued = this.catalog.retryFailed();
+    this.changes.changed(ids);
+    this.indexer.kick();
+    return requeued;
   }
 
-  /**
-   * Builds the search index in the background after opening, in slices that
-   * leave the event loop free (a million photos take seconds), so the first
-   * search is instant.
-   */
-  private changedWhileWarming: Set<number> | null = null;
+  // ---------------------------------------------------------------- search
+  /** Builds the search index in the background after opening (search/live-search-index.ts). */
+  warmSearchIndex(): Promise<void> {
+    return this.searchIndex.warm();
+  }
 
-  async warmSearchIndex(): Promise<void> {
-    if (this.searchIndex || this.changedWhileWarming) return;
-    const changed = new Set<number>();
-    this.changedWhileWarming = changed;
-    const idx = new SearchIndex();
-    let after = 0;
-    for (;;) {
-      if (this.closed || this.searchIndex) return;
-      const rows = this.catalog.searchRows.after(after);
-      for (const r of rows) idx.upsert(indexEntry(r));
-      if (rows.length < INDEX_PAGE) break;
-      after = rows[rows.length - 1]!.id;
-      await new Promise((r) => setImmediate(r));
-    }
-    this.changedWhileWarming = null;
-    if (this.searchIndex || this.closed) return;
-    // Photos that changed while the index was being read are read again.
-    for (const id of changed) {
-      const r = this.catalog.searchRows.one(id);
-      if (r) idx.upsert(indexEntry(r));
-      else idx.remove(id);
-    }
-    idx.prepare(this.threshold);
-    this.searchIndex = idx;
+  /** Changes the search index's warm-up has yet to apply (tests: 0 once it has ended). */
+  get searchIndexPending(): number {
+    return this.searchIndex.pendingCount;
   }
 
   search(q: string, offset: number, limit: number): SearchResult {
@@ -582,7 +556,7 @@ export class Library {
     const folder = parsed.folder ? folderMatcher(parsed.folder, this.catalog.folders()) : null;
     const hasTerms = parsed.any.length > 0 || parsed.folder || parsed.from || parsed.to;
     if (!hasTerms) return { query: parsed, total: 0, items: [], notices, tookMs: Math.round((performance.now() - t0) * 100) / 100 };
-    const index = this.index();
+    const index = this.searchIndex.get();
     if (folder && !index.hasDir(folder)) parsed.errors.push(`No folder called "${parsed.folder}" in the library.`);
     const { total, hits } = index.search(parsed, { threshold: this.threshold, folder, offset, limit });
     const rows = this.catalog.searchRows.photos(hits.map((h) => h.id));
@@ -677,33 +651,36 @@ export class Library {
     return this.indexer.progress();
   }
 
-  private onPhotoChanged(id: number, event: 'photo.added' | 'photo.updated'): void {
-    if (this.closed) return;
-    this.groupsCache = null;
-    this.changedWhileWarming?.add(id);
-    const p = this.catalog.photo(id);
-    if (!p) {
-      // A record dropped for another (a move adopted by the indexer): gone from search and from the UI.
-      this.searchIndex?.remove(id);
-      this.events.emit('photo.removed', { id });
-      return;
-    }
-    if (this.searchIndex) {
-      if (p.status === 'missing') this.searchIndex.remove(id);
-      else {
-        const r = this.catalog.searchRows.one(id);
-        if (r) this.searchIndex.upsert(indexEntry(r));
-        else this.searchIndex.remove(id);
-      }
-    }
-    if (p.status === 'missing') this.events.emit('photo.removed', { id });
-    else this.events.emit(event, { photo: photoSummary(p) });
-    this.indexer.emitProgress(false);
+  /**
+   * The followers of the one "photos changed" path, in this order: the
+   * scene-group counts, the search index, then the UI events (so that a UI
+   * that reacts to an event already finds the photo in both).
+   */
+  private followPhotoChanges(): void {
+    const dropGroups = (): void => {
+      this.groupsCache = null;
+    };
+    this.changes.follow({ changed: dropGroups, removed: dropGroups });
+    this.changes.follow(this.searchIndex);
+    this.changes.follow({
+      changed: (ids, how) => {
+        for (const id of ids) {
+          const p = this.catalog.photo(id);
+          // A record dropped for another (a move adopted by the indexer), or a file gone missing: gone from the UI.
+          if (!p || p.status === 'missing') this.events.emit('photo.removed', { id });
+          else this.events.emit(how === 'added' ? 'photo.added' : 'photo.updated', { photo: photoSummary(p) });
+          if (p) this.indexer.emitProgress(false);
+        }
+      },
+      removed: (ids) => ids.forEach((id) => this.events.emit('photo.removed', { id })),
+    });
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.changes.close();
+    this.searchIndex.close();
     this.pauseFetch();
     await this.scanner.close();
     const indexerClosed = this.indexer.close();
@@ -725,24 +702,6 @@ export function runtimeUnsupportedReason(platform = process.platform, arch = pro
     return 'Scene recognition is not available on Intel Macs: onnxruntime-node ships no macOS x64 binary since 1.24 (microsoft/onnxruntime#27961). Scenery works here as a photo browser; tag your photos on an Apple-silicon Mac, Windows or Linux.';
   }
   return null;
-}
-
-function indexEntry(r: IndexRow): IndexEntry {
-  const top = r.top_index ? new Uint16Array(r.top_index.buffer.slice(r.top_index.byteOffset, r.top_index.byteOffset + r.top_index.byteLength)) : [];
-  const prob = r.top_prob ? new Float32Array(r.top_prob.buffer.slice(r.top_prob.byteOffset, r.top_prob.byteOffset + r.top_prob.byteLength)) : [];
-  const slash = r.rel_path.lastIndexOf('/');
-  return {
-    id: r.id,
-    folderId: r.folder_id,
-    dir: slash >= 0 ? r.rel_path.slice(0, slash) : '',
-    takenTs: r.taken_ts,
-    failed: r.status === 'failed',
-    top,
-    prob,
-    vote: r.vote === null ? null : r.vote === 1,
-    correction: r.correction,
-    rejected: r.rejected ? (JSON.parse(r.rejected) as number[]) : [],
-  };
 }
 
 /** Model info as the UI may see it: never the file's path. */

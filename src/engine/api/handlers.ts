@@ -78,11 +78,7 @@ export function createHandlers(lib: Library, platform: PlatformHooks): HandlerTa
       lib.indexer.resume();
       return lib.progress();
     },
-    'indexing.retryFailed': () => {
-      const requeued = lib.catalog.retryFailed();
-      lib.indexer.kick();
-      return { requeued };
-    },
+    'indexing.retryFailed': () => ({ requeued: lib.retryFailed() }),
     'model.status': () => lib.model,
     'model.fetch': (r) => {
       lib.startModelFetch(r.name);

@@ -651,6 +651,11 @@ export class Catalog {
       .run(Date.now(), model).changes;
   }
 
+  /** The photos that could not be read (the ones retryFailed queues again). */
+  failedPhotoIds(): number[] {
+    return this.db.prepare("SELECT id FROM photos WHERE status = 'failed'").pluck().all() as number[];
+  }
+
   retryFailed(): number {
     return this.transaction(() => {
       const n = this.db.prepare("UPDATE jobs SET state = 'pending', attempts = 0, not_before_ts = 0 WHERE state = 'failed'").run().changes;
