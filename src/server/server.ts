@@ -223,7 +223,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
           return send(res, 400, JSON.stringify({ ok: false, error: { code: 'invalid_request', message: 'the body is not valid JSON' } }), 'application/json');
         }
         const envelope = await dispatch(table, path.slice(5), payload);
-        const status = envelope.ok ? 200 : envelope.error.code === 'internal' ? 500 : envelope.error.code === 'not_found' ? 404 : 400;
+        const status = envelope.ok ? 200 : envelope.error.code === 'internal' ? 500 : envelope.error.code === 'not_found' ? 404 : envelope.error.code === 'unavailable' ? 503 : 400;
         return send(res, status, JSON.stringify(envelope), 'application/json');
       }
 

@@ -21,6 +21,9 @@ import type {
   SceneVocabularyEntry,
 } from './domain.js';
 import type { PhotoExplanation } from './heatmap.js';
+import type { ContractErrorBody } from './errors.js';
+// Kept here too so that UIs import the whole contract from one module.
+export { ContractError, SceneryError, type ContractErrorBody, type ErrorCode, type ErrorIssue } from './errors.js';
 export type Command = keyof typeof requestSchemas;
 export type Request<C extends Command> = z.input<(typeof requestSchemas)[C]>;
 export type ParsedRequest<C extends Command> = z.output<(typeof requestSchemas)[C]>;
@@ -97,32 +100,6 @@ export const eventNames: readonly EventName[] = [
   'folders.changed',
   'model.status',
 ];
-
-export type ErrorCode = 'invalid_request' | 'unknown_command' | 'not_found' | 'unsupported' | 'conflict' | 'internal';
-
-/** The only error shape that crosses the boundary. */
-export interface ContractErrorBody {
-  code: ErrorCode;
-  message: string;
-  issues?: { path: string; message: string }[];
-}
-
-export class ContractError extends Error {
-  constructor(
-    readonly code: ErrorCode,
-    message: string,
-    readonly issues?: { path: string; message: string }[],
-  ) {
-    super(message);
-    this.name = 'ContractError';
-  }
-  toBody(): ContractErrorBody {
-    return this.issues ? { code: this.code, message: this.message, issues: this.issues } : { code: this.code, message: this.message };
-  }
-  static fromBody(body: ContractErrorBody): ContractError {
-    return new ContractError(body.code, body.message, body.issues);
-  }
-}
 
 export type Envelope<T> = { ok: true; value: T } | { ok: false; error: ContractErrorBody };
 

@@ -4,7 +4,7 @@
  * so do not ship a schema library.
  */
 import { z } from 'zod';
-import { ContractError, type Command, type ParsedRequest } from './contract.js';
+import { ContractError } from './errors.js';
 
 const id = z.number().int().positive();
 const page = {
@@ -64,6 +64,9 @@ export const requestSchemas = {
   'model.useInt8': z.object({ use: z.boolean() }).strict(),
 } as const;
 
+// The same as contract.ts's Command and ParsedRequest, written here so that this module does not import contract.ts (which imports it).
+type Command = keyof typeof requestSchemas;
+type ParsedRequest<C extends Command> = z.output<(typeof requestSchemas)[C]>;
 
 export function isCommand(name: unknown): name is Command {
   return typeof name === 'string' && Object.prototype.hasOwnProperty.call(requestSchemas, name);

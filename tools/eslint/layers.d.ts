@@ -1,5 +1,5 @@
-import type { Rule } from 'eslint';
+import type { Linter, Rule } from 'eslint';
 export declare function layerOf(file: string): string | null;
 export declare const layersRule: Rule.RuleModule;
-declare const plugin: { rules: { layers: Rule.RuleModule } };
+declare const plugin: { rules: { layers: Rule.RuleModule }; processors: { 'svelte-script': Linter.Processor } };
 export default plugin;

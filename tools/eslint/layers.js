@@ -46,7 +46,9 @@ export const layersRule = {
     },
   },
   create(context) {
-    const file = context.filename;
+    // The file on disk: a .svelte file's script block (svelte-script.js) is named `X.svelte/script0.ts`, and its imports
+    // are relative to X.svelte's folder.
+    const file = context.physicalFilename ?? context.filename;
     const from = layerOf(file);
     if (!from) return {};
     function check(node, spec) {
@@ -76,4 +78,6 @@ export const layersRule = {
   },
 };
 
-export default { rules: { layers: layersRule } };
+import { svelteScript } from './svelte-script.js';
+
+export default { rules: { layers: layersRule }, processors: { 'svelte-script': svelteScript } };

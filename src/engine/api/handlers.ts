@@ -12,6 +12,7 @@ import {
   type ParsedRequest,
   type Response,
 } from '../../shared/contract.js';
+import { toErrorBody } from '../../shared/errors.js';
 import type { Library } from '../library.js';
 import { ENGINE_VERSION } from '../version.js';
 
@@ -118,7 +119,6 @@ export async function dispatch(table: HandlerTable, command: unknown, payload: u
     const handler = table[command] as (r: typeof req) => unknown;
     return { ok: true, value: await handler(req) };
   } catch (e) {
-    if (e instanceof ContractError) return { ok: false, error: e.toBody() };
-    return { ok: false, error: { code: 'internal', message: (e as Error).message ?? String(e) } };
+    return { ok: false, error: toErrorBody(e) };
   }
 }

@@ -29,12 +29,13 @@ describe('Indexer.whenIdle', () => {
 import { ThumbnailStore } from ${src('indexer/thumbnails.ts')};
 import { Indexer } from ${src('indexer/indexer.ts')};
 import { LABEL_SETS } from ${src('labels/label-sets.ts')};
+import { WorkerCrashedError } from ${src('model/runtime/model-errors.ts')};
 const dir = ${JSON.stringify(join(tmp.path, 'lib'))};
 const catalog = new Catalog(dir);
 const folder = catalog.addFolder(${JSON.stringify(photos)});
 catalog.upsertFile(folder.id, { relPath: 'a.jpg', name: 'a.jpg', size: ${size}, mtimeMs: 1 }, 0);
 const indexer = new Indexer(catalog, new ThumbnailStore(dir), { photoUpdated() {}, progress() {} }, { maxAttempts: 2 });
-indexer.setModel({ name: 'crashy', labels: LABEL_SETS.places365, classifier: { maxBatch: 8, classify: async () => { throw new Error('model worker exited'); } } });
+indexer.setModel({ name: 'crashy', labels: LABEL_SETS.places365, classifier: { maxBatch: 8, classify: async () => { throw new WorkerCrashedError('model worker exited'); } } });
 await indexer.whenIdle();
 console.log(JSON.stringify(catalog.photoCounts()));
 `,

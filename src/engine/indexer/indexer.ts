@@ -21,6 +21,7 @@ import { isInside } from '../media/media-files.js';
 import { WatchedRoots } from '../scanner/admit.js';
 import { cropToTensor, PIXELS, resizeForModel } from '../imaging/model-input.js';
 import { interpret, type LabelSet } from '../labels/label-sets.js';
+import { ModelFailure } from '../model/runtime/model-errors.js';
 import { quantize } from './features.js';
 import { probeStorage, storageFault } from './storage-faults.js';
 import type { ThumbnailStore } from './thumbnails.js';
@@ -403,7 +404,8 @@ export class Indexer {
         }
       }
       if (!this.catalog.commitFailure(id, read, e.message, e.kind)) return;
-    } else if (/model|worker/i.test(e.message) && attempt < maxAttempts) {
+    } else if (e instanceof ModelFailure && attempt < maxAttempts) {
+      // The model or its worker failed, not the photo (typed by the worker client; a message is never parsed).
       this.catalog.retryLater(id, 5000);
       return;
     } else {

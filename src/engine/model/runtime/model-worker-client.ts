@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
 import { PIXELS } from '../../imaging/model-input.js';
+import { ModelRunError, ModelUnavailableError, WorkerCrashedError } from './model-errors.js';
 import type { FromWorker, ToWorker } from './protocol.js';
 import type { ProviderChoice } from './providers.js';
 
@@ -116,7 +117,7 @@ export class ModelWorkerClient {
 
   /** Grad-CAM maps for the image's top `top` scenes plus `classes` (model output indices). */
   explain(pixels: Float32Array, top: number, classes: number[]): Promise<ExplainResult> {
-    if (this.closed) return Promise.reject(new Error('model worker is closed'));
+    if (this.closed) return Promise.reject(new ModelUnavailableError('model worker is closed'));
     if (pixels.length !== 3 * PIXELS) return Promise.reject(new Error('expected one 3x224x224 image'));
     return new Promise((resolve, reject) => {
       this.explainQueue.push({ pixels, top, classes, resolve, reject });
@@ -131,7 +132,7 @@ export class ModelWorkerClient {
   }
 
   classify(pixels: Float32Array, priority: 'high' | 'low' = 'low'): Promise<ImageResult> {
-    if (this.closed) return Promise.reject(new Error('model worker is closed'));
+    if (this.closed) return Promise.reject(new ModelUnavailableError('model worker is closed'));
     if (pixels.length !== 3 * PIXELS) return Promise.reject(new Error('expected one 3x224x224 image'));
     return new Promise((resolve, reject) => {
       (priority === 'high' ? this.high : this.low).push({ pixels, resolve, reject });
@@ -153,7 +154,7 @@ export class ModelWorkerClient {
           this.options.onLoaded?.(msg.provider);
           resolve();
         } else if (msg.type === 'error' && msg.id === null) {
-          reject(new Error(`cannot load model ${this.modelPath}: ${msg.message}`));
+          reject(new ModelUnavailableError(`cannot load model ${this.modelPath}: ${msg.message}`));
           void this.terminate();
         }
       };
@@ -162,8 +163,9 @@ export class ModelWorkerClient {
         this.onMessage(msg);
       });
       worker.on('error', (e) => {
-        reject(e);
-        this.failAll(e);
+        const crashed = new WorkerCrashedError(`model worker failed: ${e.message}`, { cause: e });
+        reject(crashed);
+        this.failAll(crashed);
         this.worker = null;
         this.ready = null;
       });
@@ -171,7 +173,7 @@ export class ModelWorkerClient {
         if (this.worker === worker) {
           this.worker = null;
           this.ready = null;
-          this.failAll(new Error('model worker exited'));
+          this.failAll(new WorkerCrashedError('model worker exited'));
         }
       });
     });
@@ -188,7 +190,7 @@ export class ModelWorkerClient {
     if (ex) {
       this.explainInFlight.delete(id);
       if (msg.type === 'explained') ex.resolve({ prob: msg.prob, classes: msg.classes, cams: msg.cams });
-      else if (msg.type === 'error') ex.reject(msg.code === 'explain_unavailable' ? new ExplainUnavailable(msg.message) : new Error(msg.message));
+      else if (msg.type === 'error') ex.reject(msg.code === 'explain_unavailable' ? new ExplainUnavailable(msg.message) : new ModelRunError(msg.message));
       void this.pump();
       return;
     }
@@ -196,7 +198,7 @@ export class ModelWorkerClient {
     if (!batch) return;
     this.inFlight.delete(id);
     if (msg.type === 'result' && msg.pixels?.length === this.maxBatch * 3 * PIXELS) this.spare.set(msg.pixels.length, msg.pixels);
-    if (msg.type === 'error') batch.forEach((p) => p.reject(new Error(msg.message)));
+    if (msg.type === 'error') batch.forEach((p) => p.reject(new ModelRunError(msg.message)));
     else if (msg.type === 'result') {
       batch.forEach((p, i) =>
         p.resolve({
@@ -225,7 +227,7 @@ export class ModelWorkerClient {
     try {
       await this.ensureWorker();
     } catch (e) {
-      this.failAll(e as Error);
+      this.failAll(e instanceof ModelUnavailableError || e instanceof WorkerCrashedError ? e : new ModelUnavailableError(`cannot start the model worker: ${(e as Error).message}`, { cause: e }));
       return;
     }
     if (this.busy || this.queued === 0 || !this.worker) return;
@@ -272,7 +274,7 @@ export class ModelWorkerClient {
   async close(): Promise<void> {
     this.closed = true;
     this.clearIdle();
-    this.failAll(new Error('model worker is closed'));
+    this.failAll(new ModelUnavailableError('model worker is closed'));
     await this.terminate();
     this.spare.clear();
   }

@@ -6,6 +6,7 @@ import { api } from '../api/api';
 import type { Responses, SearchResult } from '../../../shared/contract';
 import type { FolderInfo, IndexingProgress, LibraryStatus, ModelState, SceneGroup, SceneVocabularyEntry } from '../../../shared/domain';
 import { isConnectionFailure, plainMessage } from './errors';
+import { Latest } from './latest';
 import { PhotoSource, type Section } from './photo-source';
 
 export type View =
@@ -48,7 +49,8 @@ export class AppState {
   private scanningFolder: { id: number; name: string; message: string } | null = null;
 
   private refreshTimer: ReturnType<typeof setTimeout> | null = null;
-  private searchSeq = 0;
+  /** What the grid shows: a late search or similar-photos answer must not replace a view the person has left. */
+  private readonly shown = new Latest();
 
   get desktop(): boolean {
     return this.info?.mode === 'desktop';
@@ -182,6 +184,7 @@ export class AppState {
   }
 
   rebuildSource(): void {
+    const current = this.shown.begin();
     const v = this.view;
     const groups = this.groups;
     let sections: Section[];
@@ -212,10 +215,11 @@ export class AppState {
       const src = new PhotoSource(sections, async () => []);
       void api.call('photos.similar', { id, limit: 60 }).then(
         (r) => {
+          if (!current()) return;
           const s2: Section[] = [{ key: 'similar', title: 'Similar scenes', subtitle: 'nearest by the network’s scene descriptor', count: r.items.length }];
           this.source = new PhotoSource(s2, async (_s, offset, limit) => r.items.slice(offset, offset + limit));
         },
-        (e: unknown) => this.notify(e),
+        (e: unknown) => current() && this.notify(e),
       );
       this.source = src;
       return;
@@ -234,18 +238,22 @@ export class AppState {
 
   private async search(q: string): Promise<void> {
     this.query = q;
-    const seq = ++this.searchSeq;
     if (!q.trim()) {
+      this.shown.invalidate();
       this.searchResult = null;
       if (this.view.kind === 'search') this.setView({ kind: 'scenes', scene: null });
       return;
     }
     this.view = { kind: 'search' };
-    const first = await api.call('search.run', { q, offset: 0, limit: 120 });
-    if (seq !== this.searchSeq) return;
-    this.searchResult = first;
-    const sections: Section[] = [{ key: 'results', title: first.total ? `${first.total.toLocaleString()} photo${first.total === 1 ? '' : 's'}` : 'No photos', subtitle: 'best match first', count: first.total }];
-    this.source = new PhotoSource(sections, async (_s, offset, limit) => (offset === 0 && limit <= 120 ? first.items.slice(0, limit) : (await api.call('search.run', { q, offset, limit })).items));
+    // Applied (and its failure reported) only if no newer search began and no other view was chosen meanwhile.
+    await this.shown.run(
+      () => api.call('search.run', { q, offset: 0, limit: 120 }),
+      (first) => {
+        this.searchResult = first;
+        const sections: Section[] = [{ key: 'results', title: first.total ? `${first.total.toLocaleString()} photo${first.total === 1 ? '' : 's'}` : 'No photos', subtitle: 'best match first', count: first.total }];
+        this.source = new PhotoSource(sections, async (_s, offset, limit) => (offset === 0 && limit <= 120 ? first.items.slice(0, limit) : (await api.call('search.run', { q, offset, limit })).items));
+      },
+    );
   }
 
   /** Every failed action ends here, as a plain message (see errors.ts). */
