@@ -2,7 +2,7 @@ import tseslint from 'typescript-eslint';
 import layers from './tools/eslint/layers.js';
 import catalogSql from './tools/eslint/catalog-sql.js';
 
-const scenery = { rules: { ...layers.rules, ...catalogSql.rules } };
+const scenery = { ...layers, rules: { ...layers.rules, ...catalogSql.rules } };
 
 /** Every rule the TypeScript configs turn on: off for .svelte script blocks, whose variables the markup uses unseen. */
 const offInSvelteScripts = Object.fromEntries(
