@@ -61,6 +61,10 @@ test('browse to a folder of photos by name, with the keyboard, and add it', asyn
     await expect(dialog.getByRole('checkbox', { name: 'Show hidden folders (1)' })).toBeVisible();
     await expect(dialog.getByRole('navigation', { name: 'Current folder' }).locator('[aria-current]')).toHaveText(home.split('/').pop()!);
 
+    await dialog.getByRole('checkbox', { name: /Show hidden folders/ }).check();
+    await expect(folders.locator('.name').first()).toHaveText('.config');
+    await dialog.getByRole('checkbox', { name: /Show hidden folders/ }).uncheck();
+    await expect(folders.locator('.name').first()).toHaveText('Desktop');
     // Keyboard: the first folder has focus; End, then Up to Pictures, Enter opens it.
     await expect(folders.getByRole('button').first()).toBeFocused();
     await shootAll(page, 'home');

@@ -57,6 +57,13 @@ describe('browseFolders', () => {
     expect(JSON.stringify(inside)).not.toMatch(/a\.jpg|notes\.txt/);
   });
 
+  it('starts at the root when the home folder cannot be listed', async () => {
+    const r = await browseFolders(null, { home: join(tmp.path, 'no-such-home'), peekBudgetMs: 0 });
+    expect(r.path).toBe('/');
+    expect(r.parent).toBeNull();
+    expect(r.crumbs).toEqual([{ name: '/', path: '/' }]);
+  });
+
   it('shows hidden folders when asked', async () => {
     const home = tree();
     const r = await browseFolders(null, { home, showHidden: true });

@@ -143,12 +143,26 @@ async function pool<T, R>(items: T[], n: number, fn: (t: T) => Promise<R>): Prom
   return out;
 }
 
-/** Lists the folders inside `input` (null: the home folder). Throws a ContractError with a plain sentence. */
+/**
+ * Lists the folders inside `input` (null: the home folder, or the root when there is no usable home, as for a
+ * service account). Throws a ContractError with a plain sentence.
+ */
 export async function browseFolders(input: string | null, options: BrowseOptions = {}): Promise<FolderBrowse> {
   const home = options.home ?? homedir();
+  if (input === null || input.trim() === '') {
+    try {
+      return await list(home, home, options);
+    } catch {
+      return list(parse(resolve(home)).root, home, options);
+    }
+  }
+  return list(input, home, options);
+}
+
+async function list(input: string, home: string, options: BrowseOptions): Promise<FolderBrowse> {
   const showHidden = options.showHidden ?? false;
   const limit = options.limit ?? BROWSE_LIMIT;
-  const typed = input === null || input.trim() === '' ? home : expandHome(input.trim(), home);
+  const typed = expandHome(input.trim(), home);
   if (!isAbsolute(typed)) throw new ContractError('invalid_request', `"${typed}" is not an absolute path (start with / or ~)`);
   let path: string;
   let dirents: Dirent[];
