@@ -30,6 +30,7 @@ import { FAMILIES, FAMILY_ORDER, LABEL_FAMILIES, primaryFamily } from './search/
 import { GROUP_FAILED, GROUP_PENDING, GROUP_UNCERTAIN, indoorOf } from './labels/shown-scene.js';
 import { defaultLibraryDir, defaultModelsDir } from './paths.js';
 import { ENGINE_VERSION } from './version.js';
+import { expandHome } from './folder-browser.js';
 import { acquireLibraryLock } from './library-lock.js';
 
 export interface LibraryOptions {
@@ -363,7 +364,8 @@ export class Library {
   }
 
   /** Adds a folder after checking it is a readable directory not already covered. */
-  addFolder(input: string): FolderInfo {
+  addFolder(typed: string): FolderInfo {
+    const input = expandHome(typed);
     if (!isAbsolute(input)) throw new ContractError('invalid_request', `"${input}" is not an absolute path`);
     let real: string;
     try {

@@ -8,7 +8,7 @@ import { isCommand, parseRequest, requestSchemas } from './requests.js';
  */
 const COMMANDS = [
   'app.info', 'library.status',
-  'folders.list', 'folders.add', 'folders.remove', 'folders.pick',
+  'folders.list', 'folders.add', 'folders.remove', 'folders.pick', 'folders.browse',
   'photos.list', 'photos.get', 'photos.similar', 'photos.explain', 'photos.setScene', 'photos.rejectScene', 'photos.clearCorrection', 'photos.showInFolder', 'photos.openExternal',
   'scenes.groups', 'scenes.vocabulary', 'search.run', 'search.suggest', 'settings.setThreshold',
   'indexing.status', 'indexing.pause', 'indexing.resume', 'indexing.retryFailed',
@@ -44,6 +44,16 @@ describe('contract validation', () => {
     expect(() => parseRequest('folders.add', { path: '' })).toThrow(/path/);
     expect(() => parseRequest('model.fetch', { name: 'resnet' })).toThrow(/name/);
     expect(() => parseRequest('app.info', null)).not.toThrow();
+  });
+
+  it('validates the folder browser request: a path or null (home), nothing else', () => {
+    expect(parseRequest('folders.browse', {})).toEqual({ path: null, showHidden: false });
+    expect(parseRequest('folders.browse', { path: '~/Pictures', showHidden: true })).toEqual({ path: '~/Pictures', showHidden: true });
+    expect(() => parseRequest('folders.browse', { path: '' })).toThrow(/path/);
+    expect(() => parseRequest('folders.browse', { path: 'a'.repeat(4097) })).toThrow(/path/);
+    expect(() => parseRequest('folders.browse', { path: '/tmp/\0x' })).toThrow(/NUL/);
+    expect(() => parseRequest('folders.browse', { path: 7 })).toThrow(/path/);
+    expect(() => parseRequest('folders.browse', { path: '/', files: true })).toThrow(/files|Unrecognized/i);
   });
 
   it('knows its commands and only those', () => {

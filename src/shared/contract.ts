@@ -8,6 +8,7 @@
 import type { z } from 'zod';
 import type { requestSchemas } from './requests.js';
 import type {
+  FolderBrowse,
   FolderInfo,
   IndexingProgress,
   LibraryStatus,
@@ -53,6 +54,7 @@ export interface Responses {
   'folders.add': FolderInfo;
   'folders.remove': { removed: boolean };
   'folders.pick': FolderInfo | null;
+  'folders.browse': FolderBrowse;
   'photos.list': { total: number; items: PhotoSummary[] };
   'photos.get': PhotoDetail;
   'photos.similar': { items: (PhotoSummary & { similarity: number })[] };

@@ -167,3 +167,41 @@ export interface LibraryStatus {
   folderCount: number;
   confidenceThreshold: number;
 }
+
+/**
+ * Browser mode's folder picker: one folder on the server's disk and the folders directly inside it. Only folders
+ * are listed (never a file's name); `photoCount` counts photo files directly inside without naming them.
+ */
+export interface FolderBrowseEntry {
+  name: string;
+  /** Absolute path to open or add. For a symlink, its real target (what Scenery would watch). */
+  path: string;
+  /** The entry is a symlink to a folder; `path` is where it leads. */
+  link: boolean;
+  /** false: the server's user may not open it (it cannot be added either). */
+  readable: boolean;
+  /** Has folders inside (hidden ones not counted unless shown); null when not looked at. */
+  hasChildren: boolean | null;
+  /** Photos directly inside; null when not counted (time budget, unreadable). */
+  photoCount: number | null;
+  /** The count stopped at the per-folder cap: there are at least `photoCount`. */
+  photoCountCapped: boolean;
+}
+
+export interface FolderBrowse {
+  /** The folder shown, absolute and real (symlinks resolved). */
+  path: string;
+  parent: string | null;
+  /** From the root down to `path`, for a breadcrumb. */
+  crumbs: { name: string; path: string }[];
+  /** Sorted by name (natural order), at most the listing cap. */
+  entries: FolderBrowseEntry[];
+  /** Folders beyond the cap, not listed. */
+  more: number;
+  /** Hidden folders left out (none when hidden ones are shown). */
+  hidden: number;
+  /** Photos directly in `path`. */
+  photoCount: number;
+  /** Places to start from: the home folder and the file system root. */
+  roots: { name: string; path: string }[];
+}

@@ -21,6 +21,16 @@ export const requestSchemas = {
   'folders.remove': z.object({ id }).strict(),
   /** Desktop only: the native folder picker. Browser mode answers `unsupported`. */
   'folders.pick': z.object({}).strict(),
+  /**
+   * Browser only: the folders inside `path` on the server's disk (null: the home folder; `~` and `~/x` expand),
+   * for the folder picker. Read-only; desktop mode answers `unsupported` (it has the native dialog).
+   */
+  'folders.browse': z
+    .object({
+      path: z.string().min(1).max(4096).refine((p) => !p.includes('\0'), 'a path cannot contain NUL').nullable().default(null),
+      showHidden: z.boolean().default(false),
+    })
+    .strict(),
   'photos.list': z
     .object({
       order: z.enum(['date', 'scene']).default('date'),

@@ -15,6 +15,7 @@ import {
 import { toErrorBody } from '../../shared/errors.js';
 import type { Library } from '../library.js';
 import { ENGINE_VERSION } from '../version.js';
+import { browseFolders } from '../folder-browser.js';
 
 export type HandlerTable = { [C in Command]: (req: ParsedRequest<C>) => Promise<Response<C>> | Response<C> };
 
@@ -47,6 +48,11 @@ export function createHandlers(lib: Library, platform: PlatformHooks): HandlerTa
       if (!platform.pickFolder) unsupported('The folder picker');
       const path = await platform.pickFolder();
       return path ? lib.addFolder(path) : null;
+    },
+    'folders.browse': (r) => {
+      // The desktop app chooses folders with the native dialog, and its renderer sees no paths at all.
+      if (platform.mode !== 'browser') throw new ContractError('unsupported', 'The folder browser is only used in browser mode; the desktop app uses the system’s folder dialog');
+      return browseFolders(r.path, { showHidden: r.showHidden });
     },
     'photos.list': (r) => lib.listPhotos(r),
     'photos.get': (r) => lib.photo(r.id),
