@@ -178,6 +178,7 @@ test('real photos: covers, family and scene pages, the special groups; screensho
     await expect(page.getByRole('heading', { name: 'Photos that could not be read' })).toBeVisible();
     await page.getByRole('button', { name: 'By scene' }).click();
 
+    await expect(page.locator('.toast')).toHaveCount(0, { timeout: 15_000 }); // "17 photos found" would cover cards
     for (const scheme of ['light', 'dark'] as const) {
       await page.emulateMedia({ colorScheme: scheme });
       for (const [w, h] of [[800, 600], [1440, 900], [1920, 1080]] as const) {
