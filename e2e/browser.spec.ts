@@ -40,6 +40,8 @@ test.describe('browser mode', () => {
         await page.getByRole('button', { name: 'Add folder', exact: true }).click();
         await expect(page.getByRole('region', { name: 'Indexing progress' })).toContainText('waiting: No scene model is installed yet.');
         await expect(page.getByRole('status').filter({ hasText: 'not tagged with scenes yet' })).toBeVisible();
+        // The overview of scenes has one card, "Not yet tagged"; its page shows the photos.
+        await page.getByRole('button', { name: /^Not yet tagged, 3 photos/ }).click();
         await expect(page.getByRole('button', { name: /kpa_bar\.jpg, not tagged yet/ })).toBeVisible();
         await page.waitForFunction(() => document.querySelectorAll('.cell img').length === 3 && [...document.querySelectorAll<HTMLImageElement>('.cell img')].every((i) => i.complete && i.naturalWidth > 0));
         await shot(page, '02b-browsing-without-model');
@@ -82,12 +84,18 @@ test.describe('browser mode', () => {
 
       // Progress, then scene groups.
       await expect(page.getByRole('navigation', { name: 'Library' }).getByRole('button', { name: /^My Photos/ })).toBeVisible();
-      await expect(page.getByRole('heading', { name: 'pagoda' })).toBeVisible({ timeout: 60_000 });
-      await expect(page.getByRole('button', { name: /sklearn_pagoda\.jpg, pagoda/ })).toBeVisible();
+      // By scene is an overview of scene cards; a card opens its scene.
+      const pagodaCard = page.getByRole('button', { name: /^pagoda, 1 photo/ });
+      await expect(pagodaCard).toBeVisible({ timeout: 60_000 });
       await expect(page.getByRole('navigation', { name: 'Library' })).toContainText('Religion');
-      await page.waitForFunction(() => document.querySelectorAll('.cell img').length >= 4);
-      await page.waitForFunction(() => [...document.querySelectorAll<HTMLImageElement>('.cell img')].every((i) => i.complete && i.naturalWidth > 0));
+      await page.waitForFunction(() => document.querySelectorAll('.card img').length >= 4);
+      await page.waitForFunction(() => [...document.querySelectorAll<HTMLImageElement>('.card img')].every((i) => i.complete && i.naturalWidth > 0));
       await shot(page, '03-library-by-scene');
+      await pagodaCard.click();
+      await expect(page.getByRole('heading', { name: 'pagoda' })).toBeVisible();
+      await expect(page.getByRole('button', { name: /sklearn_pagoda\.jpg, pagoda/ })).toBeVisible();
+      await page.getByRole('button', { name: 'Back' }).click();
+      await expect(pagodaCard).toBeFocused();
 
       // Search a scene: results as you type, chips.
       await page.keyboard.press('/');
@@ -103,7 +111,8 @@ test.describe('browser mode', () => {
       await page.getByRole('combobox', { name: 'Search photos by scene' }).fill('');
       await page.getByRole('combobox', { name: 'Search photos by scene' }).press('Escape');
 
-      // Open a photo, see its predictions, correct its scene.
+      // Open a photo (from all photos, By date), see its predictions, correct its scene.
+      await page.getByRole('button', { name: 'By date' }).click();
       await page.getByRole('button', { name: /kpa_grand_canyon\.jpg/ }).click();
       const viewer = page.getByRole('dialog', { name: /kpa_grand_canyon\.jpg/ });
       await expect(viewer.getByRole('meter').first()).toBeVisible();
@@ -124,7 +133,8 @@ test.describe('browser mode', () => {
 
       // Reload: the correction persisted.
       await page.reload();
-      await expect(page.getByRole('button', { name: /kpa_grand_canyon\.jpg, desert \(sand\) \(your tag\)/ })).toBeVisible({ timeout: 20_000 });
+      await page.getByRole('button', { name: /^desert \(sand\), 1 photo/ }).click({ timeout: 20_000 });
+      await expect(page.getByRole('button', { name: /kpa_grand_canyon\.jpg, desert \(sand\) \(your tag\)/ })).toBeVisible();
 
       // Keyboard: the grid takes focus, arrows move between photos, Enter opens one, Esc closes it.
       await page.getByRole('region', { name: /photos; arrow keys move/ }).focus();
@@ -136,9 +146,9 @@ test.describe('browser mode', () => {
       await expect(page.getByRole('slider', { name: /Show a scene from 10% confidence/ })).toBeVisible();
 
       // A new photo dropped into the folder appears, tagged, without a reload.
+      await page.getByRole('button', { name: 'By date' }).click();
       copyFileSync(join(SHARED, 'photos', 'gcompris_sydney_harbor.jpg'), join(folder, 'harbour.jpg'));
       await expect(page.getByRole('button', { name: /harbour\.jpg, (bridge|harbor)/ })).toBeVisible({ timeout: 30_000 });
-      await page.getByRole('button', { name: 'By date' }).click();
       await page.waitForFunction(() => document.querySelectorAll('.cell img').length === 9 && [...document.querySelectorAll<HTMLImageElement>('.cell img')].every((i) => i.complete && i.naturalWidth > 0));
       await shot(page, '08-by-date');
     } finally {
@@ -181,8 +191,8 @@ test.describe('browser mode', () => {
       await page.getByLabel('Folder on the computer running Scenery').fill(folder);
       await page.getByRole('button', { name: 'Add folder', exact: true }).click();
       // Same origin, through the port's cookie: commands, live events and media all work.
-      await page.waitForFunction(() => [...document.querySelectorAll<HTMLImageElement>('.cell img')].some((i) => i.complete && i.naturalWidth > 0));
-      const thumb = await page.evaluate(() => document.querySelector<HTMLImageElement>('.cell img')!.src);
+      await page.waitForFunction(() => [...document.querySelectorAll<HTMLImageElement>('.card img')].some((i) => i.complete && i.naturalWidth > 0));
+      const thumb = await page.evaluate(() => document.querySelector<HTMLImageElement>('.card img')!.src);
       const cookies = await page.context().cookies(base);
       expect(cookies.map((c) => c.name)).toEqual([`scenery_session_${new URL(base).port}`]);
       expect(cookies[0]!.value).not.toContain('open-sesame-e2e');

@@ -49,7 +49,9 @@ test.describe('desktop app', () => {
       expect(prefs).toEqual({ sandbox: true, contextIsolation: true, nodeIntegration: false });
       expect(page.url()).toMatch(/^app:\/\/renderer\//);
       await page.evaluate((p) => (window as unknown as { scenery: { call(c: string, r: unknown): Promise<unknown> } }).scenery.call('folders.add', { path: p }), folder);
-      await expect(page.getByRole('button', { name: /sklearn_pagoda\.jpg, pagoda/ })).toBeVisible({ timeout: 60_000 });
+      // By scene: the pagoda's scene card, then its page with the photo.
+      await page.getByRole('button', { name: /^pagoda, 1 photo/ }).click({ timeout: 60_000 });
+      await expect(page.getByRole('button', { name: /sklearn_pagoda\.jpg, pagoda/ })).toBeVisible();
       const blocked = await page.evaluate(async () => (await fetch('scenery-media://media/thumb/..%2f..%2fetc%2fpasswd')).status);
       expect(blocked).toBe(403);
       await page.screenshot({ path: join(ROOT, 'test-results', 'screenshots', 'electron-library.png') });

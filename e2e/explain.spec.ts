@@ -24,6 +24,8 @@ async function addPhotos(page: Page, s: Served, files: string[]): Promise<void> 
   await page.goto(s.url);
   await page.getByLabel('Folder on the computer running Scenery').fill(folder);
   await page.getByRole('button', { name: 'Add folder', exact: true }).click();
+  // The photos themselves are listed By date (By scene is an overview of scene cards).
+  await page.getByRole('button', { name: 'By date' }).click();
 }
 
 const canvasData = (page: Page): Promise<string> => page.locator('canvas.heat').evaluate((c) => (c as HTMLCanvasElement).toDataURL());

@@ -54,9 +54,10 @@ function collectErrors(page: Page): string[] {
   return errors;
 }
 
+/** The photos in the grid, or the scene cards' covers in the scenes overview, are all loaded. */
 async function thumbsLoaded(page: Page): Promise<void> {
   await page.waitForFunction(() => {
-    const imgs = [...document.querySelectorAll<HTMLImageElement>('.cell img')];
+    const imgs = [...document.querySelectorAll<HTMLImageElement>('.cell img, .card img')];
     return imgs.length > 0 && imgs.every((i) => i.complete && i.naturalWidth > 0);
   });
 }
@@ -70,7 +71,7 @@ test.describe('survive real use', () => {
     const errors = collectErrors(page);
     try {
       await page.goto(s.url);
-      await expect(page.getByRole('heading', { name: 'pagoda' })).toBeVisible({ timeout: 30_000 });
+      await expect(page.getByRole('button', { name: /^pagoda, 1 photo/ })).toBeVisible({ timeout: 30_000 });
       await thumbsLoaded(page);
       await s.halt();
       const banner = page.getByRole('status').filter({ hasText: 'Disconnected — reconnecting…' });
@@ -86,9 +87,10 @@ test.describe('survive real use', () => {
       await s.restart();
       await expect(banner).toBeHidden({ timeout: 30_000 });
       await page.getByRole('button', { name: 'By scene' }).click();
-      await expect(page.getByRole('heading', { name: 'pagoda' })).toBeVisible();
+      await expect(page.getByRole('button', { name: /^pagoda, 1 photo/ })).toBeVisible();
       await thumbsLoaded(page);
-      // Events flow again without a reload: a new photo shows up.
+      // Events flow again without a reload: a new photo shows up (among all photos, By date).
+      await page.getByRole('button', { name: 'By date' }).click();
       copyFileSync(join(SHARED, 'photos', 'gcompris_sydney_harbor.jpg'), join(folder, 'harbour.jpg'));
       await expect(page.getByRole('button', { name: /^harbour\.jpg, / })).toBeVisible({ timeout: 45_000 });
       expect(errors).toEqual([]);
@@ -110,10 +112,12 @@ test.describe('survive real use', () => {
     ];
     const screens: { name: string; url: string; go: (p: Page) => Promise<void> }[] = [
       { name: 'first-run', url: empty.url, go: async (p) => void (await expect(p.getByRole('heading', { level: 1 })).toBeVisible()) },
-      { name: 'by-scene', url: s.url, go: async (p) => { await expect(p.locator('.header .title').first()).toBeVisible(); await thumbsLoaded(p); } },
+      { name: 'by-scene', url: s.url, go: async (p) => { await expect(p.locator('.overview .card').first()).toBeVisible(); await thumbsLoaded(p); } },
+      { name: 'scene', url: s.url, go: async (p) => { await p.locator('.overview .card').first().click(); await expect(p.locator('.header .title').first()).toBeVisible(); await thumbsLoaded(p); } },
+      { name: 'family', url: s.url, go: async (p) => { await p.locator('.overview button.family-head').first().click(); await expect(p.locator('.header .title').first()).toBeVisible(); await thumbsLoaded(p); } },
       { name: 'by-date', url: s.url, go: async (p) => { await p.getByRole('button', { name: 'By date' }).click(); await thumbsLoaded(p); } },
       { name: 'search', url: s.url, go: async (p) => { await p.getByRole('combobox', { name: 'Search photos by scene' }).fill('pagoda OR canyon OR forest'); await expect(p.getByRole('heading', { name: /photos?$/ })).toBeVisible(); await thumbsLoaded(p); } },
-      { name: 'photo-view', url: s.url, go: async (p) => { await p.locator('.cell img').first().click(); await expect(p.getByRole('dialog').getByRole('meter').first()).toBeVisible(); await expect(p.locator('.stage img')).toHaveJSProperty('complete', true); } },
+      { name: 'photo-view', url: s.url, go: async (p) => { await p.getByRole('button', { name: 'By date' }).click(); await p.locator('.cell img').first().click(); await expect(p.getByRole('dialog').getByRole('meter').first()).toBeVisible(); await expect(p.locator('.stage img')).toHaveJSProperty('complete', true); } },
       { name: 'model-panel', url: s.url, go: async (p) => { await p.getByRole('button', { name: 'Scene model' }).click(); await expect(p.getByRole('dialog', { name: 'Scene model' })).toBeVisible(); } },
       { name: 'failed', url: s.url, go: async (p) => { await p.getByRole('navigation', { name: 'Library' }).getByRole('button', { name: /Could not be read/ }).click(); await expect(p.getByRole('heading', { name: 'Photos that could not be read' })).toBeVisible(); } },
     ];
@@ -189,11 +193,11 @@ test.describe('survive real use', () => {
     try {
       await page.setViewportSize({ width: 1280, height: 800 });
       await page.goto(s.url);
-      await expect(page.getByRole('heading', { name: 'pagoda' })).toBeVisible({ timeout: 30_000 });
+      await expect(page.getByRole('button', { name: /^pagoda, 1 photo/ })).toBeVisible({ timeout: 30_000 });
       await thumbsLoaded(page);
       const focused = () => page.evaluate(() => ({ id: document.activeElement?.id ?? '', label: document.activeElement?.getAttribute('aria-label') ?? document.activeElement?.textContent?.trim() ?? '', cls: document.activeElement?.className ?? '' }));
 
-      // From page load to the first photo: at most 5 Tab presses (the skip link, then Enter).
+      // From page load to the first photo (By scene: the first scene card): at most 5 Tab presses (the skip link, then Enter).
       let tabs = 0;
       let onCell = false;
       for (; tabs < 5 && !onCell; ) {
@@ -204,9 +208,10 @@ test.describe('survive real use', () => {
           await page.screenshot({ path: join(shots, 'survive-skip-link.png') });
           await page.keyboard.press('Enter');
         }
-        onCell = (await focused()).id.startsWith('cell-');
+        const now = await focused();
+        onCell = now.id.startsWith('cell-') || /\bcard\b/.test(now.cls);
       }
-      expect(onCell, `a photo cell focused within 5 Tab presses (${tabs})`).toBe(true);
+      expect(onCell, `a photo cell or scene card focused within 5 Tab presses (${tabs})`).toBe(true);
 
       // Without the skip links, Tab still reaches the grid quickly: the scene list is one stop.
       await page.reload();
@@ -214,7 +219,7 @@ test.describe('survive real use', () => {
       let plain = 0;
       for (; plain < 40; plain++) {
         const f = await focused();
-        if (f.id.startsWith('cell-') || f.cls.includes('scroller')) break;
+        if (f.id.startsWith('cell-') || f.cls.includes('scroller') || /\bcard\b/.test(f.cls)) break;
         await page.keyboard.press('Tab');
       }
       console.log(`Tab presses from load to the grid without skip links: ${plain}`);
@@ -239,7 +244,9 @@ test.describe('survive real use', () => {
       const after = await focused();
       expect(after.cls).not.toMatch(/family-head|item scene/);
 
-      // Esc in the viewer returns focus to the photo it came from (keyboard and mouse).
+      // Esc in the viewer returns focus to the photo it came from (keyboard and mouse), in all photos (By date).
+      await page.getByRole('button', { name: 'By date' }).click();
+      await thumbsLoaded(page);
       await page.getByRole('region', { name: /photos; arrow keys move/ }).focus();
       await page.keyboard.press('ArrowRight');
       const cell = await focused();
@@ -269,7 +276,7 @@ test.describe('survive real use', () => {
       for (const scheme of ['light', 'dark'] as const) {
         await page.emulateMedia({ colorScheme: scheme });
         await page.goto(s.url);
-        await expect(page.getByRole('heading', { name: 'pagoda' })).toBeVisible({ timeout: 30_000 });
+        await expect(page.getByRole('button', { name: /^pagoda, 1 photo/ })).toBeVisible({ timeout: 30_000 });
         const nav = page.getByRole('navigation', { name: 'Library' });
         for (const select of [null, /Could not be read/, /^pagoda/, 'error toast'] as const) {
           if (select === 'error toast') {
@@ -329,6 +336,10 @@ test.describe('survive real use', () => {
             });
             nav.querySelectorAll('h2, .threshold label, .hint').forEach((el) => check(`sidebar "${el.textContent!.trim()}"`, el));
             document.querySelectorAll('.views button, .model-button, .brand span, .header .title, .header .sub, .header .n, .toast, .banner').forEach((el) => check(`"${el.textContent!.trim()}"`, el));
+            // The scenes overview (first screen) and the breadcrumb of a scene's page.
+            document
+              .querySelectorAll('.overview h1, .overview .hint, .overview .fname, .overview .count, .overview .chev, .overview .card .name, .trail .back, .trail .step, .trail [aria-current]')
+              .forEach((el) => check(`overview/trail "${el.textContent!.trim()}"`, el));
             return out;
           });
           low.push(...found.map((f) => `${scheme}: ${f}`));

@@ -75,7 +75,7 @@ describe.skipIf(!hasShared)('library features', () => {
     lib.setThreshold(0.95); // the fake model is 90 % sure of everything
     const after = lib.sceneGroups();
     expect(after.threshold).toBe(0.95);
-    expect(after.groups).toEqual([{ key: 'uncertain', name: 'Uncertain', family: 'status', count: 4 }]);
+    expect(after.groups).toEqual([{ key: 'uncertain', name: 'Uncertain', family: 'status', count: 4, cover: expect.objectContaining({ id: expect.any(Number) }) }]);
     expect(lib.search('indoor OR outdoor', 0, 10).total).toBe(4);
   });
 

@@ -465,7 +465,7 @@ export class Library {
     const groups = rows.map((r) => {
       const key = groupKey(r.g);
       const special = SPECIAL_GROUPS[key];
-      return { key, name: special ?? humanName(key), family: special ? 'status' : primaryFamily(key), count: r.n };
+      return { key, name: special ?? humanName(key), family: special ? 'status' : primaryFamily(key), count: r.n, cover: { id: r.cover, version: r.cover_version } };
     });
     groups.sort((a, b) => (a.family === 'status' ? 1 : 0) - (b.family === 'status' ? 1 : 0) || a.name.localeCompare(b.name));
     return { threshold: t, groups };

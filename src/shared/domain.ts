@@ -77,6 +77,8 @@ export interface SceneGroup {
   name: string;
   family: string;
   count: number;
+  /** The photo that shows the scene most surely (a correction counts as certain): the scene's card shows it. */
+  cover: { id: number; version: number };
 }
 
 export interface SceneVocabularyEntry {

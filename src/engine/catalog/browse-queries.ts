@@ -29,6 +29,14 @@ export interface PhotoPageQuery {
 /** A photo with its folder's path and its current model's top labels (`scenery photos`). */
 export type PhotoListingRow = PhotoRow & { folder_path: string; top_index: Buffer | null; top_prob: Buffer | null; pred_indoor: number | null };
 
+/** A scene group's size and cover photo (see `groupCounts`). */
+export interface GroupCountRow {
+  g: number;
+  n: number;
+  cover: number;
+  cover_version: number;
+}
+
 export class BrowseQueries {
   /** Prepared once: the group counts are asked for after every change of a photo (cache cleared). */
   private groupCountsStmt: Database.Statement | null = null;
@@ -64,10 +72,23 @@ export class BrowseQueries {
     return { total, rows };
   }
 
-  /** How many photos (not missing, not failed) each group holds at confidence threshold `t`: g is the group number. */
-  groupCounts(t: number): { g: number; n: number }[] {
-    this.groupCountsStmt ??= this.db.prepare(`SELECT ${GROUP_SQL} AS g, COUNT(*) AS n FROM photos WHERE status NOT IN ('missing', 'failed') GROUP BY g`);
-    return this.groupCountsStmt.all({ t }) as { g: number; n: number }[];
+  /**
+   * How many photos (not missing, not failed) each group holds at confidence
+   * threshold `t` (g is the group number), and its cover: the photo that shows
+   * the group's scene most surely (a correction counts as 1, as it shows),
+   * the newest id among equals. One pass: the cover is the row of the largest
+   * `rank`, a number that orders by confidence (to a millionth) and then by id
+   * (below 10^9 — far beyond any library), so SQLite's documented bare-column
+   * rule for MAX() picks exactly that row.
+   */
+  groupCounts(t: number): GroupCountRow[] {
+    this.groupCountsStmt ??= this.db.prepare(
+      `SELECT ${GROUP_SQL} AS g, COUNT(*) AS n,
+              MAX(ROUND(CASE WHEN corrected = 1 THEN 1.0 ELSE COALESCE(scene_prob, 0) END * 1000000) * 1000000000 + id) AS rank,
+              id AS cover, version AS cover_version
+       FROM photos WHERE status NOT IN ('missing', 'failed') GROUP BY g`,
+    );
+    return (this.groupCountsStmt.all({ t }) as (GroupCountRow & { rank: number })[]).map(({ g, n, cover, cover_version }) => ({ g, n, cover, cover_version }));
   }
 
   /** The first 20 files that could not be read, by path, with why (`scenery index`). */

@@ -43,7 +43,9 @@ describe('files that could not be read', () => {
     expect(names(lib.search('-kitchen', 0, 10))).toEqual(['good.jpg']);
     expect(names(lib.search('folder:Photos', 0, 10))).toEqual(['good.jpg']);
     const groups = lib.sceneGroups().groups;
-    expect(groups).toEqual([{ key: 'beach', name: 'beach', family: expect.any(String), count: 1 }]);
+    // Nor the cover of its scene, surer (0.9) than good.jpg as it once was.
+    const good = lib.listPhotos({ order: 'date', scene: null, folderId: null, status: null, offset: 0, limit: 10 }).items.find((p) => p.name === 'good.jpg')!;
+    expect(groups).toEqual([{ key: 'beach', name: 'beach', family: expect.any(String), count: 1, cover: { id: good.id, version: good.version } }]);
     expect(lib.status()).toMatchObject({ photoCount: 1, failedCount: 1 });
     expect(lib.folders()[0]).toMatchObject({ photoCount: 1, failedCount: 1 });
     expect(names(lib.listPhotos({ order: 'date', scene: null, folderId: null, status: null, offset: 0, limit: 10 }))).toEqual(['good.jpg']);

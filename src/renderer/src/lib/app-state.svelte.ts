@@ -8,9 +8,15 @@ import type { FolderInfo, IndexingProgress, LibraryStatus, ModelState, SceneGrou
 import { isConnectionFailure, plainMessage } from './errors';
 import { Latest } from './latest';
 import { PhotoSource, type Section } from './photo-source';
+import { familyScenes } from './scene-overview';
 
 export type View =
-  | { kind: 'scenes'; scene: string | null }
+  /**
+   * No scene and no family: the overview of scene cards. A family: all its
+   * scenes' photos. A scene: its photos; `family` set when it was opened from
+   * that family's page (Back returns there, else to the overview).
+   */
+  | { kind: 'scenes'; scene: string | null; family?: string | null }
   | { kind: 'timeline' }
   | { kind: 'folder'; folderId: number }
   | { kind: 'search' }
@@ -152,6 +158,27 @@ export class AppState {
     if (v.kind !== 'search') this.rebuildSource();
   }
 
+  /** Whether the overview of scene cards is showing (By scene, no scene or family chosen). */
+  get sceneOverview(): boolean {
+    return this.view.kind === 'scenes' && !this.view.scene && !this.view.family;
+  }
+
+  /** The overview card to give focus back to on returning (`scene:<key>` or `family:<name>`). */
+  overviewFocus = $state<string | null>(null);
+
+  /** One level up from a scene or a family (Esc, the Back button): the family it was opened from, else the overview. */
+  back(): void {
+    const v = this.view;
+    if (v.kind !== 'scenes' || (!v.scene && !v.family)) return;
+    if (v.scene && v.family) {
+      this.overviewFocus = `scene:${v.scene}`;
+      this.setView({ kind: 'scenes', scene: null, family: v.family });
+    } else {
+      this.overviewFocus = v.scene ? `scene:${v.scene}` : `family:${v.family}`;
+      this.setView({ kind: 'scenes', scene: null });
+    }
+  }
+
   openPhoto(id: number): void {
     if (this.openPhotoId === null) this.openedFrom = id;
     this.openPhotoId = id;
@@ -190,7 +217,7 @@ export class AppState {
     let sections: Section[];
     let fetcher: ConstructorParameters<typeof PhotoSource>[1];
     if (v.kind === 'scenes') {
-      const shown = v.scene ? groups.filter((g) => g.key === v.scene) : groups;
+      const shown = v.scene ? groups.filter((g) => g.key === v.scene) : v.family ? familyScenes(groups, v.family) : groups;
       sections = shown.map((g) => ({ key: g.key, title: g.name, subtitle: g.family === 'status' || g.family === 'other' ? undefined : g.family.charAt(0).toUpperCase() + g.family.slice(1), count: g.count }));
       fetcher = async (s, offset, limit) => (await api.call('photos.list', { order: 'date', scene: s.key, offset, limit })).items;
     } else if (v.kind === 'timeline') {
