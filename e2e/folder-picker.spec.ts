@@ -91,6 +91,7 @@ test('browse to a folder of photos by name, with the keyboard, and add it', asyn
 
     await dialog.getByRole('button', { name: 'Add this folder' }).click();
     await expect(dialog).toBeHidden();
+    await page.getByRole('button', { name: 'By date' }).click();
     await page.waitForFunction((n) => document.querySelectorAll('.cell img').length === n && [...document.querySelectorAll<HTMLImageElement>('.cell img')].every((i) => i.complete && i.naturalWidth > 0), PHOTOS.length, { timeout: 60_000 });
     await expect(page.getByText('Trip 2024').first()).toBeVisible();
     await page.screenshot({ path: join(shots, 'picker-added.png') });
