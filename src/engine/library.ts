@@ -141,7 +141,7 @@ export class Library {
         progress: (p) => this.events.emit('indexing.progress', p),
         storageWritable: () => this.scanner.rescanAfterStall(),
       },
-      { decodeConcurrency: options.decodeConcurrency, storageProbeMs: options.storageProbeMs },
+      { decodeConcurrency: options.decodeConcurrency, storageProbeMs: options.storageProbeMs, readOnly: options.start === false },
     );
     this.scanner = new Scanner(
       this.catalog,

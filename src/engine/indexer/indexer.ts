@@ -45,6 +45,8 @@ export interface IndexerHooks {
 }
 
 export interface IndexerOptions {
+  /** Opened by a read-only command: no queue bookkeeping (another process may be indexing). */
+  readOnly?: boolean;
   /** Decodes at once (default: cores). */
   decodeConcurrency?: number;
   /** Jobs in flight (decoded or waiting for the model); bounds memory. */
@@ -88,7 +90,6 @@ export class Indexer {
   private currentFile: string | null = null;
   private idleWaiters: (() => void)[] = [];
   private closed = false;
-  private folderPaths = new Map<number, string>();
   private readonly roots = new WatchedRoots(() => this.catalog.folders());
   /** Why indexing waits for the library's storage, and the photos to queue again when it can write. */
   private stall: IndexingStall | null = null;
@@ -105,7 +106,8 @@ export class Indexer {
   ) {
     this.decodeSlots = new Semaphore(options.decodeConcurrency ?? availableParallelism());
     this.maxInFlight = options.maxInFlight ?? 16;
-    this.queueWrite(() => {
+    // A reader (scenery search/photos, no writer lock) must not touch the queue a running writer is working through.
+    if (!options.readOnly) this.queueWrite(() => {
       this.catalog.resetRunningJobs();
       // Photos an older version marked failed because the library could not be written get another go.
       this.catalog.retryStorageFailures();
@@ -194,15 +196,9 @@ export class Indexer {
     }
   }
 
+  /** Looked up each time (a primary-key read): SQLite reuses a removed folder's id for the next one added. */
   private folderPath(folderId: number): string | null {
-    let p = this.folderPaths.get(folderId);
-    if (p === undefined) {
-      const f = this.catalog.folder(folderId);
-      if (!f) return null;
-      p = f.path;
-      this.folderPaths.set(folderId, p);
-    }
-    return p;
+    return this.catalog.folder(folderId)?.path ?? null;
   }
 
   private async pump(): Promise<void> {
