@@ -55,9 +55,19 @@ async function indexCommand(argv: string[]): Promise<number> {
       lastLine = Date.now();
       process.stderr.write(`\r${p.done}/${p.total} ${p.rate.toFixed(1)} img/s${p.etaSeconds ? `, ${p.etaSeconds} s left` : ''}   `);
     });
+    // A stall (full disk, read-only library) waits in the app and serve for space to come back; a batch run stops
+    // with the reason and exit 1 instead of waiting unseen (or exiting 0 once nothing keeps the process alive).
+    let onStall: (message: string) => void = () => {};
+    const stalled = new Promise<string>((r) => (onStall = r));
+    const offStall = lib.events.on('indexing.progress', (p) => p.stalled && onStall(p.stalled.message));
     lib.indexer.kick();
-    await lib.indexer.whenIdle();
+    const stall = await Promise.race([lib.indexer.whenIdle().then(() => null), stalled]);
+    offStall();
     off();
+    if (stall !== null) {
+      if (process.stderr.isTTY) process.stderr.write('\n');
+      throw new Error(`indexing stopped: ${stall} Run scenery index again once that is fixed; nothing is lost.`);
+    }
     if (process.stderr.isTTY) process.stderr.write('\n');
     const after = lib.catalog.photoCounts();
     const seconds = (performance.now() - started) / 1000;
