@@ -627,8 +627,11 @@ export class Catalog {
     return this.db.prepare("UPDATE jobs SET state = 'pending' WHERE state = 'running'").run().changes;
   }
 
-  retryLater(id: number, delayMs: number): void {
-    this.db.prepare("UPDATE jobs SET state = 'pending', not_before_ts = ? WHERE photo_id = ?").run(Date.now() + delayMs, id);
+  /** `uncounted`: the claim that failed does not count as an attempt (nothing was wrong with the photo). */
+  retryLater(id: number, delayMs: number, uncounted = false): void {
+    this.db
+      .prepare(`UPDATE jobs SET state = 'pending', not_before_ts = ?${uncounted ? ', attempts = MAX(attempts - 1, 0)' : ''} WHERE photo_id = ?`)
+      .run(Date.now() + delayMs, id);
   }
 
   blockJob(id: number): void {

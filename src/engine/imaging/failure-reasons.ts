@@ -18,6 +18,7 @@ export const FAILURE_SENTENCES: Record<FailureKind, string> = {
   not_a_file: 'This is a pipe or a device, not a photo file.',
   outside_folders: 'This links to a file outside your watched folders.',
   stalled: 'The drive stopped responding while the file was read.',
+  deferred: 'Not read yet: reads are waiting for a drive that is not answering.',
   internal: 'Scenery could not process this file; try again.',
 };
 

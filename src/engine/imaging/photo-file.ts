@@ -12,7 +12,7 @@
  *    network drive cannot hold an indexing slot. The stuck system call itself cannot be
  *    cancelled: it keeps one of libuv's threads (4 by default, shared with sharp's work)
  *    until it returns, and its descriptor is closed then. So once MAX_STUCK_READS calls are
- *    stuck, new reads are refused at once (kind 'stalled', retried later by the indexer)
+ *    stuck, new reads are refused at once (kind 'deferred': put off by the indexer, never counted against the photo)
  *    instead of losing the remaining threads and, with them, all decoding.
  * The scanner applies the same rules before a file is catalogued (scanner/admit.ts uses
  * `refusalFor`), so what the first scan refuses the watcher refuses too.
@@ -132,7 +132,7 @@ async function withPhotoFile<T>(
 ): Promise<T> {
   const stallMs = options.stallMs ?? READ_STALL_MS;
   if (stuckCalls >= MAX_STUCK_READS) {
-    throw new DecodeError(`not read now: ${stuckCalls} earlier reads are stuck (a drive or network share is not answering)`, 'stalled');
+    throw new DecodeError(`not read now: ${stuckCalls} earlier reads are stuck (a drive or network share is not answering)`, 'deferred');
   }
   const openFile = options.openFile ?? ((p: string, f: number) => open(p, f));
   // O_NOCTTY: a terminal device must never become our controlling terminal.

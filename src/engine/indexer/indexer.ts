@@ -386,6 +386,12 @@ export class Indexer {
         this.hooks.photoUpdated(id);
         return;
       }
+      // Refused because reads elsewhere are stuck (another drive): nothing is wrong with this photo, so it is put
+      // off without using up an attempt (a dead share must not fail healthy photos in other folders).
+      if (e.kind === 'deferred') {
+        this.catalog.retryLater(id, 30_000, true);
+        return;
+      }
       // A drive that stopped answering may come back (a network share reconnecting).
       if (e.kind === 'stalled' && attempt < maxAttempts) {
         this.catalog.retryLater(id, 60_000 * attempt);
