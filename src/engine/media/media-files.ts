@@ -53,7 +53,8 @@ export async function resolveMedia(lib: Library, kind: MediaKind, id: number): P
   } catch {
     throw new MediaError(404, 'the photo file is not available (moved, deleted or on a disconnected drive)');
   }
-  if (!isInside(folderReal, fileReal)) throw new MediaError(403, 'the photo resolves outside its watched folder');
+  // The scanner's rule for links (scanner/admit.ts): a photo may be a link into any watched folder, never out of them.
+  if (!isInside(folderReal, fileReal) && !insideSomeWatchedFolder(lib, fileReal)) throw new MediaError(403, 'the photo resolves outside the watched folders');
   const key = f.row.hash;
   if (kind === 'thumb') {
     if (!key || !lib.thumbs.hasThumb(key)) throw new MediaError(404, 'no thumbnail yet');
@@ -68,6 +69,16 @@ export async function resolveMedia(lib: Library, kind: MediaKind, id: number): P
   } catch (e) {
     throw new MediaError(415, `cannot render this photo: ${(e as Error).message}`);
   }
+}
+
+function insideSomeWatchedFolder(lib: Library, real: string): boolean {
+  return lib.catalog.folders().some((f) => {
+    try {
+      return isInside(realpathSync(f.path), real);
+    } catch {
+      return false; // offline
+    }
+  });
 }
 
 function checkedCache(lib: Library, path: string): string {
