@@ -45,7 +45,7 @@ describe.skipIf(mountError !== null || !hasShared)('scenery index on a library i
 
     const t0 = Date.now();
     const r = scenery(['index', folder]);
-    expect(r.signal, 'scenery index did not end by itself').toBeNull();
+    expect(r.signal, `scenery index did not end by itself; stderr:\n${r.stderr}`).toBeNull();
     expect(r.status, r.stderr).toBe(1);
     expect(r.stderr).toMatch(/indexing stopped: .*read-only.*Run scenery index again once that is fixed/s);
     expect(Date.now() - t0).toBeLessThan(60_000);

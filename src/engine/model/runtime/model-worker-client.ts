@@ -254,7 +254,7 @@ export class ModelWorkerClient {
 
   private armIdle(): void {
     this.clearIdle();
-    if (!this.worker) return;
+    if (!this.worker || this.closed) return;
     this.idleTimer = setTimeout(() => void this.terminate(), this.idleMs);
     this.idleTimer.unref();
   }
@@ -274,7 +274,15 @@ export class ModelWorkerClient {
   async close(): Promise<void> {
     this.closed = true;
     this.clearIdle();
-    this.failAll(new ModelUnavailableError('model worker is closed'));
+    const closedError = new ModelUnavailableError('model worker is closed');
+    for (const p of [...this.high.splice(0), ...this.low.splice(0), ...this.explainQueue.splice(0)]) p.reject(closedError);
+    // A batch already running is let finish (up to 15 s): terminating a worker while onnxruntime runs aborts the
+    // whole process ("terminate called after throwing an instance of 'Napi::Error'", SIGABRT).
+    // The same for a model still loading.
+    const until = Date.now() + 15_000;
+    if (this.ready) await Promise.race([this.ready.catch(() => {}), new Promise((r) => setTimeout(r, 15_000).unref())]);
+    while (this.busy && this.worker && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+    this.failAll(closedError);
     await this.terminate();
     this.spare.clear();
   }
