@@ -389,10 +389,14 @@ export class Scanner {
     });
     watcher.on('error', (e) => {
       const code = (e as NodeJS.ErrnoException).code;
-      if (code === 'ENOSPC' || code === 'EMFILE' || code === 'ENFILE') this.degradeToRescans(folderId, code);
-      else {
-        this.catalog.setFolderStatus(folderId, 'error', `watching failed: ${(e as Error).message}`);
-        this.hooks.foldersChanged();
+      try {
+        if (code === 'ENOSPC' || code === 'EMFILE' || code === 'ENFILE') this.degradeToRescans(folderId, code);
+        else {
+          this.catalog.setFolderStatus(folderId, 'error', `watching failed: ${(e as Error).message}`);
+          this.hooks.foldersChanged();
+        }
+      } catch (err) {
+        this.writeFailed(folderId, err);
       }
     });
     this.watchers.set(folderId, watcher);
@@ -435,7 +439,12 @@ export class Scanner {
         void this.unwatch(folderId).then(() => this.start(folderId));
         return true;
       }
-      this.goOffline(folderId, problem.reason, problem.dev);
+      try {
+        this.goOffline(folderId, problem.reason, problem.dev);
+      } catch (e) {
+        // The catalog could not record it (full disk...): still not to be trusted, and reported like any failed write.
+        this.writeFailed(folderId, e);
+      }
       return true;
     } catch {
       return false;
@@ -503,7 +512,10 @@ export class Scanner {
         clearInterval(timer);
         return;
       }
-      void this.reconcile(folderId, f.path).then(() => this.hooks.queued(), () => {});
+      void this.reconcile(folderId, f.path).then(
+        () => this.hooks.queued(),
+        (e) => this.writeFailed(folderId, e),
+      );
     }, this.options.rescanMs ?? 600_000);
     timer.unref();
     this.offlineTimers.set(folderId, timer);
