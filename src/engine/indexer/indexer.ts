@@ -15,6 +15,7 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import type { IndexingProgress, IndexingStall } from '../../shared/domain.js';
 import type { Catalog, FileVersion } from '../catalog/catalog.js';
+import { Semaphore } from '../concurrency/semaphore.js';
 import { DecodeError, decodeOriented, fromPixels, readPhotoFile } from '../imaging/decode.js';
 import { readPhotoFacts } from '../imaging/metadata.js';
 import { isInside } from '../media/media-files.js';
@@ -57,23 +58,6 @@ export interface IndexerOptions {
   maxAttempts?: number;
   /** While stalled on the library's storage, how often to check whether it can be written again. */
   storageProbeMs?: number;
-}
-
-class Semaphore {
-  private waiting: (() => void)[] = [];
-  constructor(private free: number) {}
-  async acquire(): Promise<void> {
-    if (this.free > 0) {
-      this.free--;
-      return;
-    }
-    await new Promise<void>((r) => this.waiting.push(r));
-  }
-  release(): void {
-    const next = this.waiting.shift();
-    if (next) next();
-    else this.free++;
-  }
 }
 
 export class Indexer {

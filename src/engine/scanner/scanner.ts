@@ -20,6 +20,7 @@ import { lstat, stat } from 'node:fs/promises';
 import { basename, join, relative, sep } from 'node:path';
 import chokidar, { type FSWatcher } from 'chokidar';
 import type { Catalog, FileFacts } from '../catalog/catalog.js';
+import { Semaphore } from '../concurrency/semaphore.js';
 import { hashPhotoFile } from '../imaging/photo-file.js';
 import { storageFault } from '../indexer/storage-faults.js';
 import { admitFile, WatchedRoots } from './admit.js';
@@ -81,7 +82,7 @@ export class Scanner {
   private readonly gates = new Map<number, WriteFinishGate>();
   private readonly offlineTimers = new Map<number, NodeJS.Timeout>();
   private readonly scans = new Map<number, Promise<void>>();
-  private readonly hashSlots = new Slots(HASH_CONCURRENCY);
+  private readonly hashSlots = new Semaphore(HASH_CONCURRENCY);
   /** Device of each root when last seen present; a root that moves to another device while it had photos went offline. */
   private readonly rootDevs = new Map<number, number>();
   /** Device an offline root showed (its bare mount point): it is back only once it shows another. */
@@ -578,22 +579,4 @@ async function isDirectory(path: string): Promise<boolean> {
     (s) => s.isDirectory(),
     () => false,
   );
-}
-
-/** At most n at once (hashing for move confirmation: live renames of big folders arrive as bursts of adds). */
-class Slots {
-  private readonly waiting: (() => void)[] = [];
-  constructor(private free: number) {}
-  async acquire(): Promise<void> {
-    if (this.free > 0) {
-      this.free--;
-      return;
-    }
-    await new Promise<void>((r) => this.waiting.push(r));
-  }
-  release(): void {
-    const next = this.waiting.shift();
-    if (next) next();
-    else this.free++;
-  }
 }
