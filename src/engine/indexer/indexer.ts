@@ -8,7 +8,6 @@
  * written (full disk, read-only) is not the photo's fault: indexing stalls
  * with the reason and resumes by itself (storage-faults.ts).
  */
-import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
@@ -18,6 +17,7 @@ import type { Catalog, FileVersion } from '../catalog/catalog.js';
 import { Semaphore } from '../concurrency/semaphore.js';
 import { DecodeError, decodeOriented, fromPixels, readPhotoFile } from '../imaging/decode.js';
 import { readPhotoFacts } from '../imaging/metadata.js';
+import { contentHash } from '../imaging/photo-file.js';
 import { isInside } from '../media/media-files.js';
 import { WatchedRoots } from '../scanner/admit.js';
 import { cropToTensor, PIXELS, resizeForModel } from '../imaging/model-input.js';
@@ -315,7 +315,7 @@ export class Indexer {
   ): Promise<{ classified: Promise<{ prob: Float32Array; features: Float32Array; classes: number }> | null; done: boolean }> {
     const id = job.photoId;
     const buf = await readPhotoFile(path, { mayRead: this.mayRead });
-    const hash = createHash('sha256').update(buf).digest('hex');
+    const hash = contentHash(buf);
     const adopted = this.catalog.adoptMovedPhoto(id, hash);
     if (adopted !== null) {
       job.photoId = adopted;
