@@ -9,7 +9,7 @@
 import { closeSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { basename, join } from 'node:path';
-import { libraryNotWritable } from './catalog/catalog.js';
+import { FS_NOT_WRITABLE_CODES, libraryNotWritable } from './catalog/catalog.js';
 import { processAlive } from './process-alive.js';
 
 export const LOCK_FILE = 'scenery.lock';
@@ -90,7 +90,7 @@ export function acquireLibraryLock(dir: string, command = currentCommand()): () 
       break;
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code ?? '';
-      if (/^(EACCES|EPERM|EROFS)$/.test(code)) throw libraryNotWritable(dir, code, (e as Error).message, join(dir, 'catalog.sqlite'));
+      if (FS_NOT_WRITABLE_CODES.includes(code)) throw libraryNotWritable(dir, code, (e as Error).message, join(dir, 'catalog.sqlite'));
       if (code !== 'EEXIST') throw e;
     }
     if (attempt > 50) throw new Error(`could not take the lock ${path}: it keeps changing`);
