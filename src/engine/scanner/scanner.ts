@@ -79,6 +79,8 @@ function isEmptyDirQuiet(dir: string): boolean {
 
 export class Scanner {
   private readonly watchers = new Map<number, FSWatcher>();
+  /** Settles when a folder's watcher has made its first pass (chokidar's 'ready'): from then on every change is seen. */
+  private readonly watchersReady = new Map<number, Promise<void>>();
   private readonly gates = new Map<number, WriteFinishGate>();
   private readonly offlineTimers = new Map<number, NodeJS.Timeout>();
   private readonly scans = new Map<number, Promise<void>>();
@@ -308,6 +310,7 @@ export class Scanner {
         return isIgnoredName(name);
       },
     });
+    this.watchersReady.set(folderId, new Promise<void>((r) => watcher.once('ready', () => r())));
     const record = (a: Admitted): void => {
       if (this.closed || this.gates.get(folderId) !== gate) return;
       try {
@@ -494,6 +497,11 @@ export class Scanner {
     return this.watchers.get(folderId);
   }
 
+  /** Settles once the folder's current watcher is ready (tests: a change made after it is seen); undefined while it has none. */
+  watcherReady(folderId: number): Promise<void> | undefined {
+    return this.watchers.has(folderId) ? this.watchersReady.get(folderId) : undefined;
+  }
+
   /**
    * chokidar holds one inotify watch per file and per folder on Linux (measured: 101,001 watches for
    * 100,000 photos in 1,000 folders). When the system limit is reached, live watching of this folder
@@ -550,6 +558,7 @@ export class Scanner {
   async unwatch(folderId: number): Promise<void> {
     const w = this.watchers.get(folderId);
     this.watchers.delete(folderId);
+    this.watchersReady.delete(folderId);
     this.gates.get(folderId)?.close();
     this.gates.delete(folderId);
     const t = this.offlineTimers.get(folderId);
