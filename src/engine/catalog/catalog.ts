@@ -416,12 +416,15 @@ export class Catalog {
    * old one. Returns the surviving id, or null.
    */
   adoptMovedPhoto(newId: number, hash: string): number | null {
+    // Nearly every photo indexed has no missing twin: answered by one read, without a transaction.
+    const old = this.db.prepare("SELECT id FROM photos WHERE hash = ? AND status = 'missing' AND id != ? ORDER BY id LIMIT 1").get(hash, newId) as
+      | { id: number }
+      | undefined;
+    if (!old) return null;
+    // Synchronous from the read above to the commit: nothing else writes in between.
     return this.transaction(() => {
-      const old = this.db.prepare("SELECT id FROM photos WHERE hash = ? AND status = 'missing' AND id != ? ORDER BY id LIMIT 1").get(hash, newId) as
-        | { id: number }
-        | undefined;
       const cur = this.photo(newId);
-      if (!old || !cur || cur.status === 'missing') return null;
+      if (!cur || cur.status === 'missing') return null;
       const job = this.db.prepare('SELECT priority FROM jobs WHERE photo_id = ?').get(newId) as { priority: number } | undefined;
       this.db.prepare('DELETE FROM photos WHERE id = ?').run(newId);
       this.db
