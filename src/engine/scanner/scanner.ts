@@ -34,6 +34,8 @@ const BATCH = 500;
 /** Files hashed at once to confirm moves: enough to overlap reads, few enough for any open-files limit. */
 const HASH_CONCURRENCY = 4;
 
+type MoveCandidate = ReturnType<Catalog['moveCandidates']>[number];
+
 export interface ScannerHooks {
   /** New work was queued. */
   queued(): void;
@@ -206,8 +208,9 @@ export class Scanner {
       const f = a.facts;
       seen.add(f.relPath);
       // A path the catalog does not know may be a photo it knows under another path (renamed or moved while closed).
-      if (a.kind === 'photo' && !known.has(f.relPath) && this.catalog.moveCandidates(f.size, f.mtimeMs).length) {
-        const p: Promise<void> = this.recognizeMove(folderId, root, f, PRIORITY_BACKLOG)
+      const candidates = a.kind === 'photo' && !known.has(f.relPath) ? this.catalog.moveCandidates(f.size, f.mtimeMs) : [];
+      if (candidates.length) {
+        const p: Promise<void> = this.recognizeMove(folderId, root, f, PRIORITY_BACKLOG, candidates)
           .then(
             (id) => (id === null ? add(a) : void moved++),
             () => add(a),
@@ -244,9 +247,10 @@ export class Scanner {
    * is no longer at its path (marked missing or not yet: the watcher's unlink, or the end of the scan, may come
    * after the add), is that photo moved or renamed if their content hashes agree. Its record takes the new path and
    * keeps everything (catalog.relocatePhoto): no decoding, no classifying. Returns its id, or null for a new file.
+   * `sameFacts`: catalog.moveCandidates for the file, as the caller found them.
    */
-  private async recognizeMove(folderId: number, root: string, f: FileFacts, priority: number): Promise<number | null> {
-    const candidates = this.catalog.moveCandidates(f.size, f.mtimeMs).filter((c) => !(c.folder_id === folderId && c.rel_path === f.relPath));
+  private async recognizeMove(folderId: number, root: string, f: FileFacts, priority: number, sameFacts: MoveCandidate[]): Promise<number | null> {
+    const candidates = sameFacts.filter((c) => !(c.folder_id === folderId && c.rel_path === f.relPath));
     if (!candidates.length) return null;
     const gone: typeof candidates = [];
     for (const c of candidates) {
@@ -324,9 +328,11 @@ export class Scanner {
     };
     const upsert = (a: Admitted): void => {
       const f = a.facts;
-      if (a.kind === 'refused' || this.catalog.photoByPath(folderId, f.relPath) || !this.catalog.moveCandidates(f.size, f.mtimeMs).length) return record(a);
+      if (a.kind === 'refused' || this.catalog.photoByPath(folderId, f.relPath)) return record(a);
+      const candidates = this.catalog.moveCandidates(f.size, f.mtimeMs);
+      if (!candidates.length) return record(a);
       // A renamed or moved folder or file arrives as unlink + add, in either order: recognised, it keeps everything.
-      this.recognizeMove(folderId, root, f, PRIORITY_LIVE).then(
+      this.recognizeMove(folderId, root, f, PRIORITY_LIVE, candidates).then(
         (id) => id === null && record(a),
         () => record(a),
       );
