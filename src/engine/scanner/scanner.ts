@@ -328,8 +328,13 @@ export class Scanner {
     };
     const upsert = (a: Admitted): void => {
       const f = a.facts;
-      if (a.kind === 'refused' || this.catalog.photoByPath(folderId, f.relPath)) return record(a);
-      const candidates = this.catalog.moveCandidates(f.size, f.mtimeMs);
+      let candidates: MoveCandidate[];
+      try {
+        candidates = a.kind === 'refused' || this.catalog.photoByPath(folderId, f.relPath) ? [] : this.catalog.moveCandidates(f.size, f.mtimeMs);
+      } catch (e) {
+        this.writeFailed(folderId, e);
+        return;
+      }
       if (!candidates.length) return record(a);
       // A renamed or moved folder or file arrives as unlink + add, in either order: recognised, it keeps everything.
       this.recognizeMove(folderId, root, f, PRIORITY_LIVE, candidates).then(

@@ -59,6 +59,16 @@ describe('scanner write faults', () => {
     expect((faults[0] as { code: string }).code).toBe('SQLITE_FULL');
   });
 
+  it('a catalog that cannot be read when a new file arrives is reported, not an unhandled rejection', async () => {
+    const { l, folder, faults } = await open(0);
+    vi.spyOn(l.catalog, 'photoByPath').mockImplementation(() => {
+      throw Object.assign(new Error('disk I/O error'), { code: 'SQLITE_IOERR_READ' });
+    });
+    writeFileSync(join(folder, 'new.jpg'), await sharp({ create: { width: 32, height: 24, channels: 3, background: { r: 1, g: 2, b: 3 } } }).jpeg().toBuffer());
+    await waitFor('the failed read reported', () => faults.length > 0, 10_000);
+    expect((faults[0] as { code: string }).code).toBe('SQLITE_IOERR_READ');
+  });
+
   it('a full disk while taking a folder offline is reported', async () => {
     const { l, folder, faults } = await open(1);
     await waitFor('indexed', () => l.status().indexedCount === 1);
