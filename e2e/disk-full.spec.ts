@@ -5,10 +5,10 @@
  * freed.
  */
 import { test, expect } from '@playwright/test';
-import { closeSync, existsSync, mkdirSync, openSync, unlinkSync, writeSync } from 'node:fs';
+import { existsSync, mkdirSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { isMounted, mountNotPermitted, tryMount, unmount } from '../src/test-support/mounts';
+import { fillVolume, isMounted, mountNotPermitted, tryMount, unmount } from '../src/test-support/mounts';
 import { ROOT, serve, SQUEEZENET } from './serve-fixture';
 
 const why = existsSync(SQUEEZENET) ? mountNotPermitted() : `the test model is not at ${SQUEEZENET}`;
@@ -41,19 +41,7 @@ test('the progress bar says the disk is full, in plain words; tagging finishes o
     await call('folders.add', { path: folder });
     await expect.poll(async () => (await call('indexing.status')).total, { timeout: 30_000 }).toBe(N);
     const filler = join(lib, 'filler.bin');
-    const fd = openSync(filler, 'w');
-    for (const chunk of [1 << 20, 64 << 10, 4 << 10, 512]) {
-      const buf = Buffer.alloc(chunk, 7);
-      for (;;) {
-        try {
-          writeSync(fd, buf);
-        } catch (e) {
-          if ((e as NodeJS.ErrnoException).code === 'ENOSPC') break;
-          throw e;
-        }
-      }
-    }
-    closeSync(fd);
+    fillVolume(filler);
     await call('indexing.resume');
 
     await page.goto(s.url);

@@ -7,11 +7,10 @@ import { existsSync, mkdirSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Library } from '../engine/library.js';
 import { acquireLibraryLock } from '../engine/library-lock.js';
 import { tempDir } from '../test-support/harness.js';
 import { writeFixture } from '../test-support/onnx-fixtures.js';
-import { seedLibrary } from '../test-support/seeded-library.js';
+import { seededLibrary } from '../test-support/seeded-library.js';
 import { REPO_ROOT } from '../test-support/shared-data.js';
 
 const tmp = tempDir('cli-run');
@@ -22,17 +21,6 @@ function run(args: string[], timeoutMs = 60_000): { status: number | null; stdou
   const t0 = Date.now();
   const r = spawnSync(process.execPath, [BIN, ...args, '--models', join(tmp.path, 'models')], { encoding: 'utf8', timeout: timeoutMs });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr, ms: Date.now() - t0 };
-}
-
-async function seeded(name: string): Promise<string> {
-  const dir = join(tmp.path, name);
-  const lib = await Library.open({ dir, start: false });
-  seedLibrary(lib, join(tmp.path, 'Photos'), [
-    { rel: 'sunny.jpg', top: [['beach', 0.9]] },
-    { rel: 'kitchen.jpg', top: [['kitchen', 0.8]] },
-  ]);
-  await lib.close();
-  return dir;
 }
 
 async function photoFolder(name: string, n: number): Promise<string> {
@@ -48,7 +36,7 @@ async function photoFolder(name: string, n: number): Promise<string> {
 
 describe('read-only commands', () => {
   it('search and photos exit as soon as they have printed (they stayed ~10 s)', async () => {
-    const lib = await seeded('quick');
+    const lib = await seededLibrary(tmp.path, 'quick');
     const s = run(['search', 'beach', '--library', lib, '--json']);
     expect(s.status).toBe(0);
     expect(JSON.parse(s.stdout).total).toBe(1);
@@ -71,7 +59,7 @@ describe('read-only commands', () => {
   });
 
   it('take no lock: they run while a writer holds the library', async () => {
-    const lib = await seeded('shared-read');
+    const lib = await seededLibrary(tmp.path, 'shared-read');
     const release = acquireLibraryLock(lib, 'scenery index (the test)');
     try {
       expect(run(['search', 'kitchen', '--library', lib]).status).toBe(0);

@@ -8,25 +8,13 @@ import { chmodSync, closeSync, existsSync, openSync, statSync, writeSync } from 
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../test-support/harness.js';
-import { seedLibrary } from '../test-support/seeded-library.js';
+import { seededLibrary } from '../test-support/seeded-library.js';
 import { REPO_ROOT } from '../test-support/shared-data.js';
-import { Library } from '../engine/library.js';
 
 const tmp = tempDir('cli-readonly');
 // `nobody` must reach the library through the temporary folder.
 chmodSync(tmp.path, 0o755);
 afterAll(() => tmp.cleanup());
-
-async function seeded(name: string): Promise<string> {
-  const dir = join(tmp.path, name);
-  const lib = await Library.open({ dir, start: false });
-  seedLibrary(lib, join(tmp.path, 'Photos'), [
-    { rel: 'sunny.jpg', top: [['beach', 0.9]] },
-    { rel: 'kitchen.jpg', top: [['kitchen', 0.8]] },
-  ]);
-  await lib.close();
-  return dir;
-}
 
 function scenery(args: string[], asNobody: boolean): { status: number | null; stdout: string; stderr: string } {
   const cli = [join(REPO_ROOT, 'bin', 'scenery.mjs'), ...args];
@@ -41,7 +29,7 @@ function scenery(args: string[], asNobody: boolean): { status: number | null; st
 
 describe('a library Scenery may not write', () => {
   it('search and photos work on a read-only folder (555) and catalog (444)', async () => {
-    const dir = await seeded('readonly');
+    const dir = await seededLibrary(tmp.path, 'readonly');
     const files = ['catalog.sqlite', 'catalog.sqlite-wal', 'catalog.sqlite-shm'].filter((f) => existsSync(join(dir, f)));
     const before = files.map((f) => statSync(join(dir, f)).mtimeMs);
     chmodSync(join(dir, 'catalog.sqlite'), 0o444);
@@ -70,7 +58,7 @@ describe('a library Scenery may not write', () => {
 
 describe('a damaged catalog', () => {
   it('not a database at all: names the file and the way out', async () => {
-    const dir = await seeded('notadb');
+    const dir = await seededLibrary(tmp.path, 'notadb');
     const fd = openSync(join(dir, 'catalog.sqlite'), 'r+');
     writeSync(fd, Buffer.alloc(100, 0x41), 0, 100, 0);
     closeSync(fd);
@@ -83,7 +71,7 @@ describe('a damaged catalog', () => {
   });
 
   it('a damaged page found by a query: names the file and the way out', async () => {
-    const dir = await seeded('corrupt');
+    const dir = await seededLibrary(tmp.path, 'corrupt');
     // Every page after the schema (page 1) overwritten: the catalog opens, its tables cannot be read.
     const size = statSync(join(dir, 'catalog.sqlite')).size;
     const fd = openSync(join(dir, 'catalog.sqlite'), 'r+');

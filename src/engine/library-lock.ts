@@ -7,9 +7,10 @@
  * (search, photos) take no lock. Within one process the lock is shared (counted), so tests and the app may reopen.
  */
 import { closeSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
-import { hostname, uptime } from 'node:os';
+import { hostname } from 'node:os';
 import { basename, join } from 'node:path';
-import { libraryNotWritable } from './catalog/catalog.js';
+import { FS_NOT_WRITABLE_CODES, libraryNotWritable } from './catalog/catalog.js';
+import { processAlive } from './process-alive.js';
 
 export const LOCK_FILE = 'scenery.lock';
 
@@ -42,20 +43,7 @@ export function currentCommand(argv = process.argv): string {
 
 /** Whether the lock's process still runs. A lock from before the last boot is stale whatever its pid now names. */
 function holderAlive(h: LockHolder): boolean {
-  const bootedAt = Date.now() - uptime() * 1000;
-  const started = Date.parse(h.startedAt);
-  if (Number.isFinite(started) && started < bootedAt - 60_000) return false;
-  return isAlive(h.pid);
-}
-
-function isAlive(pid: number): boolean {
-  if (pid === process.pid) return true;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
+  return processAlive(h.pid, Date.parse(h.startedAt));
 }
 
 function readHolder(path: string): { text: string; holder: LockHolder | null } | null {
@@ -102,7 +90,7 @@ export function acquireLibraryLock(dir: string, command = currentCommand()): () 
       break;
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code ?? '';
-      if (/^(EACCES|EPERM|EROFS)$/.test(code)) throw libraryNotWritable(dir, code, (e as Error).message, join(dir, 'catalog.sqlite'));
+      if (FS_NOT_WRITABLE_CODES.includes(code)) throw libraryNotWritable(dir, code, (e as Error).message, join(dir, 'catalog.sqlite'));
       if (code !== 'EEXIST') throw e;
     }
     if (attempt > 50) throw new Error(`could not take the lock ${path}: it keeps changing`);

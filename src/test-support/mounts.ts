@@ -4,7 +4,7 @@
  * the tests that need it are skipped with the reason printed.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -43,4 +43,26 @@ export function unmount(dir: string): void {
 /** Whether `dir` is a mount point right now. */
 export function isMounted(dir: string): boolean {
   return spawnSync('mountpoint', ['-q', dir]).status === 0;
+}
+
+/** Writes into `path` until the volume refuses with ENOSPC (to the last 512 bytes); returns the bytes written. */
+export function fillVolume(path: string): number {
+  const fd = openSync(path, 'w');
+  let written = 0;
+  try {
+    for (const chunk of [1 << 20, 64 << 10, 4 << 10, 512]) {
+      const buf = Buffer.alloc(chunk, 7);
+      for (;;) {
+        try {
+          written += writeSync(fd, buf);
+        } catch (e) {
+          if ((e as NodeJS.ErrnoException).code === 'ENOSPC') break;
+          throw e;
+        }
+      }
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return written;
 }

@@ -3,7 +3,8 @@
  * files, no model, no decoding), for tests of what search, groups and counts
  * make of them.
  */
-import type { Library } from '../engine/library.js';
+import { join } from 'node:path';
+import { Library } from '../engine/library.js';
 import { placesLabelIndex } from '../engine/labels/label-sets.js';
 
 export interface Seed {
@@ -36,4 +37,16 @@ export function seedLibrary(lib: Library, root: string, seeds: Seed[]): { id: (r
     ids.set(s.rel, id);
   }
   return { id: (rel) => ids.get(rel)! };
+}
+
+/** A closed library at `<base>/<name>` holding two tagged photos (sunny.jpg: beach; kitchen.jpg: kitchen) of `<base>/Photos`; returns its folder. */
+export async function seededLibrary(base: string, name: string): Promise<string> {
+  const dir = join(base, name);
+  const lib = await Library.open({ dir, start: false });
+  seedLibrary(lib, join(base, 'Photos'), [
+    { rel: 'sunny.jpg', top: [['beach', 0.9]] },
+    { rel: 'kitchen.jpg', top: [['kitchen', 0.8]] },
+  ]);
+  await lib.close();
+  return dir;
 }

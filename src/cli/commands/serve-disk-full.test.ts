@@ -6,13 +6,13 @@
  * failure handler ended the process (unhandled rejection).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, unlinkSync, writeSync } from 'node:fs';
+import { mkdirSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { IndexingProgress } from '../../shared/domain.js';
 import { tempDir, waitFor } from '../../test-support/harness.js';
-import { isMounted, mountNotPermitted, tryMount, unmount } from '../../test-support/mounts.js';
+import { fillVolume, isMounted, mountNotPermitted, tryMount, unmount } from '../../test-support/mounts.js';
 import { hasShared, REPO_ROOT, SQUEEZENET } from '../../test-support/shared-data.js';
 
 const mountError = mountNotPermitted();
@@ -65,19 +65,7 @@ describe.skipIf(mountError !== null || !hasShared)('scenery serve on a full disk
     await call('folders.add', { path: folder });
     await waitFor('scanned', async () => (await status()).total === N, 30_000, 200);
     const filler = join(libDir, 'filler.bin');
-    const fd = openSync(filler, 'w');
-    for (const chunk of [1 << 20, 64 << 10, 4 << 10, 512]) {
-      const buf = Buffer.alloc(chunk, 7);
-      for (;;) {
-        try {
-          writeSync(fd, buf);
-        } catch (e) {
-          if ((e as NodeJS.ErrnoException).code === 'ENOSPC') break;
-          throw e;
-        }
-      }
-    }
-    closeSync(fd);
+    fillVolume(filler);
     await call('indexing.resume');
 
     await waitFor('disk-full stall', async () => (await status()).stalled?.reason === 'disk-full', 60_000, 200);

@@ -135,7 +135,14 @@ export class CatalogError extends Error {
 }
 
 const CORRUPT_CODES = /^SQLITE_(CORRUPT|NOTADB)/;
-const READ_ONLY_CODES = /^(SQLITE_READONLY|SQLITE_CANTOPEN|EACCES|EPERM|EROFS)/;
+/**
+ * The file-system codes of a library Scenery may not write: refused permission, or a read-only mount. The writer
+ * lock (library-lock.ts) creates a plain file and meets only these; opening the catalog also meets SQLite's own.
+ * indexer/storage-faults.ts classifies more (a full disk, an I/O error) because a running library stalls on those
+ * and resumes, where opening says "not writable" only for what no waiting cures.
+ */
+export const FS_NOT_WRITABLE_CODES: readonly string[] = ['EACCES', 'EPERM', 'EROFS'];
+const READ_ONLY_CODES = new RegExp(`^(SQLITE_READONLY|SQLITE_CANTOPEN|${FS_NOT_WRITABLE_CODES.join('|')})`);
 
 /** The one wording for a library Scenery may not write (catalog open, or the writer lock beside it). */
 export function libraryNotWritable(dir: string, code: string, detail: string, file: string): CatalogError {
@@ -409,12 +416,15 @@ export class Catalog {
    * old one. Returns the surviving id, or null.
    */
   adoptMovedPhoto(newId: number, hash: string): number | null {
+    // Nearly every photo indexed has no missing twin: answered by one read, without a transaction.
+    const old = this.db.prepare("SELECT id FROM photos WHERE hash = ? AND status = 'missing' AND id != ? ORDER BY id LIMIT 1").get(hash, newId) as
+      | { id: number }
+      | undefined;
+    if (!old) return null;
+    // Synchronous from the read above to the commit: nothing else writes in between.
     return this.transaction(() => {
-      const old = this.db.prepare("SELECT id FROM photos WHERE hash = ? AND status = 'missing' AND id != ? ORDER BY id LIMIT 1").get(hash, newId) as
-        | { id: number }
-        | undefined;
       const cur = this.photo(newId);
-      if (!old || !cur || cur.status === 'missing') return null;
+      if (!cur || cur.status === 'missing') return null;
       const job = this.db.prepare('SELECT priority FROM jobs WHERE photo_id = ?').get(newId) as { priority: number } | undefined;
       this.db.prepare('DELETE FROM photos WHERE id = ?').run(newId);
       this.db

@@ -17,7 +17,7 @@
  * The scanner applies the same rules before a file is catalogued (scanner/admit.ts uses
  * `refusalFor`), so what the first scan refuses the watcher refuses too.
  */
-import { createHash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 import { constants, type Stats } from 'node:fs';
 import { open, readlink, realpath, type FileHandle } from 'node:fs/promises';
 import { DecodeError } from './decode-error.js';
@@ -179,10 +179,23 @@ export function readPhotoFile(path: string, options: ReadOptions = {}): Promise<
   });
 }
 
-/** The sha256 of a photo file (what the indexer records as its content hash), read under the same rules, in chunks. */
+/**
+ * A photo's content hash: what the catalog records for it (the indexer hashes the bytes it decodes), and what
+ * hashPhotoFile computes to recognise a moved file. The two must agree, so both start here.
+ */
+function contentHasher(): Hash {
+  return createHash('sha256');
+}
+
+/** The content hash of a photo's bytes (hex). */
+export function contentHash(buf: Uint8Array): string {
+  return contentHasher().update(buf).digest('hex');
+}
+
+/** The content hash of a photo file (equal to contentHash of its bytes), read under the same rules, in chunks. */
 export function hashPhotoFile(path: string, options: ReadOptions = {}): Promise<string> {
   return withPhotoFile(path, options, async (size, readAt) => {
-    const h = createHash('sha256');
+    const h = contentHasher();
     const buf = Buffer.allocUnsafe(Math.min(CHUNK, size));
     for (let off = 0; off < size; ) {
       const n = await readAt(buf, 0, Math.min(buf.length, size - off), off);

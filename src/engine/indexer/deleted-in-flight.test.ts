@@ -83,7 +83,7 @@ describe('photos deleted while being indexed', () => {
       await waitFor('decoded, waiting for the model', () => classifier.waiting.length >= 1 && lib.catalog.photoByPath(folderId, 'a.jpg')?.hash);
       const id = lib.catalog.photoByPath(folderId, 'a.jpg')!.id;
       await waitFor('watching', () => lib.folders()[0]!.status === 'watching');
-      await new Promise((r) => setTimeout(r, 1000)); // the watcher's own start
+      await waitFor("the watcher's first pass ('ready')", () => lib.scanner.watcherReady(folderId)?.then(() => true));
       writeFileSync(join(folder, 'a.jpg'), blue);
       // Queued again, and the new version read by a second job (the first still waits for the model).
       await waitFor('the new version read', () => classifier.waiting.length >= 2);

@@ -5,39 +5,17 @@
  * itself once space is freed. The library folder is a real 4 MB tmpfs, filled
  * to the last page (needs root; skipped with the reason otherwise).
  */
-import { closeSync, mkdirSync, openSync, truncateSync, unlinkSync, writeSync } from 'node:fs';
+import { mkdirSync, truncateSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { IndexingProgress } from '../../shared/domain.js';
 import { FakeClassifier, tempDir, waitFor } from '../../test-support/harness.js';
-import { isMounted, mountNotPermitted, tryMount, unmount } from '../../test-support/mounts.js';
+import { fillVolume, isMounted, mountNotPermitted, tryMount, unmount } from '../../test-support/mounts.js';
 import { Library } from '../library.js';
 
 const mountError = mountNotPermitted();
 if (mountError) console.warn(`[skip] full-disk and read-only library tests: ${mountError}`);
-
-/** Writes into `path` until the volume refuses with ENOSPC; returns the bytes written. */
-function fillVolume(path: string): number {
-  const fd = openSync(path, 'w');
-  let written = 0;
-  try {
-    for (const chunk of [1 << 20, 64 << 10, 4 << 10, 512]) {
-      const buf = Buffer.alloc(chunk, 7);
-      for (;;) {
-        try {
-          written += writeSync(fd, buf);
-        } catch (e) {
-          if ((e as NodeJS.ErrnoException).code === 'ENOSPC') break;
-          throw e;
-        }
-      }
-    }
-  } finally {
-    closeSync(fd);
-  }
-  return written;
-}
 
 describe.skipIf(mountError !== null)('full disk', () => {
   const tmp = tempDir('diskfull');

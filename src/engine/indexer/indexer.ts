@@ -8,15 +8,16 @@
  * written (full disk, read-only) is not the photo's fault: indexing stalls
  * with the reason and resumes by itself (storage-faults.ts).
  */
-import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import type { IndexingProgress, IndexingStall } from '../../shared/domain.js';
 import type { Catalog, FileVersion } from '../catalog/catalog.js';
+import { Semaphore } from '../concurrency/semaphore.js';
 import { DecodeError, decodeOriented, fromPixels, readPhotoFile } from '../imaging/decode.js';
 import { readPhotoFacts } from '../imaging/metadata.js';
+import { contentHash } from '../imaging/photo-file.js';
 import { isInside } from '../media/media-files.js';
 import { WatchedRoots } from '../scanner/admit.js';
 import { cropToTensor, PIXELS, resizeForModel } from '../imaging/model-input.js';
@@ -57,23 +58,6 @@ export interface IndexerOptions {
   maxAttempts?: number;
   /** While stalled on the library's storage, how often to check whether it can be written again. */
   storageProbeMs?: number;
-}
-
-class Semaphore {
-  private waiting: (() => void)[] = [];
-  constructor(private free: number) {}
-  async acquire(): Promise<void> {
-    if (this.free > 0) {
-      this.free--;
-      return;
-    }
-    await new Promise<void>((r) => this.waiting.push(r));
-  }
-  release(): void {
-    const next = this.waiting.shift();
-    if (next) next();
-    else this.free++;
-  }
 }
 
 export class Indexer {
@@ -331,7 +315,7 @@ export class Indexer {
   ): Promise<{ classified: Promise<{ prob: Float32Array; features: Float32Array; classes: number }> | null; done: boolean }> {
     const id = job.photoId;
     const buf = await readPhotoFile(path, { mayRead: this.mayRead });
-    const hash = createHash('sha256').update(buf).digest('hex');
+    const hash = contentHash(buf);
     const adopted = this.catalog.adoptMovedPhoto(id, hash);
     if (adopted !== null) {
       job.photoId = adopted;

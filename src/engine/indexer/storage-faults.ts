@@ -25,7 +25,11 @@ export function stall(reason: IndexingStall['reason']): IndexingStall {
   return { reason, message: MESSAGES[reason] };
 }
 
-/** The stall a library-side error calls for, or null when the error is not about the library's storage. */
+/**
+ * The stall a library-side error calls for, or null when the error is not about the library's storage.
+ * Wider than catalog.ts's FS_NOT_WRITABLE_CODES on purpose: a running library also stalls (and resumes by
+ * itself) on a full disk or an I/O error, which opening a library does not call "not writable".
+ */
 export function storageFault(e: unknown): IndexingStall | null {
   const code = (e as { code?: unknown } | null)?.code;
   if (typeof code !== 'string') return null;

@@ -20,6 +20,7 @@ import { lstat, stat } from 'node:fs/promises';
 import { basename, join, relative, sep } from 'node:path';
 import chokidar, { type FSWatcher } from 'chokidar';
 import type { Catalog, FileFacts } from '../catalog/catalog.js';
+import { Semaphore } from '../concurrency/semaphore.js';
 import { hashPhotoFile } from '../imaging/photo-file.js';
 import { storageFault } from '../indexer/storage-faults.js';
 import { admitFile, WatchedRoots } from './admit.js';
@@ -32,6 +33,8 @@ export const PRIORITY_LIVE = 10;
 const BATCH = 500;
 /** Files hashed at once to confirm moves: enough to overlap reads, few enough for any open-files limit. */
 const HASH_CONCURRENCY = 4;
+
+type MoveCandidate = ReturnType<Catalog['moveCandidates']>[number];
 
 export interface ScannerHooks {
   /** New work was queued. */
@@ -78,10 +81,12 @@ function isEmptyDirQuiet(dir: string): boolean {
 
 export class Scanner {
   private readonly watchers = new Map<number, FSWatcher>();
+  /** Settles when a folder's watcher has made its first pass (chokidar's 'ready'): from then on every change is seen. */
+  private readonly watchersReady = new Map<number, Promise<void>>();
   private readonly gates = new Map<number, WriteFinishGate>();
   private readonly offlineTimers = new Map<number, NodeJS.Timeout>();
   private readonly scans = new Map<number, Promise<void>>();
-  private readonly hashSlots = new Slots(HASH_CONCURRENCY);
+  private readonly hashSlots = new Semaphore(HASH_CONCURRENCY);
   /** Device of each root when last seen present; a root that moves to another device while it had photos went offline. */
   private readonly rootDevs = new Map<number, number>();
   /** Device an offline root showed (its bare mount point): it is back only once it shows another. */
@@ -203,8 +208,9 @@ export class Scanner {
       const f = a.facts;
       seen.add(f.relPath);
       // A path the catalog does not know may be a photo it knows under another path (renamed or moved while closed).
-      if (a.kind === 'photo' && !known.has(f.relPath) && this.catalog.moveCandidates(f.size, f.mtimeMs).length) {
-        const p: Promise<void> = this.recognizeMove(folderId, root, f, PRIORITY_BACKLOG)
+      const candidates = a.kind === 'photo' && !known.has(f.relPath) ? this.catalog.moveCandidates(f.size, f.mtimeMs) : [];
+      if (candidates.length) {
+        const p: Promise<void> = this.recognizeMove(folderId, root, f, PRIORITY_BACKLOG, candidates)
           .then(
             (id) => (id === null ? add(a) : void moved++),
             () => add(a),
@@ -241,9 +247,10 @@ export class Scanner {
    * is no longer at its path (marked missing or not yet: the watcher's unlink, or the end of the scan, may come
    * after the add), is that photo moved or renamed if their content hashes agree. Its record takes the new path and
    * keeps everything (catalog.relocatePhoto): no decoding, no classifying. Returns its id, or null for a new file.
+   * `sameFacts`: catalog.moveCandidates for the file, as the caller found them.
    */
-  private async recognizeMove(folderId: number, root: string, f: FileFacts, priority: number): Promise<number | null> {
-    const candidates = this.catalog.moveCandidates(f.size, f.mtimeMs).filter((c) => !(c.folder_id === folderId && c.rel_path === f.relPath));
+  private async recognizeMove(folderId: number, root: string, f: FileFacts, priority: number, sameFacts: MoveCandidate[]): Promise<number | null> {
+    const candidates = sameFacts.filter((c) => !(c.folder_id === folderId && c.rel_path === f.relPath));
     if (!candidates.length) return null;
     const gone: typeof candidates = [];
     for (const c of candidates) {
@@ -307,6 +314,7 @@ export class Scanner {
         return isIgnoredName(name);
       },
     });
+    this.watchersReady.set(folderId, new Promise<void>((r) => watcher.once('ready', () => r())));
     const record = (a: Admitted): void => {
       if (this.closed || this.gates.get(folderId) !== gate) return;
       try {
@@ -320,9 +328,16 @@ export class Scanner {
     };
     const upsert = (a: Admitted): void => {
       const f = a.facts;
-      if (a.kind === 'refused' || this.catalog.photoByPath(folderId, f.relPath) || !this.catalog.moveCandidates(f.size, f.mtimeMs).length) return record(a);
+      let candidates: MoveCandidate[];
+      try {
+        candidates = a.kind === 'refused' || this.catalog.photoByPath(folderId, f.relPath) ? [] : this.catalog.moveCandidates(f.size, f.mtimeMs);
+      } catch (e) {
+        this.writeFailed(folderId, e);
+        return;
+      }
+      if (!candidates.length) return record(a);
       // A renamed or moved folder or file arrives as unlink + add, in either order: recognised, it keeps everything.
-      this.recognizeMove(folderId, root, f, PRIORITY_LIVE).then(
+      this.recognizeMove(folderId, root, f, PRIORITY_LIVE, candidates).then(
         (id) => id === null && record(a),
         () => record(a),
       );
@@ -389,10 +404,14 @@ export class Scanner {
     });
     watcher.on('error', (e) => {
       const code = (e as NodeJS.ErrnoException).code;
-      if (code === 'ENOSPC' || code === 'EMFILE' || code === 'ENFILE') this.degradeToRescans(folderId, code);
-      else {
-        this.catalog.setFolderStatus(folderId, 'error', `watching failed: ${(e as Error).message}`);
-        this.hooks.foldersChanged();
+      try {
+        if (code === 'ENOSPC' || code === 'EMFILE' || code === 'ENFILE') this.degradeToRescans(folderId, code);
+        else {
+          this.catalog.setFolderStatus(folderId, 'error', `watching failed: ${(e as Error).message}`);
+          this.hooks.foldersChanged();
+        }
+      } catch (err) {
+        this.writeFailed(folderId, err);
       }
     });
     this.watchers.set(folderId, watcher);
@@ -435,7 +454,12 @@ export class Scanner {
         void this.unwatch(folderId).then(() => this.start(folderId));
         return true;
       }
-      this.goOffline(folderId, problem.reason, problem.dev);
+      try {
+        this.goOffline(folderId, problem.reason, problem.dev);
+      } catch (e) {
+        // The catalog could not record it (full disk...): still not to be trusted, and reported like any failed write.
+        this.writeFailed(folderId, e);
+      }
       return true;
     } catch {
       return false;
@@ -484,6 +508,11 @@ export class Scanner {
     return this.watchers.get(folderId);
   }
 
+  /** Settles once the folder's current watcher is ready (tests: a change made after it is seen); undefined while it has none. */
+  watcherReady(folderId: number): Promise<void> | undefined {
+    return this.watchers.has(folderId) ? this.watchersReady.get(folderId) : undefined;
+  }
+
   /**
    * chokidar holds one inotify watch per file and per folder on Linux (measured: 101,001 watches for
    * 100,000 photos in 1,000 folders). When the system limit is reached, live watching of this folder
@@ -503,7 +532,10 @@ export class Scanner {
         clearInterval(timer);
         return;
       }
-      void this.reconcile(folderId, f.path).then(() => this.hooks.queued(), () => {});
+      void this.reconcile(folderId, f.path).then(
+        () => this.hooks.queued(),
+        (e) => this.writeFailed(folderId, e),
+      );
     }, this.options.rescanMs ?? 600_000);
     timer.unref();
     this.offlineTimers.set(folderId, timer);
@@ -537,6 +569,7 @@ export class Scanner {
   async unwatch(folderId: number): Promise<void> {
     const w = this.watchers.get(folderId);
     this.watchers.delete(folderId);
+    this.watchersReady.delete(folderId);
     this.gates.get(folderId)?.close();
     this.gates.delete(folderId);
     const t = this.offlineTimers.get(folderId);
@@ -566,22 +599,4 @@ async function isDirectory(path: string): Promise<boolean> {
     (s) => s.isDirectory(),
     () => false,
   );
-}
-
-/** At most n at once (hashing for move confirmation: live renames of big folders arrive as bursts of adds). */
-class Slots {
-  private readonly waiting: (() => void)[] = [];
-  constructor(private free: number) {}
-  async acquire(): Promise<void> {
-    if (this.free > 0) {
-      this.free--;
-      return;
-    }
-    await new Promise<void>((r) => this.waiting.push(r));
-  }
-  release(): void {
-    const next = this.waiting.shift();
-    if (next) next();
-    else this.free++;
-  }
 }

@@ -17,6 +17,7 @@
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, extname, isAbsolute, join, relative, resolve } from 'node:path';
 import type { ModelInfo } from '../../../shared/domain.js';
+import { processAlive } from '../../process-alive.js';
 import { convertModel, detectFormat } from '../convert.js';
 import { KNOWN_MODELS, knownModel, type KnownModel } from '../known-models.js';
 import { readOnnxMetadata } from '../onnx/onnx-metadata.js';
@@ -120,13 +121,12 @@ function checkExternalLocation(srcDir: string, location: string): string {
   return p;
 }
 
-function isAlive(pid: number): boolean {
-  if (pid === process.pid) return true;
+/** When a lease was claimed (its file's modification time), if it can be read. */
+function leaseTime(file: string): number | undefined {
   try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
+    return statSync(file).mtimeMs;
+  } catch {
+    return undefined;
   }
 }
 
@@ -360,7 +360,7 @@ export class ModelStore {
     }
     for (const e of entries) {
       const m = /^\.(staging|replaced-(.+)|removing-.+)-(\d+)-\d+(?:-[a-z0-9]+)?$/.exec(e);
-      if (!m || isAlive(Number(m[3]))) continue;
+      if (!m || processAlive(Number(m[3]))) continue;
       const p = join(this.dir, e);
       const replaced = m[2];
       if (replaced && STORED_NAME.test(replaced) && !existsSync(join(this.dir, replaced))) renameSync(p, join(this.dir, replaced));
@@ -434,7 +434,7 @@ export class ModelStore {
       const m = /^(.+)\.(\d+)$/.exec(e);
       if (!m || m[1] !== name || Number(m[2]) === process.pid) continue;
       const pid = Number(m[2]);
-      if (isAlive(pid)) pids.push(pid);
+      if (processAlive(pid, leaseTime(join(this.leaseDir(), e)))) pids.push(pid);
       else rmSync(join(this.leaseDir(), e), { force: true });
     }
     return pids;
