@@ -51,7 +51,7 @@ async function openFirst(page: Page): Promise<Locator> {
   await page.locator('button.cell').first().click();
   const viewer = page.getByRole('dialog', { name: /^Photo / });
   await expect(viewer.locator('.stage img')).toHaveJSProperty('complete', true);
-  await expect(viewer.getByRole('status', { name: 'Zoom level' })).toContainText('Fit');
+  await expect(viewer.locator('.toolbar .level')).toContainText('Fit');
   return viewer;
 }
 
@@ -69,7 +69,7 @@ test('zoom, pan, preload, details panel and download', async ({ page }) => {
 
     const viewer = await openFirst(page);
     const img = viewer.locator('.stage img');
-    const level = viewer.getByRole('status', { name: 'Zoom level' });
+    const level = viewer.locator('.toolbar .level');
     const first = await shown(img);
     expect(first.naturalWidth).toBe(1600);
     expect(first.width).toBeLessThan(first.naturalWidth); // Fit shrinks a 1600 px photo into a ~1530 px stage
@@ -211,7 +211,7 @@ test('100 % on a 2x screen is one photo pixel per device pixel', async ({ browse
     s = await library(page);
     const viewer = await openFirst(page);
     await page.keyboard.press('1');
-    await expect(viewer.getByRole('status', { name: 'Zoom level' })).toHaveText('100 %');
+    await expect(viewer.locator('.toolbar .level')).toHaveText('100 %');
     const r = await shown(viewer.locator('.stage img'));
     expect(r.dpr).toBe(2);
     expect(r.width).toBeCloseTo(r.naturalWidth / 2, 0); // 1600 photo pixels on 1600 device pixels = 800 CSS px
