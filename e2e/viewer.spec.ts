@@ -133,6 +133,16 @@ test('zoom, pan, preload, details panel and download', async ({ page }) => {
     expect(clamped.left).toBeCloseTo(stage!.x, 0);
     expect(clamped.top).toBeCloseTo(stage!.y, 0);
 
+    // A trackpad pinch arrives as ctrl+wheel: it zooms the photo, not the page.
+    await page.keyboard.press('0');
+    await expect(level).toContainText('Fit');
+    await page.mouse.move(at.x, at.y);
+    await page.keyboard.down('Control');
+    await page.mouse.wheel(0, -40);
+    await page.keyboard.up('Control');
+    await expect.poll(async () => (await shown(img)).width).toBeGreaterThan(second.width * 1.2);
+    expect(await page.evaluate(() => window.visualViewport?.scale ?? 1)).toBe(1);
+
     // 0 → Fit again; double-click → 100 % at the cursor; again → Fit.
     await page.keyboard.press('0');
     await expect(level).toContainText('Fit');
