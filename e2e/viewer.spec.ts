@@ -230,3 +230,38 @@ test('100 % on a 2x screen is one photo pixel per device pixel', async ({ browse
     await context.close();
   }
 });
+
+test('two fingers pinch to zoom on a touch screen, between the fingers', async ({ browser }) => {
+  test.skip(!haveShared, `../shared/data not found (${SHARED}): this test needs the SqueezeNet test model and real photos`);
+  test.setTimeout(120_000);
+  const context = await browser.newContext({ hasTouch: true, viewport: { width: 1280, height: 800 } });
+  const page = await context.newPage();
+  let s: Served | null = null;
+  try {
+    s = await library(page);
+    const viewer = await openFirst(page);
+    const img = viewer.locator('.stage img');
+    const before = await shown(img);
+    const box = (await viewer.locator('.stage').boundingBox())!;
+    const mid = { x: box.x + box.width * 0.4, y: box.y + box.height * 0.5 };
+    const f0 = { fx: (mid.x - before.left) / before.width, fy: (mid.y - before.top) / before.height };
+    const cdp = await context.newCDPSession(page);
+    const touch = (type: 'touchStart' | 'touchMove' | 'touchEnd', d: number): Promise<unknown> =>
+      cdp.send('Input.dispatchTouchEvent', {
+        type,
+        touchPoints: type === 'touchEnd' ? [] : [{ x: mid.x - d, y: mid.y, id: 1 }, { x: mid.x + d, y: mid.y, id: 2 }],
+      });
+    await touch('touchStart', 40);
+    for (const d of [60, 80, 100, 120]) await touch('touchMove', d);
+    await touch('touchEnd', 0);
+    // Fingers 80 px apart, then 240: three times the size, the point between them still between them.
+    await expect.poll(async () => (await shown(img)).width).toBeGreaterThan(before.width * 2.5);
+    const after = await shown(img);
+    expect((mid.x - after.left) / after.width).toBeCloseTo(f0.fx, 2);
+    expect((mid.y - after.top) / after.height).toBeCloseTo(f0.fy, 2);
+    await expect(viewer.locator('.toolbar .level')).not.toContainText('Fit');
+  } finally {
+    await s?.stop();
+    await context.close();
+  }
+});
