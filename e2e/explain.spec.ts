@@ -75,6 +75,13 @@ test.describe('why this scene', () => {
       await page.keyboard.press('ArrowLeft');
       await expect.poll(() => canvasData(page)).not.toBe(before);
 
+      // Zoomed in, the map is hidden (it is drawn for the whole photo at Fit) and the panel says so; Fit brings it back.
+      await viewer.getByRole('button', { name: 'Zoom in' }).click();
+      await expect(heat).toHaveCount(0);
+      await expect(viewer.getByRole('status')).toContainText('Zoomed in: the map shows at Fit');
+      await viewer.getByRole('button', { name: 'Fit' }).click();
+      await expect(heat).toBeVisible();
+
       await page.emulateMedia({ colorScheme: 'dark' });
       await page.screenshot({ path: join(shots, 'explain-1920-dark.png') });
       await page.setViewportSize({ width: 800, height: 600 });
