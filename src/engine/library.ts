@@ -423,7 +423,7 @@ export class Library {
     return t;
   }
 
-  listPhotos(req: { order: 'date' | 'scene'; scene: string | null; folderId: number | null; status: 'failed' | null; dated?: boolean | null; offset: number; limit: number }): {
+  listPhotos(req: { order: 'date' | 'scene'; scene: string | null; folderId: number | null; status: 'failed' | null; dated?: boolean | null; month?: string | null; offset: number; limit: number }): {
     total: number;
     items: PhotoSummary[];
   } {
@@ -437,12 +437,18 @@ export class Library {
       group,
       folderId: req.folderId,
       dated: req.dated,
+      month: req.month ?? null,
       byScene: req.order === 'scene' && !req.scene,
       threshold: this.threshold,
       offset: req.offset,
       limit: req.limit,
     });
     return { total, items: rows.map(photoSummary) };
+  }
+
+  /** By date's month headings and scrubber: photos per month, newest first, and how many have no date. */
+  monthCounts(): { months: { month: string; count: number }[]; undated: number } {
+    return this.catalog.browse.monthCounts();
   }
 
   photo(id: number): PhotoDetail {

@@ -56,6 +56,8 @@ export interface Responses {
   'folders.pick': FolderInfo | null;
   'folders.browse': FolderBrowse;
   'photos.list': { total: number; items: PhotoSummary[] };
+  /** Newest month first; `month` is `YYYY-MM` in the camera's local time; `undated`: photos without a date taken. */
+  'photos.months': { months: { month: string; count: number }[]; undated: number };
   'photos.get': PhotoDetail;
   'photos.similar': { items: (PhotoSummary & { similarity: number })[] };
   'photos.explain': PhotoExplanation;

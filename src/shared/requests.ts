@@ -39,6 +39,8 @@ export const requestSchemas = {
       status: z.enum(['failed']).nullable().default(null),
       /** true: only photos with a date taken; false: only those without one (By date lists them last, as "No date"). */
       dated: z.boolean().nullable().default(null),
+      /** `YYYY-MM`: only photos taken in that month, in the camera's local time (as the viewer shows it); implies dated. */
+      month: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'a month is written YYYY-MM').nullable().default(null),
       ...page,
     })
     .strict(),
@@ -52,6 +54,8 @@ export const requestSchemas = {
   /** Desktop only. */
   'photos.showInFolder': z.object({ id }).strict(),
   'photos.openExternal': z.object({ id }).strict(),
+  /** By date: how many photos each month holds (newest first; undated photos counted apart). */
+  'photos.months': z.object({}).strict(),
   'scenes.groups': z.object({}).strict(),
   'scenes.vocabulary': z.object({}).strict(),
   'search.run': z.object({ q: z.string().max(500), ...page }).strict(),

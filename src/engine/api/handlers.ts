@@ -55,6 +55,7 @@ export function createHandlers(lib: Library, platform: PlatformHooks): HandlerTa
       return browseFolders(r.path, { showHidden: r.showHidden });
     },
     'photos.list': (r) => lib.listPhotos(r),
+    'photos.months': () => lib.monthCounts(),
     'photos.get': (r) => lib.photo(r.id),
     'photos.similar': (r) => lib.similar(r.id, r.limit),
     'photos.explain': (r) => lib.explain(r.id, r.label),

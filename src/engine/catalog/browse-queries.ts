@@ -19,6 +19,8 @@ export interface PhotoPageQuery {
   folderId: number | null;
   /** true: only photos with a date taken; false: only those without. */
   dated: boolean | null | undefined;
+  /** `YYYY-MM`: only photos taken in that month (see `monthCounts` for whose clock); null: any. */
+  month: string | null;
   /** Ordered by scene group (special groups last), else by date, newest first. */
   byScene: boolean;
   threshold: number;
@@ -36,6 +38,8 @@ export interface GroupCountRow {
   cover: number;
   cover_version: number;
 }
+
+const HOUR = 3_600_000;
 
 export class BrowseQueries {
   /** Prepared once: the group counts are asked for after every change of a photo (cache cleared). */
@@ -63,6 +67,13 @@ export class BrowseQueries {
     }
     if (q.dated === true) where.push('taken_ts IS NOT NULL');
     else if (q.dated === false) where.push('taken_ts IS NULL');
+    if (q.month !== null) {
+      // The month as written in taken_at (the camera's clock). The range on the date index, widened by the
+      // largest UTC offsets (-12 h, +14 h), keeps a page of one month a short index scan, not a pass over the library.
+      const [y, m] = q.month.split('-').map(Number) as [number, number];
+      where.push('taken_ts IS NOT NULL', 'COALESCE(taken_ts, added_ts) BETWEEN @mlo AND @mhi', 'substr(taken_at, 1, 7) = @month');
+      Object.assign(params, { month: q.month, mlo: Date.UTC(y, m - 1, 1) - 15 * HOUR, mhi: Date.UTC(y, m, 1) + 15 * HOUR });
+    }
     const w = where.join(' AND ');
     const order = q.byScene
       ? `ORDER BY CASE (${GROUP_SQL}) WHEN ${GROUP_UNCERTAIN} THEN 1 WHEN ${GROUP_PENDING} THEN 2 WHEN ${GROUP_FAILED} THEN 3 ELSE 0 END, scene_name(scene_index), COALESCE(taken_ts, added_ts) DESC, id DESC`
@@ -89,6 +100,23 @@ export class BrowseQueries {
        FROM photos WHERE status NOT IN ('missing', 'failed') GROUP BY g`,
     );
     return (this.groupCountsStmt.all({ t }) as (GroupCountRow & { rank: number })[]).map(({ g, n, cover, cover_version }) => ({ g, n, cover, cover_version }));
+  }
+
+  /**
+   * By date's months: how many photos (not missing, not failed) were taken in
+   * each month, newest first, and how many have no date taken. The month is
+   * the one written in taken_at, i.e. the camera's own clock, as the viewer
+   * shows it: a photo taken at 00:30 on 1 December at UTC+2 belongs to
+   * December, wherever the library is browsed (taken_ts, the instant, would
+   * put it in November UTC). A time without a zone is the camera's clock too.
+   */
+  monthCounts(): { months: { month: string; count: number }[]; undated: number } {
+    const live = "status NOT IN ('missing', 'failed')";
+    const months = this.db
+      .prepare(`SELECT substr(taken_at, 1, 7) AS month, COUNT(*) AS count FROM photos WHERE ${live} AND taken_ts IS NOT NULL GROUP BY month ORDER BY month DESC`)
+      .all() as { month: string; count: number }[];
+    const undated = this.db.prepare(`SELECT COUNT(*) FROM photos WHERE ${live} AND taken_ts IS NULL`).pluck().get() as number;
+    return { months, undated };
   }
 
   /** The first 20 files that could not be read, by path, with why (`scenery index`). */

@@ -9,6 +9,7 @@ import { isConnectionFailure, plainMessage } from './errors';
 import { Latest } from './latest';
 import { PhotoSource, type Section } from './photo-source';
 import { familyScenes } from './scene-overview';
+import { monthTitle } from './format';
 
 export type View =
   /**
@@ -46,8 +47,8 @@ export class AppState {
   disconnected = $state(false);
   /** Bumped on every reconnection, so thumbnails that failed meanwhile load again. */
   epoch = $state(0);
-  /** Photos without a date taken (By date lists them last, under "No date"). */
-  undatedCount = $state(0);
+  /** By date: photos per month (`YYYY-MM`, newest first) and photos without a date taken (listed last, under "No date"). */
+  timeline = $state<Responses['photos.months']>({ months: [], undated: 0 });
   /** Once the viewer closes: the photos to give keyboard focus back to in the grid (the one shown, else the one opened). */
   focusPhotoIds = $state<number[] | null>(null);
   private openedFrom: number | null = null;
@@ -120,7 +121,7 @@ export class AppState {
       this.threshold = groups.threshold;
       this.folders = folders;
       this.checkScanEnded();
-      if (this.view.kind === 'timeline') await this.loadUndatedCount();
+      if (this.view.kind === 'timeline') await this.loadMonths();
     } catch (e) {
       this.notify(e);
       return;
@@ -143,14 +144,14 @@ export class AppState {
     await this.refresh();
   }
 
-  private async loadUndatedCount(): Promise<void> {
-    this.undatedCount = (await api.call('photos.list', { order: 'date', dated: false, offset: 0, limit: 1 })).total;
+  private async loadMonths(): Promise<void> {
+    this.timeline = await api.call('photos.months', {});
   }
 
   setView(v: View): void {
     this.view = v;
     if (v.kind === 'timeline') {
-      void this.loadUndatedCount().then(
+      void this.loadMonths().then(
         () => this.view.kind === 'timeline' && this.rebuildSource(),
         (e: unknown) => this.notify(e),
       );
@@ -221,13 +222,12 @@ export class AppState {
       sections = shown.map((g) => ({ key: g.key, title: g.name, subtitle: g.family === 'status' || g.family === 'other' ? undefined : g.family.charAt(0).toUpperCase() + g.family.slice(1), count: g.count }));
       fetcher = async (s, offset, limit) => (await api.call('photos.list', { order: 'date', scene: s.key, offset, limit })).items;
     } else if (v.kind === 'timeline') {
-      // Photos without a date taken come last, under "No date" (as the viewer says), not sorted as if taken when added.
-      const undated = Math.min(this.undatedCount, this.status?.photoCount ?? 0);
-      sections = [
-        { key: 'dated', title: 'All photos, newest first', count: (this.status?.photoCount ?? 0) - undated },
-        { key: 'undated', title: 'No date', subtitle: 'no date taken in the file', count: undated },
-      ];
-      fetcher = async (s, offset, limit) => (await api.call('photos.list', { order: 'date', dated: s.key === 'dated', offset, limit })).items;
+      // A section per month (the scrubber jumps between them), newest first; photos without a date taken
+      // come last, under "No date" (as the viewer says), not sorted as if taken when added.
+      sections = this.timeline.months.map(({ month, count }) => ({ key: month, title: monthTitle(month), count, jump: { year: month.slice(0, 4), label: monthTitle(month) } }));
+      sections.push({ key: 'undated', title: 'No date', subtitle: 'no date taken in the file', count: this.timeline.undated, jump: { year: 'No date', label: 'No date' } });
+      fetcher = async (s, offset, limit) =>
+        (await api.call('photos.list', s.key === 'undated' ? { order: 'date', dated: false, offset, limit } : { order: 'date', month: s.key, offset, limit })).items;
     } else if (v.kind === 'folder') {
       const f = this.folders.find((x) => x.id === v.folderId);
       sections = [{ key: `folder-${v.folderId}`, title: f?.displayPath ?? 'Folder', count: f?.photoCount ?? 0 }];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatDate, percent } from './format';
+import { formatDate, monthTitle, percent } from './format';
 
 describe('percent', () => {
   it('rounds down, so a photo under a 10 % threshold never shows as "10%"', () => {
@@ -18,5 +18,13 @@ describe('percent', () => {
 describe('formatDate', () => {
   it('says "No date" for a photo without one, as the By date view does', () => {
     expect(formatDate(null)).toBe('No date');
+  });
+});
+
+describe('monthTitle', () => {
+  it('names a By date month heading in full, whatever the time zone of the machine', () => {
+    expect(monthTitle('2021-11')).toBe('November 2021');
+    expect(monthTitle('2003-01')).toBe('January 2003');
+    expect(monthTitle('1999-12')).toBe('December 1999');
   });
 });

@@ -26,6 +26,13 @@ export function formatDate(iso: string | null): string {
   return d.toLocaleString(undefined, { timeZone: 'UTC', dateStyle: 'medium', timeStyle: 'short' });
 }
 
+/** `2021-11` → "November 2021" (a month heading of By date; the month is the camera's, so no time zone applies). */
+export function monthTitle(month: string): string {
+  const m = /^(\d{4})-(\d{2})$/.exec(month);
+  if (!m) return month;
+  return new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, 15)).toLocaleString('en', { timeZone: 'UTC', month: 'long', year: 'numeric' });
+}
+
 /**
  * Confidence as a whole percentage, rounded DOWN: a photo at 9.6 % sits under a
  * 10 % threshold (in "Uncertain") and must not read "10%" there. The tiny

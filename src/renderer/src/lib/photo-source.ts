@@ -10,6 +10,8 @@ export interface Section {
   title: string;
   subtitle?: string;
   count: number;
+  /** By date: where the scrubber places this section (its year marker) and what it calls it (`November 2021`). */
+  jump?: { year: string; label: string };
 }
 
 export type Fetcher = (section: Section, offset: number, limit: number) => Promise<PhotoSummary[]>;
