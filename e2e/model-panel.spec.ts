@@ -57,6 +57,30 @@ test('offline fetch: the message points at the import form on screen and wraps i
   }
 });
 
+test('a download that fails before its answer arrives is not shown as downloading', async ({ page }) => {
+  const s = await serve([], { SCENERY_MODEL_BASE_URL: 'http://127.0.0.1:9' });
+  try {
+    // The answer to model.fetch is the state when the download began; hold it until the failure has arrived as an event.
+    await page.route('**/api/model.fetch', async (route) => {
+      const response = await route.fetch();
+      await new Promise((r) => setTimeout(r, 1500));
+      await route.fulfill({ response });
+    });
+    await page.goto(s.url);
+    await page.getByRole('button', { name: 'Scene model' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Scene model' });
+    const answered = page.waitForResponse('**/api/model.fetch');
+    await dialog.getByRole('button', { name: /Download VGG16-Places365/ }).click();
+    await answered;
+    await page.waitForTimeout(300);
+    await expect(dialog.getByRole('alert').filter({ hasText: 'offline' }).first()).toBeVisible();
+    await expect(dialog.getByRole('heading', { name: 'Offline? Import a file' })).toBeVisible();
+    await expect(dialog.getByRole('button', { name: 'Pause' })).toHaveCount(0);
+  } finally {
+    await s.stop();
+  }
+});
+
 test('the switcher lists installed models and changes the one in use', async ({ page }) => {
   const s = await serve([], {}, (dir) => {
     const models = join(dir, 'models');
