@@ -5,7 +5,7 @@
  */
 import { existsSync, realpathSync, statSync, accessSync, constants as fsc } from 'node:fs';
 import { isAbsolute, join, resolve, sep } from 'node:path';
-import type { FolderInfo, IndexingProgress, ModelInfo, ModelState, PhotoDetail, PhotoSummary, SceneGroup, SearchHitSummary } from '../shared/domain.js';
+import type { FolderInfo, FolderTreeNode, IndexingProgress, ModelInfo, ModelState, PhotoDetail, PhotoSummary, SceneGroup, SearchHitSummary } from '../shared/domain.js';
 import { ContractError, type SearchResult } from '../shared/contract.js';
 import { Catalog, type PhotoRow } from './catalog/catalog.js';
 import { folderInfo, photoDetail, photoSummary, scene } from './catalog/views.js';
@@ -32,6 +32,7 @@ import { defaultLibraryDir, defaultModelsDir } from './paths.js';
 import { ENGINE_VERSION } from './version.js';
 import { expandHome } from './folder-browser.js';
 import { acquireLibraryLock } from './library-lock.js';
+import { buildFolderTree } from './folder-tree.js';
 
 export interface LibraryOptions {
   dir?: string;
@@ -423,10 +424,11 @@ export class Library {
     return t;
   }
 
-  listPhotos(req: { order: 'date' | 'scene'; scene: string | null; folderId: number | null; status: 'failed' | null; dated?: boolean | null; month?: string | null; offset: number; limit: number }): {
+  listPhotos(req: { order: 'date' | 'scene'; scene: string | null; folderId: number | null; subfolder?: string | null; status: 'failed' | null; dated?: boolean | null; month?: string | null; offset: number; limit: number }): {
     total: number;
     items: PhotoSummary[];
   } {
+    if (req.subfolder && req.folderId === null) throw new ContractError('invalid_request', 'subfolder needs folderId: a subfolder is a path below one watched folder');
     let group: number | null = null;
     if (req.scene && req.scene !== 'failed') {
       group = groupNumber(req.scene);
@@ -436,6 +438,7 @@ export class Library {
       failed: req.status === 'failed' || req.scene === 'failed',
       group,
       folderId: req.folderId,
+      subfolder: req.subfolder ?? null,
       dated: req.dated,
       month: req.month ?? null,
       byScene: req.order === 'scene' && !req.scene,
@@ -444,6 +447,12 @@ export class Library {
       limit: req.limit,
     });
     return { total, items: rows.map(photoSummary) };
+  }
+
+  /** The sidebar's folder tree: a watched folder's subfolders, nested, each with its photos at any depth. */
+  folderTree(folderId: number): { folderId: number; count: number; children: FolderTreeNode[] } {
+    if (!this.catalog.folders().some((f) => f.id === folderId)) throw new ContractError('not_found', `no watched folder with id ${folderId}`);
+    return { folderId, ...buildFolderTree(this.catalog.browse.dirCounts(folderId)) };
   }
 
   /** By date's month headings and scrubber: photos per month, newest first, and how many have no date. */

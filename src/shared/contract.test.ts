@@ -8,7 +8,7 @@ import { isCommand, parseRequest, requestSchemas } from './requests.js';
  */
 const COMMANDS = [
   'app.info', 'library.status',
-  'folders.list', 'folders.add', 'folders.remove', 'folders.pick', 'folders.browse',
+  'folders.list', 'folders.add', 'folders.remove', 'folders.pick', 'folders.browse', 'folders.tree',
   'photos.list', 'photos.months', 'photos.get', 'photos.similar', 'photos.explain', 'photos.setScene', 'photos.rejectScene', 'photos.clearCorrection', 'photos.showInFolder', 'photos.openExternal',
   'scenes.groups', 'scenes.vocabulary', 'search.run', 'search.suggest', 'settings.setThreshold',
   'indexing.status', 'indexing.pause', 'indexing.resume', 'indexing.retryFailed',
@@ -25,7 +25,7 @@ const eventsMatchList: Same<EventName, (typeof EVENTS)[number]> = true;
 
 describe('contract validation', () => {
   it('accepts a valid request and fills defaults', () => {
-    expect(parseRequest('photos.list', {})).toEqual({ order: 'date', scene: null, folderId: null, status: null, dated: null, month: null, offset: 0, limit: 500 });
+    expect(parseRequest('photos.list', {})).toEqual({ order: 'date', scene: null, folderId: null, subfolder: null, status: null, dated: null, month: null, offset: 0, limit: 500 });
     expect(parseRequest('search.run', { q: 'beach', limit: 10 })).toEqual({ q: 'beach', offset: 0, limit: 10 });
   });
 

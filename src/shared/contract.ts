@@ -10,6 +10,7 @@ import type { requestSchemas } from './requests.js';
 import type {
   FolderBrowse,
   FolderInfo,
+  FolderTreeNode,
   IndexingProgress,
   LibraryStatus,
   ModelInfo,
@@ -55,6 +56,8 @@ export interface Responses {
   'folders.remove': { removed: boolean };
   'folders.pick': FolderInfo | null;
   'folders.browse': FolderBrowse;
+  /** `count`: all the watched folder's photos; `children`: its subfolders by name. */
+  'folders.tree': { folderId: number; count: number; children: FolderTreeNode[] };
   'photos.list': { total: number; items: PhotoSummary[] };
   /** Newest month first; `month` is `YYYY-MM` in the camera's local time; `undated`: photos without a date taken. */
   'photos.months': { months: { month: string; count: number }[]; undated: number };

@@ -174,6 +174,15 @@ export interface LibraryStatus {
  * Browser mode's folder picker: one folder on the server's disk and the folders directly inside it. Only folders
  * are listed (never a file's name); `photoCount` counts photo files directly inside without naming them.
  */
+/** A folder below a watched folder, with every photo under it counted (not missing, not failed). */
+export interface FolderTreeNode {
+  name: string;
+  /** Below the watched folder, `/`-separated (`2019/Trips`): what `photos.list`'s `subfolder` takes. */
+  path: string;
+  count: number;
+  children: FolderTreeNode[];
+}
+
 export interface FolderBrowseEntry {
   name: string;
   /** Absolute path to open or add. For a symlink, its real target (what Scenery would watch). */

@@ -31,11 +31,21 @@ export const requestSchemas = {
       showHidden: z.boolean().default(false),
     })
     .strict(),
+  /** The folders below a watched folder (nested), each with how many photos it holds at any depth. */
+  'folders.tree': z.object({ folderId: id }).strict(),
   'photos.list': z
     .object({
       order: z.enum(['date', 'scene']).default('date'),
       scene: z.string().max(80).nullable().default(null),
       folderId: id.nullable().default(null),
+      /** With folderId: only the photos under this folder below it (`2019/Trips`, as folders.tree names it), at any depth. */
+      subfolder: z
+        .string()
+        .min(1)
+        .max(4096)
+        .refine((p) => !p.startsWith('/') && !p.endsWith('/') && !p.includes('//') && !p.includes('\0'), 'a subfolder is a path below the watched folder, like "2019/Trips"')
+        .nullable()
+        .default(null),
       status: z.enum(['failed']).nullable().default(null),
       /** true: only photos with a date taken; false: only those without one (By date lists them last, as "No date"). */
       dated: z.boolean().nullable().default(null),

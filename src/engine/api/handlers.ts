@@ -54,6 +54,7 @@ export function createHandlers(lib: Library, platform: PlatformHooks): HandlerTa
       if (platform.mode !== 'browser') throw new ContractError('unsupported', 'The folder browser is only used in browser mode; the desktop app uses the system’s folder dialog');
       return browseFolders(r.path, { showHidden: r.showHidden });
     },
+    'folders.tree': (r) => lib.folderTree(r.folderId),
     'photos.list': (r) => lib.listPhotos(r),
     'photos.months': () => lib.monthCounts(),
     'photos.get': (r) => lib.photo(r.id),

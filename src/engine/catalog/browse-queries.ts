@@ -17,6 +17,8 @@ export interface PhotoPageQuery {
   /** Only this group (shown-scene.ts group number: a scene index or a special group). */
   group: number | null;
   folderId: number | null;
+  /** With `folderId`: only photos under this folder below the watched root (`a/b`, `/`-separated), at any depth. */
+  subfolder?: string | null;
   /** true: only photos with a date taken; false: only those without. */
   dated: boolean | null | undefined;
   /** `YYYY-MM`: only photos taken in that month (see `monthCounts` for whose clock); null: any. */
@@ -64,6 +66,11 @@ export class BrowseQueries {
     if (q.folderId !== null) {
       where.push('folder_id = @folder');
       params['folder'] = q.folderId;
+      if (q.subfolder) {
+        // Everything under `sub/`: a range on the (folder_id, rel_path) unique index ('0' is the character after '/').
+        where.push('rel_path >= @sublo AND rel_path < @subhi');
+        Object.assign(params, { sublo: `${q.subfolder}/`, subhi: `${q.subfolder}0` });
+      }
     }
     if (q.dated === true) where.push('taken_ts IS NOT NULL');
     else if (q.dated === false) where.push('taken_ts IS NULL');
@@ -117,6 +124,22 @@ export class BrowseQueries {
       .all() as { month: string; count: number }[];
     const undated = this.db.prepare(`SELECT COUNT(*) FROM photos WHERE ${live} AND taken_ts IS NULL`).pluck().get() as number;
     return { months, undated };
+  }
+
+  /**
+   * The folder tree's counts: how many photos (not missing, not failed, as
+   * the scene counts) sit directly in each directory of one watched folder
+   * (`''` is its root, else `a/b`). One pass over the folder's rows of the
+   * (folder_id, rel_path) index; the directory is rel_path cut after its last
+   * `/` (rtrim strips every character but `/` from the right).
+   */
+  dirCounts(folderId: number): { dir: string; n: number }[] {
+    return this.db
+      .prepare(
+        `SELECT rtrim(rtrim(rel_path, replace(rel_path, '/', '')), '/') AS dir, COUNT(*) AS n
+         FROM photos WHERE folder_id = ? AND status NOT IN ('missing', 'failed') GROUP BY dir`,
+      )
+      .all(folderId) as { dir: string; n: number }[];
   }
 
   /** The first 20 files that could not be read, by path, with why (`scenery index`). */
