@@ -19,7 +19,8 @@ export type View =
    */
   | { kind: 'scenes'; scene: string | null; family?: string | null }
   | { kind: 'timeline' }
-  | { kind: 'folder'; folderId: number }
+  /** A watched folder, or with `sub` one of its subfolders (its path below it, as folders.tree names it; `count` from the tree). */
+  | { kind: 'folder'; folderId: number; sub?: { path: string; count: number } }
   | { kind: 'search' }
   | { kind: 'failed' }
   | { kind: 'similar'; id: number };
@@ -230,8 +231,13 @@ export class AppState {
         (await api.call('photos.list', s.key === 'undated' ? { order: 'date', dated: false, offset, limit } : { order: 'date', month: s.key, offset, limit })).items;
     } else if (v.kind === 'folder') {
       const f = this.folders.find((x) => x.id === v.folderId);
-      sections = [{ key: `folder-${v.folderId}`, title: f?.displayPath ?? 'Folder', count: f?.photoCount ?? 0 }];
-      fetcher = async (_s, offset, limit) => (await api.call('photos.list', { order: 'date', folderId: v.folderId, offset, limit })).items;
+      const sub = v.sub;
+      const root = f?.displayPath ?? 'Folder';
+      // A subfolder's heading is its path from the watched folder's name: "Pictures › 2019 › Trips".
+      const title = sub ? [root.split(/[\\/]/).filter(Boolean).pop() ?? root, ...sub.path.split('/')].join(' › ') : root;
+      sections = [{ key: `folder-${v.folderId}${sub ? `/${sub.path}` : ''}`, title, subtitle: sub ? root : undefined, count: sub ? sub.count : (f?.photoCount ?? 0) }];
+      fetcher = async (_s, offset, limit) =>
+        (await api.call('photos.list', { order: 'date', folderId: v.folderId, ...(sub ? { subfolder: sub.path } : {}), offset, limit })).items;
     } else if (v.kind === 'failed') {
       const n = this.status?.failedCount ?? 0;
       sections = [{ key: 'failed', title: 'Photos that could not be read', count: n }];
