@@ -18,7 +18,7 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { createHandlers, dispatch, type HandlerTable } from '../engine/api/handlers.js';
 import type { Library } from '../engine/library.js';
-import { MediaError, parseMediaPath, resolveMedia } from '../engine/media/media-files.js';
+import { attachmentHeader, MediaError, parseMediaPath, resolveMedia } from '../engine/media/media-files.js';
 import { eventNames } from '../shared/contract.js';
 import { CSP } from '../shared/csp.js';
 
@@ -231,7 +231,11 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
         try {
           const { kind, id } = parseMediaPath(url.pathname.slice(7));
           const file = await resolveMedia(lib, kind, id);
-          res.writeHead(200, { 'Content-Type': file.contentType, 'Cache-Control': 'private, max-age=31536000, immutable' });
+          res.writeHead(200, {
+            'Content-Type': file.contentType,
+            'Cache-Control': 'private, max-age=31536000, immutable',
+            ...(file.download ? { 'Content-Disposition': attachmentHeader(file.download) } : {}),
+          });
           createReadStream(file.path).on('error', () => res.destroy()).pipe(res);
         } catch (e) {
           send(res, e instanceof MediaError ? e.status : 500, (e as Error).message);
