@@ -270,11 +270,12 @@ test('the overview at 1920x1080 shows at least 24 cards at once, in both themes'
       expect(n).toBeGreaterThanOrEqual(24);
       expect(await page.evaluate(() => document.scrollingElement!.scrollWidth <= innerWidth)).toBe(true);
       await page.screenshot({ path: join(shots, `00-overview-synthetic-1920x1080-${theme}.png`) });
-      // The photos of a whole scene at the default size: a dense justified grid.
-      await page.getByRole('button', { name: 'By date' }).click();
+      // A folder's photos at the default size: a dense justified grid.
+      await page.getByRole('button', { name: /^Photos/ }).click();
       await expect(page.locator('button.cell').first()).toBeVisible();
       const cells = await page.evaluate(() => [...document.querySelectorAll('.scroller .cell')].filter((c) => c.getBoundingClientRect().bottom <= innerHeight && c.getBoundingClientRect().top >= 0).length);
-      console.log(`by date 1920x1080 ${theme}: ${cells} thumbnails wholly visible`);
+      console.log(`a folder at 1920x1080 ${theme}: ${cells} thumbnails wholly visible`);
+      await page.screenshot({ path: join(shots, `00-folder-synthetic-1920x1080-${theme}.png`) });
       expect(cells).toBeGreaterThanOrEqual(24);
     }
   } finally {

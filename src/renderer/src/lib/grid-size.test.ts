@@ -12,16 +12,18 @@ describe('grid size zoom', () => {
     expect(loadRowHeight(store)).toBe(ROW_HEIGHT_DEFAULT);
     expect(saveRowHeight(260, store)).toBe(260);
     expect(loadRowHeight(store)).toBe(260);
+    expect(saveRowHeight(261, store)).toBe(260);
     expect(saveRowHeight(5000, store)).toBe(ROW_HEIGHT_MAX);
     store.setItem('scenery.gridRowHeight', 'huge');
     expect(loadRowHeight(store)).toBe(ROW_HEIGHT_DEFAULT);
     const refusing = { getItem: () => { throw new Error('denied'); }, setItem: () => { throw new Error('denied'); } };
     expect(loadRowHeight(refusing)).toBe(ROW_HEIGHT_DEFAULT);
-    expect(saveRowHeight(150, refusing)).toBe(150);
+    expect(saveRowHeight(148, refusing)).toBe(148);
   });
 
   it('steps by a quarter within bounds', () => {
-    expect(stepRowHeight(200, 1)).toBe(250);
+    expect(stepRowHeight(200, 1)).toBe(252);
+    expect(stepRowHeight(144, -1)).toBe(116);
     expect(stepRowHeight(200, -1)).toBe(160);
     expect(stepRowHeight(ROW_HEIGHT_MAX, 1)).toBe(ROW_HEIGHT_MAX);
     expect(stepRowHeight(ROW_HEIGHT_MIN, -1)).toBe(ROW_HEIGHT_MIN);

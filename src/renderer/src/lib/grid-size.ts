@@ -4,13 +4,17 @@
  * step it by a quarter, the toolbar's slider sets it directly.
  */
 export const ROW_HEIGHT_MIN = 96;
-export const ROW_HEIGHT_MAX = 400;
-export const ROW_HEIGHT_DEFAULT = 200;
+/** Thumbnails are 400 px on the long edge (indexer/thumbnails.ts): a 4:3 photo at 320 px high is about that wide. */
+export const ROW_HEIGHT_MAX = 320;
+export const ROW_HEIGHT_DEFAULT = 180;
+/** The slider's step; min, max and default are multiples of it. */
+export const ROW_HEIGHT_STEP = 4;
 const KEY = 'scenery.gridRowHeight';
 
 export function clampRowHeight(px: number): number {
   if (!Number.isFinite(px)) return ROW_HEIGHT_DEFAULT;
-  return Math.round(Math.min(ROW_HEIGHT_MAX, Math.max(ROW_HEIGHT_MIN, px)));
+  // Whole steps of the slider (4 px), so the keys and the slider always agree on the value.
+  return Math.round(Math.min(ROW_HEIGHT_MAX, Math.max(ROW_HEIGHT_MIN, px)) / ROW_HEIGHT_STEP) * ROW_HEIGHT_STEP;
 }
 
 /** One step of Ctrl/Cmd + (1) or − (-1): a quarter larger or smaller. */

@@ -152,7 +152,8 @@ export interface GridSpacing {
  * undefined for a page not loaded yet (laid out as an estimate).
  */
 export class GridLayout {
-  private cache = new Map<string, JustifiedRow[]>();
+  /** Rows of each loaded page, by (section, page, last page or not) as one number: no string per page per build. */
+  private cache = new Map<number, JustifiedRow[]>();
   private key = '';
 
   constructor(
@@ -187,7 +188,7 @@ export class GridLayout {
         const loaded = aspects(s, p);
         let pageRows: JustifiedRow[];
         if (loaded) {
-          const k = `${s}:${p}:${lastPage ? 'l' : 'f'}`;
+          const k = (s * 65536 + p) * 2 + (lastPage ? 1 : 0);
           let cached = this.cache.get(k);
           if (!cached) {
             cached = justify(loaded, g, lastPage ? 'left' : 'fill');
