@@ -90,6 +90,15 @@ test('select with the check circle and Shift-click, Set scene, undo by the toast
     await page.keyboard.press('Control+z');
     await expect.poll(() => scenes(page)).toEqual(before);
 
+    // "Select all" on a section's heading selects that section (By date: the 2 photos without a date).
+    const heading = page.locator('.header', { hasText: 'No date' });
+    await heading.hover();
+    await heading.getByRole('button', { name: /^Select all \d+ in No date$/ }).click();
+    await expect(page.locator('button.cell.selected')).toHaveCount(2);
+    await expect(bar(page)).toContainText('2 selected');
+    await page.keyboard.press('Escape');
+    await expect(bar(page)).toHaveCount(0);
+
     // Esc clears the selection; with nothing selected a click opens the viewer as before.
     await cells.nth(1).click({ modifiers: ['Control'] });
     await expect(bar(page)).toBeVisible();
