@@ -6,8 +6,9 @@
 import { existsSync, realpathSync, statSync, accessSync, constants as fsc } from 'node:fs';
 import { isAbsolute, join, resolve, sep } from 'node:path';
 import type { FolderInfo, FolderTreeNode, IndexingProgress, ModelInfo, ModelState, PhotoDetail, PhotoSummary, SceneGroup, SearchHitSummary } from '../shared/domain.js';
-import { ContractError, type SearchResult } from '../shared/contract.js';
+import { ContractError, type BulkCorrectionResult, type SearchResult } from '../shared/contract.js';
 import { Catalog, type PhotoRow } from './catalog/catalog.js';
+import type { PhotoPageQuery } from './catalog/browse-queries.js';
 import { folderInfo, photoDetail, photoSummary, scene } from './catalog/views.js';
 import { EngineEvents } from './events/engine-events.js';
 import { PhotoChanges } from './events/photo-changes.js';
@@ -33,6 +34,7 @@ import { ENGINE_VERSION } from './version.js';
 import { expandHome } from './folder-browser.js';
 import { acquireLibraryLock } from './library-lock.js';
 import { buildFolderTree } from './folder-tree.js';
+import { CorrectionUndo, planBulk, type BulkAction } from './corrections/bulk-corrections.js';
 
 export interface LibraryOptions {
   dir?: string;
@@ -428,13 +430,21 @@ export class Library {
     total: number;
     items: PhotoSummary[];
   } {
+    const q = this.pageQuery(req);
+    if (!q) return { total: 0, items: [] };
+    const { total, rows } = this.catalog.browse.photoPage(q);
+    return { total, items: rows.map(photoSummary) };
+  }
+
+  /** A `photos.list` request as the catalog's page query (null: a scene no photo can be in). */
+  private pageQuery(req: Parameters<Library['listPhotos']>[0]): PhotoPageQuery | null {
     if (req.subfolder && req.folderId === null) throw new ContractError('invalid_request', 'subfolder needs folderId: a subfolder is a path below one watched folder');
     let group: number | null = null;
     if (req.scene && req.scene !== 'failed') {
       group = groupNumber(req.scene);
-      if (group === null) return { total: 0, items: [] };
+      if (group === null) return null;
     }
-    const { total, rows } = this.catalog.browse.photoPage({
+    return {
       failed: req.status === 'failed' || req.scene === 'failed',
       group,
       folderId: req.folderId,
@@ -445,8 +455,13 @@ export class Library {
       threshold: this.threshold,
       offset: req.offset,
       limit: req.limit,
-    });
-    return { total, items: rows.map(photoSummary) };
+    };
+  }
+
+  /** The ids of a `listPhotos` view, in its order ("Select all" without loading every photo's summary). */
+  photoIds(req: Parameters<Library['listPhotos']>[0]): { total: number; ids: number[] } {
+    const q = this.pageQuery(req);
+    return q ? this.catalog.browse.photoIds(q) : { total: 0, ids: [] };
   }
 
   /** The sidebar's folder tree: a watched folder's subfolders, nested, each with its photos at any depth. */
@@ -544,6 +559,52 @@ export class Library {
     this.catalog.setCorrection(id, null, []);
     this.changes.changed([id]);
     return this.photo(id);
+  }
+
+  // ---------------------------------------------------------------- bulk corrections (selection bar)
+  private readonly undoBatches = new CorrectionUndo();
+
+  /** Sets `label` as the scene of every photo in `ids`, as one undoable batch (see corrections/bulk-corrections.ts). */
+  setSceneMany(ids: readonly number[], label: string): BulkCorrectionResult {
+    return this.applyBulk(ids, { kind: 'set', index: this.labelIndexOrThrow(label) });
+  }
+
+  /** Rejects `label` (null: the scene each photo shows) for every photo in `ids`, as one undoable batch. */
+  rejectSceneMany(ids: readonly number[], label: string | null): BulkCorrectionResult {
+    return this.applyBulk(ids, { kind: 'reject', index: label === null ? null : this.labelIndexOrThrow(label) });
+  }
+
+  private applyBulk(ids: readonly number[], action: BulkAction): BulkCorrectionResult {
+    const unique = [...new Set(ids)];
+    const photos = this.catalog.photoStates(unique);
+    const plan = planBulk(photos, this.catalog.correctionsOf(unique), action, new Date().toISOString());
+    this.catalog.writeCorrections(plan.writes);
+    const changed = plan.writes.map((w) => w.id);
+    this.changes.changed(changed);
+    return { changed: changed.length, skipped: plan.skipped + unique.length - photos.length, undo: this.undoBatches.remember(plan.before) };
+  }
+
+  /** Restores exactly the corrections a bulk batch replaced (once; an unknown or used token is an error). */
+  undoCorrections(token: string): { restored: number } {
+    const before = this.undoBatches.take(token);
+    if (!before) throw new ContractError('not_found', 'Nothing to undo: that change was already undone or is too old');
+    const live = new Set(this.catalog.photoStates(before.map((b) => b.id)).map((p) => p.id));
+    const items = before.filter((b) => live.has(b.id));
+    this.catalog.writeCorrections(items);
+    this.changes.changed(items.map((b) => b.id));
+    return { restored: items.length };
+  }
+
+  /** The paths a person sees for photos (the watched folder's display path and the file below it), in `ids` order. */
+  displayPaths(ids: readonly number[]): { paths: string[] } {
+    const rows = new Map(this.catalog.photoStates(ids).map((r) => [r.id, r]));
+    const paths: string[] = [];
+    for (const id of ids) {
+      const r = rows.get(id);
+      if (!r) continue;
+      if (r.status !== 'missing') paths.push(join(r.folder_path, ...r.rel_path.split('/')));
+    }
+    return { paths };
   }
 
   /** Queues the files that could not be read again (they show as not yet tagged until the indexer has read them). */

@@ -54,8 +54,7 @@ export class BrowseQueries {
     );
   }
 
-  /** The photos of one page and how many match in all. */
-  photoPage(q: PhotoPageQuery): { total: number; rows: PhotoRow[] } {
+  private page(q: PhotoPageQuery, what: 'rows' | 'ids'): { total: number; rows: PhotoRow[] } | { total: number; ids: number[] } {
     // Files that could not be read are listed only on their own ("Could not be read"), never among the photos.
     const where: string[] = ["status != 'missing'", q.failed ? "status = 'failed'" : "status != 'failed'"];
     const params: Record<string, unknown> = { t: q.threshold, limit: q.limit, offset: q.offset };
@@ -86,8 +85,18 @@ export class BrowseQueries {
       ? `ORDER BY CASE (${GROUP_SQL}) WHEN ${GROUP_UNCERTAIN} THEN 1 WHEN ${GROUP_PENDING} THEN 2 WHEN ${GROUP_FAILED} THEN 3 ELSE 0 END, scene_name(scene_index), COALESCE(taken_ts, added_ts) DESC, id DESC`
       : 'ORDER BY COALESCE(taken_ts, added_ts) DESC, id DESC';
     const total = (this.db.prepare(`SELECT COUNT(*) FROM photos WHERE ${w}`).pluck().get(params) as number) ?? 0;
-    const rows = this.db.prepare(`SELECT * FROM photos WHERE ${w} ${order} LIMIT @limit OFFSET @offset`).all(params) as PhotoRow[];
-    return { total, rows };
+    const rows = this.db.prepare(`SELECT ${what === 'ids' ? 'id' : '*'} FROM photos WHERE ${w} ${order} LIMIT @limit OFFSET @offset`);
+    return what === 'ids' ? { total, ids: rows.pluck().all(params) as number[] } : { total, rows: rows.all(params) as PhotoRow[] };
+  }
+
+  /** The photos of one page and how many match in all. */
+  photoPage(q: PhotoPageQuery): { total: number; rows: PhotoRow[] } {
+    return this.page(q, 'rows') as { total: number; rows: PhotoRow[] };
+  }
+
+  /** The ids of a page (the same filters and order as `photoPage`): "Select all" of a view without its summaries. */
+  photoIds(q: PhotoPageQuery): { total: number; ids: number[] } {
+    return this.page(q, 'ids') as { total: number; ids: number[] };
   }
 
   /**
