@@ -8,7 +8,7 @@
 import { test, expect, type Page } from '@playwright/test';
 import { join } from 'node:path';
 import { writeSyntheticCatalog } from '../src/test-support/synthetic-catalog';
-import { serve } from './serve-fixture';
+import { ROOT, serve } from './serve-fixture';
 
 /** The rows of photos drawn, each as its cells' boxes (relative to the row). */
 const rows = (page: Page) =>
@@ -121,6 +121,10 @@ test('justified rows, size zoom kept across reloads, keyboard by rows, day headi
     const days = await page.locator('.scroller .day-header h3').allTextContents();
     expect(days.length).toBeGreaterThan(1);
     for (const d of days) expect(d).toMatch(/^(Mon|Tue|Wed|Thu|Fri|Sat|Sun) \d{1,2} December$/);
+    // Days of a photo or two share a row, side by side, each under its own heading (not a row a day).
+    const tops = await page.locator('.scroller .day-header').evaluateAll((hs) => hs.map((h) => Math.round(h.getBoundingClientRect().top)));
+    expect(new Set(tops).size).toBeLessThan(tops.length);
+    await page.screenshot({ path: join(ROOT, 'test-results', 'screens', 'grid-by-date-small-days-1440x900.png') });
   } finally {
     await s.stop();
   }

@@ -135,6 +135,44 @@ describe('GridLayout', () => {
     expect(rowOfPhoto(rows, 1, 0)).toBe(-1);
   });
 
+  it('packs small days of a month side by side, a full day on its own; never across months', () => {
+    const layout = new GridLayout(120, { ...spacing, packGap: 24 });
+    // A month of three one-photo days and a day of 30; then a month of two one-photo days.
+    const days = [
+      { count: 1, group: true, header: 34, packable: true },
+      { count: 1, header: 34, packable: true },
+      { count: 1, header: 34, packable: true },
+      { count: 30, header: 34, packable: true },
+      { count: 1, group: true, header: 34, packable: true },
+      { count: 1, header: 34, packable: true },
+    ];
+    const { rows } = layout.build(days, g, () => undefined);
+    const band = rows.filter((r) => r.y === rows[1]!.y);
+    // The first three days share one band: heading and photos of each, side by side, 24 px apart.
+    expect(band.map((r) => [r.s, r.kind])).toEqual([[0, 'header'], [0, 'photos'], [1, 'header'], [1, 'photos'], [2, 'header'], [2, 'photos']]);
+    const blocks = band.filter((r) => r.kind === 'photos');
+    expect(blocks[0]!.x).toBe(0);
+    expect(blocks[1]!.x).toBe(blocks[0]!.x! + blocks[0]!.w! + 24);
+    expect(blocks.every((b) => b.dy === 34 && b.h === 200 && !b.justified)).toBe(true);
+    // A 4:3 photo at 200 px: 267 px wide.
+    expect(blocks.map((b) => b.w)).toEqual([267, 267, 267]);
+    // A block is at least 150 px wide (its heading over a portrait at a small size); a fourth would not fit.
+    const narrow = layout.build([{ count: 1, group: true, header: 34, packable: true }, { count: 1, header: 34, packable: true }], { ...g, rowHeight: 100 }, () => [0.5]).rows;
+    expect(narrow.filter((r) => r.kind === 'photos').map((b) => [b.x, b.w])).toEqual([[0, 150], [174, 150]]);
+    // The day of 30 gets its own justified rows.
+    expect(rows.filter((r) => r.s === 3 && r.kind === 'photos').length).toBeGreaterThan(3);
+    // The next month starts with its heading; its two days pack again.
+    const m2 = rows.findIndex((r) => r.kind === 'group' && r.s === 4);
+    expect(rows[m2 + 1]).toMatchObject({ s: 4, kind: 'header', x: 0 });
+    expect(rows.slice(m2 + 1).every((r) => r.y === rows[m2 + 1]!.y)).toBe(true);
+    // Finding rows: by position, the band's first row; by photo, its block.
+    expect(rowAt(rows, rows[1]!.y + 100)).toBe(1);
+    expect(rows[rowOfPhoto(rows, 2, 0)]).toMatchObject({ s: 2, kind: 'photos' });
+    expect(rows[sectionStart(rows, 1)]).toMatchObject({ s: 1, kind: 'header' });
+    // y never decreases.
+    for (let k = 1; k < rows.length; k++) expect(rows[k]!.y).toBeGreaterThanOrEqual(rows[k - 1]!.y);
+  });
+
   it('lays out again when the row height changes (the size zoom)', () => {
     const layout = new GridLayout(120, spacing);
     const sections = [{ count: 200 }];

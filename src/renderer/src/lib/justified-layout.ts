@@ -123,10 +123,19 @@ export interface PlacedRow {
   start: number;
   count: number;
   justified: boolean;
+  /**
+   * Small days packed side by side (By date): the row is a block of the band at `y` — drawn `dy` below it, from
+   * `x` across the width, `w` wide. Every row of a band has the band's `y`, so rows stay ordered by `y`.
+   */
+  x?: number;
+  w?: number;
+  dy?: number;
 }
 
 export interface SectionShape {
   count: number;
+  /** A day that may share a row with its neighbours of the same group when it is small (one short row of photos). */
+  packable?: boolean;
   /** The height of this section's own heading, px, when not the spacing's `header` (By date's smaller day headings). */
   header?: number;
   /** A heading drawn above this section for a group of sections (By date: the month above its first day). */
@@ -144,7 +153,12 @@ export interface GridSpacing {
   after: number;
   /** Below the last section, px. */
   bottom: number;
+  /** Between days packed side by side, px. */
+  packGap?: number;
 }
+
+/** A packed day's block is at least this wide, so its heading fits over a single portrait photo. */
+const MIN_BLOCK = 150;
 
 /**
  * The whole grid, section by section, page by page, with a cache of each
@@ -172,13 +186,54 @@ export class GridLayout {
     const sp = this.spacing;
     let y = sp.top;
     const estimates = new Map<number, JustifiedRow[]>();
-    sections.forEach((sec, s) => {
-      if (sec.count === 0) return;
+    const estimate = (n: number): number[] => new Array<number>(n).fill(ESTIMATE_ASPECT);
+    /** A day's width at the target height, unstretched, when all of it fits in one row; else null. */
+    const small = (t: number): { a: ArrayLike<number>; w: number } | null => {
+      const d = sections[t]!;
+      if (!d.packable || d.count === 0 || d.count > this.pageSize) return null;
+      const a = aspects(t, 0) ?? estimate(d.count);
+      let sum = 0;
+      for (let k = 0; k < d.count; k++) sum += a[k] ?? ESTIMATE_ASPECT;
+      const w = sum * g.rowHeight + g.gap * (d.count - 1);
+      return w <= g.width ? { a, w } : null;
+    };
+    const packGap = sp.packGap ?? 24;
+    for (let s = 0; s < sections.length; s++) {
+      const sec = sections[s]!;
+      if (sec.count === 0) continue;
       if (sec.group) {
         rows.push({ y, h: sp.groupHeader, s, kind: 'group', start: -1, count: 0, justified: false });
         y += sp.groupHeader;
       }
       const header = sec.header ?? sp.header;
+      // Small days of one group side by side (as photo apps' timelines do): one photo a day is not a row a day.
+      if (sec.packable) {
+        const strip: { t: number; x: number; w: number }[] = [];
+        let x = 0;
+        let t = s;
+        for (; t < sections.length; t++) {
+          const d = sections[t]!;
+          if (t > s && (d.group || !d.packable)) break;
+          if (d.count === 0) continue;
+          const fit = small(t);
+          if (!fit) break;
+          const w = Math.min(g.width, Math.max(MIN_BLOCK, Math.ceil(fit.w)));
+          const at = strip.length ? x + packGap : 0;
+          if (at + w > g.width) break;
+          strip.push({ t, x: at, w });
+          x = at + w;
+        }
+        if (strip.length >= 2) {
+          for (const b of strip) {
+            const d = sections[b.t]!;
+            rows.push({ y, h: d.header ?? sp.header, s: b.t, kind: 'header', start: -1, count: 0, justified: false, x: b.x, w: b.w, dy: 0 });
+            rows.push({ y, h: g.rowHeight, s: b.t, kind: 'photos', start: 0, count: d.count, justified: false, x: b.x, w: b.w, dy: d.header ?? sp.header });
+          }
+          y += header + g.rowHeight + sp.after;
+          s = strip.at(-1)!.t;
+          continue;
+        }
+      }
       rows.push({ y, h: header, s, kind: 'header', start: -1, count: 0, justified: false });
       y += header;
       const pages = Math.ceil(sec.count / this.pageSize);
@@ -200,7 +255,7 @@ export class GridLayout {
           const ek = lastPage ? -n : n;
           let est = estimates.get(ek);
           if (!est) {
-            est = justify(new Array<number>(n).fill(ESTIMATE_ASPECT), g, lastPage ? 'left' : 'fill');
+            est = justify(estimate(n), g, lastPage ? 'left' : 'fill');
             estimates.set(ek, est);
           }
           pageRows = est;
@@ -213,7 +268,7 @@ export class GridLayout {
         }
       }
       y += sp.after - g.gap;
-    });
+    }
     return { rows, height: y + sp.bottom };
   }
 
@@ -223,7 +278,7 @@ export class GridLayout {
   }
 }
 
-/** The index of the last row starting at or above y (rows sorted by y); 0 when none does. */
+/** The index of the last row starting at or above y (rows sorted by y; of a band of packed days, its first); 0 when none does. */
 export function rowAt(rows: readonly PlacedRow[], y: number): number {
   let lo = 0;
   let hi = rows.length - 1;
@@ -232,6 +287,7 @@ export function rowAt(rows: readonly PlacedRow[], y: number): number {
     if (rows[mid]!.y <= y) lo = mid;
     else hi = mid - 1;
   }
+  while (lo > 0 && rows[lo - 1]!.y === rows[lo]!.y) lo--;
   return lo;
 }
 
