@@ -9,43 +9,13 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../../test-support/harness.js';
+import { isoOf, rawManifest } from '../../test-support/raw-manifest.js';
 import { hasShared, shared } from '../../test-support/shared-data.js';
 import { endExiftool } from '../metadata/exiftool.js';
 import { DecodeError } from './decode-error.js';
 import { decodeOriented } from './decode.js';
 import { FAILURE_SENTENCES, failureReason } from './failure-reasons.js';
 import { decodeRawPreview, extractEmbedded, readRawInfo } from './raw-preview.js';
-
-export interface RawManifestRow {
-  file: string;
-  /** `2007:10:18 13:44:32` */
-  date: string;
-  orientation: number;
-  previewWidth: number;
-  previewHeight: number;
-}
-
-const ORIENTATIONS: Record<string, number> = { 'Horizontal (normal)': 1, 'Rotate 90 CW': 6, 'Rotate 180': 3, 'Rotate 270 CW': 8 };
-
-/** shared/data/raw/manifest.tsv; a CRW records its rotation apart ("none (CRW Rotation=0)"): 1. */
-export function rawManifest(): RawManifestRow[] {
-  const lines = readFileSync(shared('raw', 'manifest.tsv'), 'utf8').trim().split('\n');
-  const head = lines[0]!.split('\t');
-  const col = (c: string[], name: string) => c[head.indexOf(name)]!;
-  return lines.slice(1).map((l) => {
-    const c = l.split('\t');
-    return {
-      file: col(c, 'file'),
-      date: col(c, 'datetime_original'),
-      orientation: ORIENTATIONS[col(c, 'orientation')] ?? 1,
-      previewWidth: Number(col(c, 'preview_width')),
-      previewHeight: Number(col(c, 'preview_height')),
-    };
-  });
-}
-
-/** `2007:10:18 13:44:32` → `2007-10-18T13:44:32` (what the catalog's taken_at starts with). */
-export const isoOf = (exif: string): string => exif.replace(/^(\d{4}):(\d{2}):(\d{2}) /, '$1-$2-$3T');
 
 describe('orientation applied from outside the image', () => {
   it('turns pixels exactly as the same EXIF orientation inside the JPEG does, for all eight', async () => {
