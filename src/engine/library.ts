@@ -9,6 +9,7 @@ import type { FolderInfo, FolderTreeNode, IndexingProgress, ModelInfo, ModelStat
 import { ContractError, type SearchResult } from '../shared/contract.js';
 import { Catalog, type PhotoRow } from './catalog/catalog.js';
 import { folderInfo, photoDetail, photoSummary, scene } from './catalog/views.js';
+import { endExiftool } from './metadata/exiftool.js';
 import { EngineEvents } from './events/engine-events.js';
 import { PhotoChanges } from './events/photo-changes.js';
 import { Indexer, type ActiveModel, type Classifier } from './indexer/indexer.js';
@@ -716,6 +717,8 @@ export class Library {
     this.catalog.close();
     this.releaseLock?.();
     this.releaseLock = null;
+    // ExifTool's processes (RAW previews) would keep a finished command alive.
+    await endExiftool();
   }
 }
 
