@@ -44,6 +44,19 @@ const NOT_RAW = new Set(['JPEG', 'PNG', 'GIF', 'WEBP', 'HEIC', 'HEIF', 'AVIF', '
 
 const BINARY = /^\(Binary data (\d+) bytes/;
 
+/**
+ * The size of an embedded image as a listing reports it: `(Binary data 53978 bytes, ...)`. ExifTool's CanonRaw
+ * module (CRW) answers with the bytes themselves once any -b extraction ran in the same ExifTool process (a
+ * pooled process runs them all), so those count too, by their length.
+ */
+function embeddedSize(v: unknown): number | null {
+  if (typeof v !== 'string' || v.length === 0) return null;
+  const m = BINARY.exec(v);
+  if (m) return Number(m[1]);
+  if (v.startsWith('base64:')) return Math.floor(((v.length - 7) * 3) / 4);
+  return Buffer.byteLength(v, 'latin1');
+}
+
 function first(tags: Record<string, unknown>, name: string, prefer: readonly string[] = []): unknown {
   for (const g of prefer) if (tags[`${g}:${name}`] !== undefined) return tags[`${g}:${name}`];
   for (const [k, v] of Object.entries(tags)) if (k.endsWith(`:${name}`) && v !== undefined && v !== '') return v;
@@ -87,8 +100,8 @@ export async function readRawInfo(path: string, name: string): Promise<RawInfo> 
   const previews: PreviewCandidate[] = [];
   for (const [k, v] of Object.entries(tags)) {
     const tag = k.slice(k.indexOf(':') + 1);
-    const m = typeof v === 'string' ? BINARY.exec(v) : null;
-    if (m && (PREVIEW_TAGS as readonly string[]).includes(tag)) previews.push({ tag: k, bytes: Number(m[1]) });
+    const bytes = embeddedSize(v);
+    if (bytes !== null && (PREVIEW_TAGS as readonly string[]).includes(tag)) previews.push({ tag: k, bytes });
   }
   previews.sort((a, b) => b.bytes - a.bytes);
   const o = Number(first(tags, 'Orientation', ['IFD0', 'ExifIFD']));
