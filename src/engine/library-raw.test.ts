@@ -106,12 +106,18 @@ describe.skipIf(!hasShared)('RAW photos in a library', () => {
     await waitFor('the RAW indexed', () => row('IMG_0001.PEF')?.status === 'indexed');
     expect(shown().items.map((p) => p.name)).toEqual(['IMG_0001.PEF']);
     const raw = row('IMG_0001.PEF')!.id;
+    // A UI is told the RAW left the grid when it joins its JPEG, and told of it again when it comes back.
+    const removed: number[] = [];
+    const back: number[] = [];
+    lib.events.on('photo.removed', (e) => removed.push(e.id));
+    lib.events.on('photo.updated', (e) => back.push(e.photo.id));
 
     // The JPEG arrives: one photo, the JPEG shown and classified, both files listed.
     copyFileSync(shared('photos', 'kpa_bar.jpg'), join(folder, 'IMG_0001.JPG'));
     await waitFor('the JPEG indexed', () => row('IMG_0001.JPG')?.status === 'indexed');
     const jpeg = row('IMG_0001.JPG')!.id;
     expect(row('IMG_0001.PEF')!.pair_id).toBe(jpeg);
+    expect(removed).toContain(raw);
     expect(shown()).toMatchObject({ total: 1, items: [{ name: 'IMG_0001.JPG' }] });
     expect(lib.photo(jpeg).files.map((f) => f.name)).toEqual(['IMG_0001.JPG', 'IMG_0001.PEF']);
     expect(lib.sceneGroups().groups.reduce((n, g) => n + g.count, 0)).toBe(1);
@@ -126,6 +132,7 @@ describe.skipIf(!hasShared)('RAW photos in a library', () => {
     unlinkSync(join(folder, 'IMG_0001.JPG'));
     await waitFor('the RAW shown again', () => shown().items[0]?.name === 'IMG_0001.PEF' && shown().total === 1);
     expect(row('IMG_0001.PEF')!.pair_id).toBeNull();
+    expect(back).toContain(raw);
     expect(lib.photo(raw)).toMatchObject({ status: 'indexed', corrected: true, scene: { label: 'forest_path' } });
     expect(lib.photo(raw).files.map((f) => f.name)).toEqual(['IMG_0001.PEF']);
 

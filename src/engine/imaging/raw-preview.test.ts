@@ -97,6 +97,15 @@ describe.skipIf(!hasShared)('real RAW files (shared/data/raw)', () => {
     expect(d.pixels.fullWidth).toBeGreaterThan(d.pixels.fullHeight);
   });
 
+  it('a preview over the memory cap is not extracted: the next one under it is used, or the RAW fails saying so', async () => {
+    const path = shared('raw', 'canon_eos-1ds-mk3_trunc.cr2');
+    const d = await decodeRawPreview(path, 'big.cr2', {}, 100_000);
+    expect(d.tag).toBe('IFD1:ThumbnailImage');
+    const e = await decodeRawPreview(path, 'big.cr2', {}, 1000).catch((x: unknown) => x);
+    expect((e as DecodeError).kind).toBe('raw_preview');
+    expect((e as DecodeError).message).toMatch(/IFD0:PreviewImage: 290 KB, over the 1 KB limit; IFD1:ThumbnailImage: 5 KB, over the 1 KB limit/);
+  });
+
   it('a RAW with no readable preview fails with a reason naming every preview tried, never a crash', async () => {
     const path = await withBrokenPreview('canon_eos-1ds-mk3_trunc.cr2', ['IFD0:PreviewImage', 'IFD1:ThumbnailImage'], 'all-broken.cr2');
     const e = await decodeRawPreview(path, 'all-broken.cr2').catch((x: unknown) => x);

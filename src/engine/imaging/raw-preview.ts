@@ -146,12 +146,13 @@ export interface RawDecode {
  * Decodes the largest readable embedded preview of the RAW at `path`, oriented as the RAW says.
  * Throws a DecodeError that names every preview tried and why it was not used.
  */
-export async function decodeRawPreview(path: string, name: string, options: DecodeOptions = {}): Promise<RawDecode> {
+export async function decodeRawPreview(path: string, name: string, options: DecodeOptions = {}, maxPreviewBytes = MAX_RAW_PREVIEW_BYTES): Promise<RawDecode> {
   const info = await readRawInfo(path, name);
   const why: string[] = [];
+  const mb = (n: number) => (n >= 1048576 ? `${Math.round(n / 1048576)} MB` : `${Math.round(n / 1024)} KB`);
   for (const p of info.previews) {
-    if (p.bytes > MAX_RAW_PREVIEW_BYTES) {
-      why.push(`${p.tag}: ${Math.round(p.bytes / 1048576)} MB, over the ${MAX_RAW_PREVIEW_BYTES / 1048576} MB limit`);
+    if (p.bytes > maxPreviewBytes) {
+      why.push(`${p.tag}: ${mb(p.bytes)}, over the ${mb(maxPreviewBytes)} limit`);
       continue;
     }
     let jpeg: Buffer;
@@ -161,7 +162,7 @@ export async function decodeRawPreview(path: string, name: string, options: Deco
       why.push(`${p.tag}: ${(e as Error).message ?? e}`);
       continue;
     }
-    if (jpeg.length === 0 || jpeg.length > MAX_RAW_PREVIEW_BYTES) {
+    if (jpeg.length === 0 || jpeg.length > maxPreviewBytes) {
       why.push(`${p.tag}: ${jpeg.length} bytes extracted`);
       continue;
     }
