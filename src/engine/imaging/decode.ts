@@ -11,6 +11,7 @@ import sharp, { type Sharp } from 'sharp';
 import heicDecode from 'heic-decode';
 import { DecodeError } from './decode-error.js';
 import { readPhotoFile } from './photo-file.js';
+import { isRawName } from '../scanner/file-types.js';
 
 export { DecodeError } from './decode-error.js';
 export { MAX_PHOTO_BYTES, readPhotoFile } from './photo-file.js';
@@ -346,6 +347,12 @@ export function fromPixels(p: OrientedPixels): Sharp {
 
 /** One image, oriented, ready for further sharp operations (CLI use; `fullResolution` for conformance). */
 export async function openImage(path: string, options: { fullResolution?: boolean } = {}): Promise<Sharp> {
-  const buf = await readPhotoFile(path);
-  return fromPixels(await decodeOriented(buf, extname(path) ? path.split(/[\\/]/).pop()! : path, { minSide: options.fullResolution ? 0 : undefined }));
+  const name = extname(path) ? path.split(/[\\/]/).pop()! : path;
+  const decode = { minSide: options.fullResolution ? 0 : undefined };
+  if (isRawName(name)) {
+    // Its embedded preview (raw-preview.ts imports this module, hence imported when needed).
+    const { decodeRawPreview } = await import('./raw-preview.js');
+    return fromPixels((await decodeRawPreview(path, name, decode)).pixels);
+  }
+  return fromPixels(await decodeOriented(await readPhotoFile(path), name, decode));
 }
