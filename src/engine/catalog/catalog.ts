@@ -105,6 +105,14 @@ export interface FileVersion {
   mtimeMs: number;
 }
 
+/** A file of a shot, as refreshShot weighs it. */
+interface ShotRow {
+  id: number;
+  name: string;
+  status: PhotoStatus;
+  pair_id: number | null;
+}
+
 export interface PhotoMetadata {
   hash: string;
   width: number;
@@ -201,6 +209,7 @@ export class Catalog {
    * went): the library reports them on its "photos changed" path and wakes the indexer.
    */
   pairsChanged: ((ids: number[]) => void) | null = null;
+  private shotStmt: Database.Statement | null = null;
 
   constructor(
     readonly dir: string,
@@ -489,27 +498,18 @@ export class Catalog {
    * whose pairing changed to `pairsChanged`.
    */
   private refreshShots(shots: readonly { folderId: number; shot: string }[]): void {
-    const changed: number[] = [];
-    this.transaction(() => {
-      const seen = new Set<string>();
-      for (const { folderId, shot } of shots) {
-        const key = `${folderId}\0${shot}`;
-        if (seen.has(key)) continue;
-        seen.add(key);
-        changed.push(...this.refreshShot(folderId, shot));
-      }
-    });
+    // Nearly every shot is one file that is nobody's pair: answered by one indexed read, without a transaction.
+    this.shotStmt ??= this.db.prepare('SELECT id, name, status, pair_id FROM photos WHERE folder_id = ? AND shot = ? ORDER BY id');
+    const groups = shots
+      .filter((s, i) => shots.findIndex((o) => o.folderId === s.folderId && o.shot === s.shot) === i)
+      .map((s) => this.shotStmt!.all(s.folderId, s.shot) as ShotRow[])
+      .filter((rows) => rows.length > 1 || rows.some((r) => r.pair_id !== null));
+    if (!groups.length) return;
+    const changed = this.transaction(() => groups.flatMap((rows) => this.refreshShot(rows)));
     if (changed.length) this.pairsChanged?.(changed);
   }
 
-  private refreshShot(folderId: number, shot: string): number[] {
-    const rows = this.db.prepare('SELECT id, name, status, pair_id FROM photos WHERE folder_id = ? AND shot = ? ORDER BY id').all(folderId, shot) as {
-      id: number;
-      name: string;
-      status: PhotoStatus;
-      pair_id: number | null;
-    }[];
-    if (rows.length < 2 && rows.every((r) => r.pair_id === null)) return [];
+  private refreshShot(rows: readonly ShotRow[]): number[] {
     const live = rows.filter((r) => r.status !== 'missing');
     const others = live.filter((r) => !isRawName(r.name)).sort((a, b) => primaryRank(a.name) - primaryRank(b.name) || a.id - b.id);
     const primary = others.length && live.some((r) => isRawName(r.name)) ? others[0]! : null;
