@@ -51,7 +51,7 @@ describe('migration 4 (RAW+JPEG pairs)', () => {
 
     const c = new Catalog(dir);
     try {
-      expect(c.schemaVersion).toBe(4);
+      expect(c.schemaVersion).toBe(MIGRATIONS.length);
       expect(c.photo(1)).toMatchObject({ shot: 'trip/img_0001', pair_id: null });
       // The same rule as new rows (JavaScript's lower-casing; a dot in a folder name is not an extension).
       expect(c.photo(2)).toMatchObject({ shot: shotKey('Trip.2/Ünïcode') });
