@@ -10,6 +10,7 @@ import { ContractError, type BulkCorrectionResult, type SearchResult } from '../
 import { Catalog, type PhotoRow } from './catalog/catalog.js';
 import type { PhotoPageQuery } from './catalog/browse-queries.js';
 import { folderInfo, photoDetail, photoSummary, scene } from './catalog/views.js';
+import { endExiftool } from './metadata/exiftool.js';
 import { EngineEvents } from './events/engine-events.js';
 import { PhotoChanges } from './events/photo-changes.js';
 import { Indexer, type ActiveModel, type Classifier } from './indexer/indexer.js';
@@ -136,6 +137,11 @@ export class Library {
     this.modelState = { state: 'missing', available: KNOWN_MODELS.map((m) => m.name) };
     this.searchIndex = new LiveSearchIndex(this.catalog.searchRows, () => this.threshold);
     this.followPhotoChanges();
+    // A RAW hidden behind its JPEG, or shown again (and perhaps queued) when the JPEG went.
+    this.catalog.pairsChanged = (ids) => {
+      this.changes.changed(ids);
+      this.indexer.kick();
+    };
     this.indexer = new Indexer(
       this.catalog,
       this.thumbs,
@@ -744,8 +750,9 @@ export class Library {
       changed: (ids, how) => {
         for (const id of ids) {
           const p = this.catalog.photo(id);
-          // A record dropped for another (a move adopted by the indexer), or a file gone missing: gone from the UI.
-          if (!p || p.status === 'missing') this.events.emit('photo.removed', { id });
+          // A record dropped for another (a move adopted by the indexer), a file gone missing, or a RAW now shown
+          // as part of its JPEG's photo: gone from the UI.
+          if (!p || p.status === 'missing' || p.pair_id !== null) this.events.emit('photo.removed', { id });
           else this.events.emit(how === 'added' ? 'photo.added' : 'photo.updated', { photo: photoSummary(p) });
           if (p) this.indexer.emitProgress(false);
         }
@@ -771,6 +778,8 @@ export class Library {
     this.catalog.close();
     this.releaseLock?.();
     this.releaseLock = null;
+    // ExifTool's processes (RAW previews) would keep a finished command alive.
+    await endExiftool();
   }
 }
 
