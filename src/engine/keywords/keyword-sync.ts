@@ -54,6 +54,7 @@ export function targetFor(photo: string, settings: KeywordSettings): Target | nu
 export type SyncResult = 'written' | 'unchanged' | 'skipped';
 
 const uniq = (a: string[]): string[] => [...new Set(a)];
+const sameList = (a: readonly string[], b: readonly string[]): boolean => a.length === b.length && a.every((x, i) => x === b[i]);
 const minus = (a: string[], b: string[]): string[] => a.filter((x) => !b.includes(x));
 
 /** The edit of one flat list, and which of its entries Scenery owns afterwards. */
@@ -121,6 +122,27 @@ export interface SyncContext {
  */
 export async function syncPhotoKeywords(ctx: SyncContext, id: number, action: 'write' | 'remove'): Promise<SyncResult> {
   const photo = ctx.records.photo(id);
+  // Two photos may share one sidecar (IMG_0001.jpg and IMG_0001.png with basename naming): one write at a time per sidecar.
+  const sidecar = photo && action === 'write' ? targetFor(photo.path, ctx.settings) : null;
+  const key = sidecar && !sidecar.embedded ? sidecar.path : null;
+  if (!key) return syncOne(ctx, id, action);
+  const before = sidecarLocks.get(key) ?? Promise.resolve();
+  const mine = before.then(() => syncOne(ctx, id, action));
+  const settled = mine.then(
+    () => {},
+    () => {},
+  );
+  sidecarLocks.set(key, settled);
+  void settled.then(() => {
+    if (sidecarLocks.get(key) === settled) sidecarLocks.delete(key);
+  });
+  return mine;
+}
+
+const sidecarLocks = new Map<string, Promise<void>>();
+
+async function syncOne(ctx: SyncContext, id: number, action: 'write' | 'remove'): Promise<SyncResult> {
+  const photo = ctx.records.photo(id);
   const prior = ctx.records.get(id);
   if (!photo) {
     if (prior) ctx.records.clear(id);
@@ -130,6 +152,9 @@ export async function syncPhotoKeywords(ctx: SyncContext, id: number, action: 'w
   const wanted = action === 'remove' ? NO_KEYWORDS : keywordsFor(photo, ctx.threshold);
   if (!wanted) return 'skipped';
   const target = action === 'remove' ? null : targetFor(photo.path, ctx.settings);
+  // Already written with these keywords, to this file, and the file is there: nothing to read or write. (A keyword
+  // of Scenery's the person deleted in another app is thus not put back by every threshold change.)
+  if (target && prior && prior.target === target.path && sameList(prior.hierarchy, wanted.hierarchy) && wanted.hierarchy.length && existsSync(target.path)) return 'unchanged';
   let changed = false;
 
   const writeTo = async (t: Target, w: SceneryKeywords, rec: KeywordRecord | null): Promise<Applied> => {
