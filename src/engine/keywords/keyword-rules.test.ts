@@ -5,6 +5,7 @@
  */
 import { chmodSync, copyFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../../test-support/harness.js';
 import { hasShared, shared } from '../../test-support/shared-data.js';
@@ -111,6 +112,26 @@ describe.skipIf(!hasShared || !hasMetadataTools)('a real RAW in embedded mode', 
     expect(rec).toMatchObject({ target: xmp, embedded: false });
     expect(await syncPhotoKeywords(ctx, 1, 'remove')).toBe('written');
     expect(Buffer.compare(readFileSync(cr2), bytes)).toBe(0);
+  });
+
+  it('PNG and WebP take the XMP inside (no IPTC); the decoded pixels stay identical', async () => {
+    for (const [src, name] of [['skimage_garage.png', 'garage.png'], ['palapeli_bridge.webp', 'bridge.webp']] as const) {
+      const file = join(tmp.path, name);
+      copyFileSync(shared('photos', src), file);
+      chmodSync(file, 0o644);
+      const pixels = await sharp(file).raw().toBuffer();
+      const row: KeywordPhotoRow = { id: 2, path: file, status: 'indexed', size: 0, mtime_ms: 0, scene_index: forestPath, scene_prob: 0.8, corrected: 0, indoor: 0 };
+      let rec: KeywordRecord | null = null;
+      const records = { photo: () => row, get: () => rec, set: (r: KeywordRecord) => (rec = r), clear: () => (rec = null), recordOwnWrite: () => true } as unknown as KeywordRecords;
+      const ctx = { records, settings: { mode: 'embedded', sidecarName: 'basename', keepModifiedTime: true } as const, threshold: 0.1 };
+      expect(await syncPhotoKeywords(ctx, 2, 'write')).toBe('written');
+      expect(exiftoolList(file, 'XMP-dc:Subject')).toEqual(['forest path', 'outdoor']);
+      expect(exiftoolList(file, 'IPTC:Keywords')).toEqual([]);
+      expect(exiv2List(file, 'Xmp.lr.hierarchicalSubject')).toEqual(['Scenery|Outdoor|Forest|forest path']);
+      expect(Buffer.compare(await sharp(file).raw().toBuffer(), pixels)).toBe(0);
+      expect(await syncPhotoKeywords(ctx, 2, 'remove')).toBe('written');
+      expect(exiftoolList(file, 'XMP-dc:Subject')).toEqual([]);
+    }
   });
 });
 
