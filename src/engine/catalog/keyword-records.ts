@@ -37,6 +37,8 @@ export interface KeywordPhotoRow {
   scene_prob: number | null;
   corrected: number;
   indoor: number | null;
+  /** 1 while the indexer has a job for the photo (pending or running): its file must not change under it. */
+  queued: number;
 }
 
 interface Row {
@@ -84,7 +86,8 @@ export class KeywordRecords {
   photo(id: number): KeywordPhotoRow | null {
     const r = this.db
       .prepare(
-        `SELECT p.id, f.path AS root, p.rel_path, p.status, p.size, p.mtime_ms, p.scene_index, p.scene_prob, p.corrected, p.indoor
+        `SELECT p.id, f.path AS root, p.rel_path, p.status, p.size, p.mtime_ms, p.scene_index, p.scene_prob, p.corrected, p.indoor,
+           EXISTS(SELECT 1 FROM jobs j WHERE j.photo_id = p.id AND j.state IN ('pending', 'running')) AS queued
          FROM photos p JOIN folders f ON f.id = p.folder_id WHERE p.id = ?`,
       )
       .get(id) as (Omit<KeywordPhotoRow, 'path'> & { root: string; rel_path: string }) | undefined;

@@ -28,7 +28,7 @@ describe('which keywords', () => {
   });
 
   it('only scenes at or above the threshold; a correction always; nothing for a failed file; unknown while pending', () => {
-    const row = { status: 'indexed', scene_index: forestPath, scene_prob: 0.3, corrected: 0, indoor: 0 };
+    const row = { status: 'indexed', scene_index: forestPath, scene_prob: 0.3, corrected: 0, indoor: 0, queued: 0 };
     expect(keywordsFor(row, 0.2)?.flat).toEqual(['forest path', 'outdoor']);
     expect(keywordsFor(row, 0.5)).toEqual({ flat: [], hierarchy: [] });
     expect(keywordsFor({ ...row, corrected: 1, scene_prob: 1 }, 0.99)?.flat).toEqual(['forest path', 'outdoor']);
@@ -100,7 +100,7 @@ describe.skipIf(!hasShared || !hasMetadataTools)('a real RAW in embedded mode', 
     copyFileSync(shared('raw', 'canon_eos-1ds-mk3_trunc.cr2'), cr2);
     chmodSync(cr2, 0o644);
     const bytes = readFileSync(cr2);
-    const row: KeywordPhotoRow = { id: 1, path: cr2, status: 'indexed', size: bytes.length, mtime_ms: 0, scene_index: forestPath, scene_prob: 0.8, corrected: 0, indoor: 0 };
+    const row: KeywordPhotoRow = { id: 1, path: cr2, status: 'indexed', size: bytes.length, mtime_ms: 0, scene_index: forestPath, scene_prob: 0.8, corrected: 0, indoor: 0, queued: 0 };
     let rec: KeywordRecord | null = null;
     const records = { photo: () => row, get: () => rec, set: (r: KeywordRecord) => (rec = r), clear: () => (rec = null), recordOwnWrite: () => true } as unknown as KeywordRecords;
     const ctx = { records, settings: { mode: 'embedded', sidecarName: 'filename', keepModifiedTime: true } as const, threshold: 0.1 };
@@ -120,7 +120,7 @@ describe.skipIf(!hasShared || !hasMetadataTools)('a real RAW in embedded mode', 
       copyFileSync(shared('photos', src), file);
       chmodSync(file, 0o644);
       const pixels = await sharp(file).raw().toBuffer();
-      const row: KeywordPhotoRow = { id: 2, path: file, status: 'indexed', size: 0, mtime_ms: 0, scene_index: forestPath, scene_prob: 0.8, corrected: 0, indoor: 0 };
+      const row: KeywordPhotoRow = { id: 2, path: file, status: 'indexed', size: 0, mtime_ms: 0, scene_index: forestPath, scene_prob: 0.8, corrected: 0, indoor: 0, queued: 0 };
       let rec: KeywordRecord | null = null;
       const records = { photo: () => row, get: () => rec, set: (r: KeywordRecord) => (rec = r), clear: () => (rec = null), recordOwnWrite: () => true } as unknown as KeywordRecords;
       const ctx = { records, settings: { mode: 'embedded', sidecarName: 'basename', keepModifiedTime: true } as const, threshold: 0.1 };

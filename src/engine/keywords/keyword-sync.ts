@@ -152,6 +152,9 @@ async function syncOne(ctx: SyncContext, id: number, action: 'write' | 'remove')
   const wanted = action === 'remove' ? NO_KEYWORDS : keywordsFor(photo, ctx.threshold);
   if (!wanted) return 'skipped';
   const target = action === 'remove' ? null : targetFor(photo.path, ctx.settings);
+  // The indexer is about to read (or reading) this photo, e.g. a re-index with another model: rewriting the file now
+  // would make its result look stale. Its result reports the photo changed, and it is queued here again then.
+  if (photo.queued && (target?.embedded || prior?.embedded)) return 'skipped';
   // Already written with these keywords, to this file, and the file is there: nothing to read or write. (A keyword
   // of Scenery's the person deleted in another app is thus not put back by every threshold change.)
   if (target && prior && prior.target === target.path && sameList(prior.hierarchy, wanted.hierarchy) && wanted.hierarchy.length && existsSync(target.path)) return 'unchanged';

@@ -206,4 +206,41 @@ describe.skipIf(!run)('scene keywords in files, read back by exiftool and exiv2'
     expect(Buffer.compare(await sharp(file).raw().toBuffer(), pixels)).toBe(0);
     expect(classifier.calls).toBe(calls);
   });
+
+  it('a photo being re-indexed is not rewritten under the indexer: its keywords are written once its new scene is in', async () => {
+    const name = 'digikam_lake.jpg';
+    const file = join(photos, name);
+    const id = idOf(name);
+    lib.setKeywordSettings({ mode: 'embedded' });
+    await idle();
+    // The next classification waits until released (a re-index with another model, slow on a big model).
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let started = false;
+    const classify = classifier.classify.bind(classifier);
+    classifier.classify = async (pixels) => {
+      started = true;
+      await gate;
+      return classify(pixels);
+    };
+    try {
+      lib.catalog.enqueue(id, 1);
+      lib.indexer.kick();
+      await waitFor('classifying', () => started);
+      lib.setScene(id, 'boathouse');
+      await lib.keywordJobs.whenIdle();
+      expect(exiftoolList(file, 'XMP-dc:Subject')).not.toContain('boathouse');
+      release();
+      await waitFor('re-indexed', () => lib.catalog.jobCounts().running === 0 && lib.catalog.jobCounts().pending === 0);
+      await idle();
+    } finally {
+      classifier.classify = classify;
+      release();
+    }
+    expect(lib.catalog.photo(id)).toMatchObject({ status: 'indexed', hash: await hashPhotoFile(file) });
+    expect(exiftoolList(file, 'XMP-dc:Subject')).toContain('boathouse');
+    lib.clearCorrection(id);
+    lib.removeKeywords();
+    await idle();
+  });
 });
