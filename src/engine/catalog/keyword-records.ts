@@ -102,10 +102,15 @@ export class KeywordRecords {
    * classified again. Only while the row still describes the version Scenery read before writing (`before`).
    */
   recordOwnWrite(id: number, before: { size: number; mtimeMs: number }, after: { size: number; mtimeMs: number; hash: string }): boolean {
-    return (
-      this.db
-        .prepare('UPDATE photos SET size = ?, mtime_ms = ?, hash = ? WHERE id = ? AND size = ? AND mtime_ms = ?')
-        .run(after.size, Math.round(after.mtimeMs), after.hash, id, before.size, Math.round(before.mtimeMs)).changes > 0
-    );
+    return this.db.transaction(() => {
+      const changed =
+        this.db
+          .prepare('UPDATE photos SET size = ?, mtime_ms = ?, hash = ? WHERE id = ? AND size = ? AND mtime_ms = ?')
+          .run(after.size, Math.round(after.mtimeMs), after.hash, id, before.size, Math.round(before.mtimeMs)).changes > 0;
+      // An indexer job claimed while the file was being written read the old version, and its result will not be
+      // committed (catalog.isCurrent): it runs again, as after any change of the file.
+      if (changed) this.db.prepare("UPDATE jobs SET state = 'pending' WHERE photo_id = ? AND state = 'running'").run(id);
+      return changed;
+    })();
   }
 }
