@@ -81,7 +81,12 @@ export class KeywordJobs {
     const batch = Math.max(1, this.options.batch ?? 16);
     const width = Math.max(1, this.options.concurrency ?? 2);
     while (this.queue.size && !this.cancelled) {
-      const items = [...this.queue.entries()].slice(0, batch);
+      // The oldest `batch` entries (a Map iterates in insertion order), without copying a queue of a million photos.
+      const items: [number, KeywordAction][] = [];
+      for (const entry of this.queue) {
+        items.push(entry);
+        if (items.length >= batch) break;
+      }
       for (const [id] of items) this.queue.delete(id);
       let next = 0;
       const worker = async (): Promise<void> => {
