@@ -158,6 +158,8 @@ async function syncOne(ctx: SyncContext, id: number, action: 'write' | 'remove')
   // Already written with these keywords, to this file, and the file is there: nothing to read or write. (A keyword
   // of Scenery's the person deleted in another app is thus not put back by every threshold change.)
   if (target && prior && prior.target === target.path && sameList(prior.hierarchy, wanted.hierarchy) && wanted.hierarchy.length && existsSync(target.path)) return 'unchanged';
+  // Nothing to write and nothing written before (a scene under the threshold): the file is not even read.
+  if (!prior && !wanted.hierarchy.length) return 'unchanged';
   let changed = false;
 
   const writeTo = async (t: Target, w: SceneryKeywords, rec: KeywordRecord | null): Promise<Applied> => {
