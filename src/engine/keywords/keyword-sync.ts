@@ -123,7 +123,8 @@ export interface SyncContext {
 export async function syncPhotoKeywords(ctx: SyncContext, id: number, action: 'write' | 'remove'): Promise<SyncResult> {
   const photo = ctx.records.photo(id);
   // Two photos may share one sidecar (IMG_0001.jpg and IMG_0001.png with basename naming): one write at a time per sidecar.
-  const sidecar = photo && action === 'write' ? targetFor(photo.path, ctx.settings) : null;
+  const prior = ctx.records.get(id);
+  const sidecar = photo && action === 'write' ? targetFor(photo.path, ctx.settings) : prior ? { path: prior.target, embedded: prior.embedded } : null;
   const key = sidecar && !sidecar.embedded ? sidecar.path : null;
   if (!key) return syncOne(ctx, id, action);
   const before = sidecarLocks.get(key) ?? Promise.resolve();
