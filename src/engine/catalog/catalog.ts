@@ -30,6 +30,7 @@ function primaryRank(name: string): number {
   const ext = extensionOf(name);
   return ext === 'jpg' || ext === 'jpeg' || ext === 'jpe' ? 0 : 1;
 }
+import { KeywordRecords } from './keyword-records.js';
 
 export interface FolderRow {
   id: number;
@@ -210,6 +211,8 @@ export class Catalog {
    */
   pairsChanged: ((ids: number[]) => void) | null = null;
   private shotStmt: Database.Statement | null = null;
+  /** What Scenery wrote into photos' keywords (keywords/keyword-sync.ts). */
+  readonly keywordRecords: KeywordRecords;
 
   constructor(
     readonly dir: string,
@@ -233,6 +236,7 @@ export class Catalog {
     }
     this.browse = new BrowseQueries(this.db);
     this.searchRows = new SearchRows(this.db);
+    this.keywordRecords = new KeywordRecords(this.db);
   }
 
   private openWritable(): Database.Database {

@@ -32,6 +32,28 @@ describe('migration 3 (photos by size and mtime)', () => {
       c.close();
     }
   });
+
+  it('migration 4 adds the record of keywords Scenery wrote to a schema-3 catalog, keeping its rows', () => {
+    const dir = join(tmp.path, 'lib4');
+    mkdirSync(dir);
+    const old = new Database(join(dir, 'catalog.sqlite'));
+    for (const m of MIGRATIONS.slice(0, 3)) old.exec(m);
+    old.pragma('user_version = 3');
+    old.prepare("INSERT INTO folders(path, added_at) VALUES('/photos', 'x')").run();
+    old.prepare("INSERT INTO photos(folder_id, rel_path, name, size, mtime_ms, hash, added_ts, status) VALUES(1, 'a.jpg', 'a.jpg', 1234, 5678, 'h', 0, 'indexed')").run();
+    old.close();
+
+    const c = new Catalog(dir);
+    try {
+      expect(c.schemaVersion).toBe(4);
+      expect(c.keywordRecords.get(1)).toBeNull();
+      c.keywordRecords.set({ photoId: 1, target: '/photos/a.xmp', embedded: false, owned: { subject: ['forest path'], iptc: [] }, hierarchy: ['Scenery|Outdoor|Forest|forest path'] });
+      expect(c.keywordRecords.get(1)).toEqual({ photoId: 1, target: '/photos/a.xmp', embedded: false, owned: { subject: ['forest path'], iptc: [] }, hierarchy: ['Scenery|Outdoor|Forest|forest path'] });
+      expect(c.keywordRecords.photo(1)).toMatchObject({ path: join('/photos', 'a.jpg'), size: 1234, mtime_ms: 5678, status: 'indexed' });
+    } finally {
+      c.close();
+    }
+  });
 });
 
 describe('migration 4 (RAW+JPEG pairs)', () => {

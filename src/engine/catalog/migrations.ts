@@ -97,4 +97,16 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX photos_shot ON photos(folder_id, shot);
   CREATE INDEX photos_pair ON photos(pair_id) WHERE pair_id IS NOT NULL;
   `,
+  // 5: what Scenery wrote into each photo's keywords (keywords/keyword-sync.ts): the file written and the flat keywords
+  // it added itself, so that it removes only those and never a keyword the person had before
+  `
+  CREATE TABLE keyword_writes (
+    photo_id INTEGER PRIMARY KEY REFERENCES photos(id) ON DELETE CASCADE,
+    target TEXT NOT NULL,
+    embedded INTEGER NOT NULL,
+    owned TEXT NOT NULL,
+    hierarchy TEXT NOT NULL,
+    written_at TEXT NOT NULL
+  );
+  `,
 ];
