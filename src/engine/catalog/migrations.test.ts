@@ -33,7 +33,7 @@ describe('migration 3 (photos by size and mtime)', () => {
     }
   });
 
-  it('migration 4 adds the record of keywords Scenery wrote to a schema-3 catalog, keeping its rows', () => {
+  it('migration 5 adds the record of keywords Scenery wrote; a schema-3 catalog gets it (after migration 4), keeping its rows', () => {
     const dir = join(tmp.path, 'lib4');
     mkdirSync(dir);
     const old = new Database(join(dir, 'catalog.sqlite'));
@@ -45,7 +45,7 @@ describe('migration 3 (photos by size and mtime)', () => {
 
     const c = new Catalog(dir);
     try {
-      expect(c.schemaVersion).toBe(4);
+      expect(c.schemaVersion).toBe(5);
       expect(c.keywordRecords.get(1)).toBeNull();
       c.keywordRecords.set({ photoId: 1, target: '/photos/a.xmp', embedded: false, owned: { subject: ['forest path'], iptc: [] }, hierarchy: ['Scenery|Outdoor|Forest|forest path'] });
       expect(c.keywordRecords.get(1)).toEqual({ photoId: 1, target: '/photos/a.xmp', embedded: false, owned: { subject: ['forest path'], iptc: [] }, hierarchy: ['Scenery|Outdoor|Forest|forest path'] });
