@@ -5,6 +5,7 @@ import { modelCommand, modelHelp } from './commands/model.js';
 import { UsageError } from './args.js';
 import { libraryCommands, libraryHelp } from './commands/library.js';
 import { serveCommand, serveHelp } from './commands/serve.js';
+import { keywordsCommand, keywordsHelp } from './commands/keywords.js';
 import { ENGINE_VERSION } from '../engine/version.js';
 
 const help = `scenery ${ENGINE_VERSION}: scene recognition for your photos, on your machine.
@@ -16,6 +17,8 @@ ${explainHelp}
 ${modelHelp}
 
 ${libraryHelp}
+
+${keywordsHelp}
 
 ${serveHelp}`;
 
@@ -34,6 +37,8 @@ async function main(argv: string[]): Promise<number> {
       return libraryCommands[cmd](rest);
     case 'serve':
       return serveCommand(rest);
+    case 'keywords':
+      return keywordsCommand(rest);
     case '--version':
     case 'version':
       console.log(ENGINE_VERSION);

@@ -5,11 +5,12 @@
  */
 import { existsSync, realpathSync, statSync, accessSync, constants as fsc } from 'node:fs';
 import { isAbsolute, join, resolve, sep } from 'node:path';
-import type { FolderInfo, FolderTreeNode, IndexingProgress, ModelInfo, ModelState, PhotoDetail, PhotoSummary, SceneGroup, SearchHitSummary } from '../shared/domain.js';
+import type { FolderInfo, FolderTreeNode, IndexingProgress, KeywordSettings, KeywordState, ModelInfo, ModelState, PhotoDetail, PhotoSummary, SceneGroup, SearchHitSummary } from '../shared/domain.js';
 import { ContractError, type BulkCorrectionResult, type SearchResult } from '../shared/contract.js';
 import { Catalog, type PhotoRow } from './catalog/catalog.js';
 import type { PhotoPageQuery } from './catalog/browse-queries.js';
 import { folderInfo, photoDetail, photoSummary, scene } from './catalog/views.js';
+import { endExiftool } from './metadata/exiftool.js';
 import { EngineEvents } from './events/engine-events.js';
 import { PhotoChanges } from './events/photo-changes.js';
 import { Indexer, type ActiveModel, type Classifier } from './indexer/indexer.js';
@@ -35,6 +36,8 @@ import { expandHome } from './folder-browser.js';
 import { acquireLibraryLock } from './library-lock.js';
 import { buildFolderTree } from './folder-tree.js';
 import { CorrectionUndo, planBulk, type BulkAction } from './corrections/bulk-corrections.js';
+import { KeywordJobs, type KeywordAction } from './keywords/keyword-jobs.js';
+import { syncPhotoKeywords } from './keywords/keyword-sync.js';
 
 export interface LibraryOptions {
   dir?: string;
@@ -124,6 +127,8 @@ export class Library {
   private releaseLock: (() => void) | null = null;
   /** Settles when the first scan of every folder has finished. */
   initialScan: Promise<void> = Promise.resolve();
+  /** The background keyword writer (keywords/): files follow corrections, the threshold and re-indexing. */
+  readonly keywordJobs: KeywordJobs;
 
   private constructor(
     readonly dir: string,
@@ -135,7 +140,16 @@ export class Library {
     this.models = new ModelStore(options.modelsDir ?? defaultModelsDir(), (p) => probeModelInWorker(p, { workerPath: options.workerPath }));
     this.modelState = { state: 'missing', available: KNOWN_MODELS.map((m) => m.name) };
     this.searchIndex = new LiveSearchIndex(this.catalog.searchRows, () => this.threshold);
+    this.keywordJobs = new KeywordJobs(
+      (id, action) => this.syncKeywords(id, action),
+      (p) => this.events.emit('keywords.progress', p),
+    );
     this.followPhotoChanges();
+    // A RAW hidden behind its JPEG, or shown again (and perhaps queued) when the JPEG went.
+    this.catalog.pairsChanged = (ids) => {
+      this.changes.changed(ids);
+      this.indexer.kick();
+    };
     this.indexer = new Indexer(
       this.catalog,
       this.thumbs,
@@ -421,9 +435,63 @@ export class Library {
   }
 
   setThreshold(t: number): number {
+    const before = this.threshold;
     this.catalog.setSetting('threshold', String(t));
     this.groupsCache = null;
+    // Scenes cross the threshold: their files' keywords follow.
+    if (t !== before) this.writeAllKeywords();
     return t;
+  }
+
+  // ---------------------------------------------------------------- keywords in the files
+  keywordSettings(): KeywordSettings {
+    const mode = this.catalog.getSetting('keywords.mode');
+    const naming = this.catalog.getSetting('keywords.sidecarName');
+    return {
+      mode: mode === 'sidecar' || mode === 'embedded' ? mode : 'off',
+      sidecarName: naming === 'filename' ? 'filename' : 'basename',
+      keepModifiedTime: this.catalog.getSetting('keywords.keepModifiedTime') !== '0',
+    };
+  }
+
+  keywordState(): KeywordState {
+    return { settings: this.keywordSettings(), progress: this.keywordJobs.progress() };
+  }
+
+  /** Changes where keywords go (fields left out keep their value) and writes every photo's keywords in the background. */
+  setKeywordSettings(change: Partial<KeywordSettings>): KeywordState {
+    if (this.catalog.readOnly) throw new ContractError('conflict', 'this library is open read-only: keyword settings cannot be changed');
+    const before = this.keywordSettings();
+    const next = { ...before, ...Object.fromEntries(Object.entries(change).filter(([, v]) => v !== undefined)) } as KeywordSettings;
+    this.catalog.setSetting('keywords.mode', next.mode);
+    this.catalog.setSetting('keywords.sidecarName', next.sidecarName);
+    this.catalog.setSetting('keywords.keepModifiedTime', next.keepModifiedTime ? '1' : '0');
+    if (next.mode !== 'off' && (next.mode !== before.mode || next.sidecarName !== before.sidecarName)) this.writeAllKeywords();
+    return this.keywordState();
+  }
+
+  /** Takes Scenery's keywords out of every file it wrote (nothing else is touched) and turns writing off. */
+  removeKeywords(): KeywordState {
+    if (this.catalog.readOnly) throw new ContractError('conflict', 'this library is open read-only: keywords cannot be removed');
+    this.catalog.setSetting('keywords.mode', 'off');
+    this.keywordJobs.enqueue(this.catalog.keywordRecords.recordedIds(), 'remove');
+    return this.keywordState();
+  }
+
+  /** Queues every photo (after a setting or the threshold changed); nothing while writing is off. */
+  writeAllKeywords(): void {
+    if (this.keywordSettings().mode === 'off' || this.catalog.readOnly) return;
+    this.keywordJobs.enqueue(this.catalog.keywordRecords.presentPhotoIds(), 'write');
+  }
+
+  private syncKeywords(id: number, action: KeywordAction): Promise<'written' | 'unchanged' | 'skipped'> {
+    const settings = this.keywordSettings();
+    // Writing was turned off after this photo was queued: leave its files as they are.
+    if (action === 'write' && settings.mode === 'off') return Promise.resolve('skipped');
+    return syncPhotoKeywords({ records: this.catalog.keywordRecords, settings, threshold: this.threshold }, id, action).catch((e: unknown) => {
+      const f = this.photoFile(id);
+      throw new Error(`${f ? f.path : `photo ${id}`}: ${(e as Error).message}`);
+    });
   }
 
   listPhotos(req: { order: 'date' | 'scene'; scene: string | null; folderId: number | null; subfolder?: string | null; status: 'failed' | null; dated?: boolean | null; month?: string | null; offset: number; limit: number }): {
@@ -740,12 +808,19 @@ export class Library {
     };
     this.changes.follow({ changed: dropGroups, removed: dropGroups });
     this.changes.follow(this.searchIndex);
+    // A correction, a new scene from (re-)indexing: the photo's keywords follow, when writing is on.
+    this.changes.follow({
+      changed: (ids) => {
+        if (this.keywordSettings().mode !== 'off' && !this.catalog.readOnly) this.keywordJobs.enqueue(ids, 'write');
+      },
+    });
     this.changes.follow({
       changed: (ids, how) => {
         for (const id of ids) {
           const p = this.catalog.photo(id);
-          // A record dropped for another (a move adopted by the indexer), or a file gone missing: gone from the UI.
-          if (!p || p.status === 'missing') this.events.emit('photo.removed', { id });
+          // A record dropped for another (a move adopted by the indexer), a file gone missing, or a RAW now shown
+          // as part of its JPEG's photo: gone from the UI.
+          if (!p || p.status === 'missing' || p.pair_id !== null) this.events.emit('photo.removed', { id });
           else this.events.emit(how === 'added' ? 'photo.added' : 'photo.updated', { photo: photoSummary(p) });
           if (p) this.indexer.emitProgress(false);
         }
@@ -760,6 +835,7 @@ export class Library {
     this.changes.close();
     this.searchIndex.close();
     this.pauseFetch();
+    await this.keywordJobs.close();
     await this.scanner.close();
     const indexerClosed = this.indexer.close();
     await this.worker?.close?.();
@@ -769,6 +845,8 @@ export class Library {
     await Promise.race([indexerClosed, new Promise((r) => (timer = setTimeout(r, 10_000)))]);
     clearTimeout(timer);
     this.catalog.close();
+    // ExifTool's processes would keep Node alive.
+    await endExiftool();
     this.releaseLock?.();
     this.releaseLock = null;
   }

@@ -12,6 +12,8 @@ import type {
   FolderInfo,
   FolderTreeNode,
   IndexingProgress,
+  KeywordProgress,
+  KeywordState,
   LibraryStatus,
   ModelInfo,
   ModelState,
@@ -90,6 +92,10 @@ export interface Responses {
   'search.run': SearchResult;
   'search.suggest': { items: Suggestion[] };
   'settings.setThreshold': { threshold: number };
+  'settings.keywords': KeywordState;
+  'settings.setKeywords': KeywordState;
+  'keywords.remove': KeywordState;
+  'keywords.cancel': KeywordState;
   'indexing.status': IndexingProgress;
   'indexing.pause': IndexingProgress;
   'indexing.resume': IndexingProgress;
@@ -113,6 +119,7 @@ export interface Events {
   'photo.removed': { id: number };
   'folders.changed': { folders: FolderInfo[] };
   'model.status': ModelState;
+  'keywords.progress': KeywordProgress;
 }
 export type EventName = keyof Events;
 export const eventNames: readonly EventName[] = [
@@ -122,6 +129,7 @@ export const eventNames: readonly EventName[] = [
   'photo.removed',
   'folders.changed',
   'model.status',
+  'keywords.progress',
 ];
 
 export type Envelope<T> = { ok: true; value: T } | { ok: false; error: ContractErrorBody };

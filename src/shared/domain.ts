@@ -69,6 +69,8 @@ export interface PhotoDetail extends PhotoSummary {
   rejected: string[];
   /** For a file that could not be read: the technical message behind `error` (for a bug report). */
   errorDetail: string | null;
+  /** The photo's files: the one shown first, then the others of the same shot (a RAW beside its JPEG). */
+  files: { name: string; size: number }[];
 }
 
 export interface SceneGroup {
@@ -215,4 +217,39 @@ export interface FolderBrowse {
   photoCount: number;
   /** Places to start from: the home folder and the file system root. */
   roots: { name: string; path: string }[];
+}
+
+/**
+ * Writing scene keywords into the photos' metadata for other apps (Lightroom, digiKam, darktable...):
+ * `off` (the default), `sidecar` (an XMP file beside the photo), or `embedded` (into the photo file itself; never a
+ * RAW other than DNG, which gets a sidecar instead).
+ */
+export type KeywordMode = 'off' | 'sidecar' | 'embedded';
+/** `basename`: IMG_0001.xmp (Lightroom, Capture One); `filename`: IMG_0001.CR2.xmp (darktable, digiKam). */
+export type SidecarNaming = 'basename' | 'filename';
+
+export interface KeywordSettings {
+  mode: KeywordMode;
+  sidecarName: SidecarNaming;
+  /** Embedded writes keep the photo file's modification time (default true). */
+  keepModifiedTime: boolean;
+}
+
+/** The background keyword writer: how far it is (a setting, correction or threshold change rewrites files). */
+export interface KeywordProgress {
+  running: boolean;
+  action: 'write' | 'remove' | null;
+  done: number;
+  total: number;
+  /** Files whose keywords were changed (others already had the right ones or were skipped). */
+  written: number;
+  failed: number;
+  /** The last failure, in a sentence naming the file. */
+  lastError: string | null;
+  cancelled: boolean;
+}
+
+export interface KeywordState {
+  settings: KeywordSettings;
+  progress: KeywordProgress;
 }

@@ -87,4 +87,26 @@ export const MIGRATIONS: readonly string[] = [
   `
   CREATE INDEX photos_size_mtime ON photos(size, mtime_ms);
   `,
+  // 4: a RAW and a JPEG of the same shot shown as one photo (catalog.ts refreshShot). `shot` is the file's path
+  // without its extension, lower-cased (shot_key(), registered by the catalog before migrating); `pair_id` is the
+  // photo a file is shown as part of (its JPEG), NULL when it is a photo of its own.
+  `
+  ALTER TABLE photos ADD COLUMN shot TEXT;
+  ALTER TABLE photos ADD COLUMN pair_id INTEGER;
+  UPDATE photos SET shot = shot_key(rel_path);
+  CREATE INDEX photos_shot ON photos(folder_id, shot);
+  CREATE INDEX photos_pair ON photos(pair_id) WHERE pair_id IS NOT NULL;
+  `,
+  // 5: what Scenery wrote into each photo's keywords (keywords/keyword-sync.ts): the file written and the flat keywords
+  // it added itself, so that it removes only those and never a keyword the person had before
+  `
+  CREATE TABLE keyword_writes (
+    photo_id INTEGER PRIMARY KEY REFERENCES photos(id) ON DELETE CASCADE,
+    target TEXT NOT NULL,
+    embedded INTEGER NOT NULL,
+    owned TEXT NOT NULL,
+    hierarchy TEXT NOT NULL,
+    written_at TEXT NOT NULL
+  );
+  `,
 ];
