@@ -4,7 +4,7 @@ import { svelte } from '@sveltejs/vite-plugin-svelte';
 
 // Native modules stay outside the bundles: they are loaded from node_modules
 // (unpacked from asar in installers), never inlined.
-const nativeExternals = ['onnxruntime-node', 'sharp', 'better-sqlite3', 'chokidar', 'h5wasm', 'h5wasm/node', 'exifr', 'zod'];
+const nativeExternals = ['onnxruntime-node', 'sharp', 'better-sqlite3', 'chokidar', 'h5wasm', 'h5wasm/node', 'exifr', 'zod', 'exiftool-vendored'];
 
 export default defineConfig({
   main: {

@@ -6,6 +6,7 @@ import { UsageError } from './args.js';
 import { libraryCommands, libraryHelp } from './commands/library.js';
 import { serveCommand, serveHelp } from './commands/serve.js';
 import { ENGINE_VERSION } from '../engine/version.js';
+import { endExiftool } from '../engine/metadata/exiftool.js';
 
 const help = `scenery ${ENGINE_VERSION}: scene recognition for your photos, on your machine.
 
@@ -50,7 +51,10 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-main(process.argv.slice(2)).then(
+main(process.argv.slice(2))
+  // Every command's library ends ExifTool's processes when it closes; this ends any left by one that did not open.
+  .finally(() => endExiftool())
+  .then(
   (code) => {
     process.exitCode = code;
   },

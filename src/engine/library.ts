@@ -33,6 +33,8 @@ import { ENGINE_VERSION } from './version.js';
 import { expandHome } from './folder-browser.js';
 import { acquireLibraryLock } from './library-lock.js';
 import { buildFolderTree } from './folder-tree.js';
+import { holdExiftool } from './metadata/exiftool.js';
+import { readKeywords } from './metadata/photo-metadata.js';
 
 export interface LibraryOptions {
   dir?: string;
@@ -120,6 +122,8 @@ export class Library {
   private closed = false;
   /** Releases the writer lock (library-lock.ts) taken by a library that scans and indexes. */
   private releaseLock: (() => void) | null = null;
+  /** Releases this library's use of the ExifTool pool (metadata/exiftool.ts): its processes end with the last library. */
+  private releaseExiftool: (() => Promise<void>) | null = null;
   /** Settles when the first scan of every folder has finished. */
   initialScan: Promise<void> = Promise.resolve();
 
@@ -153,6 +157,7 @@ export class Library {
         photoRemoved: (id) => this.changes.removed([id]),
         foldersChanged: () => this.events.emit('folders.changed', { folders: this.folders() }),
         storageFault: (e) => this.indexer.reportStorageFault(e),
+        sidecarChanged: (folderId, root, rel) => void this.sidecarChanged(folderId, root, rel),
       },
       { watch: options.watch ?? true, writeFinishMs: options.writeFinishMs, rescanMs: options.rescanMs, rootCheckMs: options.rootCheckMs },
     );
@@ -171,6 +176,7 @@ export class Library {
       throw e;
     }
     lib.releaseLock = releaseLock;
+    lib.releaseExiftool = holdExiftool();
     if (options.start === false) {
       lib.indexer.pause();
       return lib;
@@ -568,13 +574,17 @@ export class Library {
 
   search(q: string, offset: number, limit: number): SearchResult {
     const t0 = performance.now();
-    const parsed = parseQuery(q);
+    // Built only when needed: a word that names no scene asks whether it is a keyword.
+    const indexNow = (): ReturnType<LiveSearchIndex['get']> => this.searchIndex.get();
+    const parsed = parseQuery(q, (word) => indexNow().hasKeyword(word));
     const notices = widenedNotices(parsed);
     const folder = parsed.folder ? folderMatcher(parsed.folder, this.catalog.folders()) : null;
     const hasTerms = parsed.any.length > 0 || parsed.folder || parsed.from || parsed.to;
     if (!hasTerms) return { query: parsed, total: 0, items: [], notices, tookMs: Math.round((performance.now() - t0) * 100) / 100 };
-    const index = this.searchIndex.get();
+    const index = indexNow();
     if (folder && !index.hasDir(folder)) parsed.errors.push(`No folder called "${parsed.folder}" in the library.`);
+    for (const g of parsed.any)
+      for (const t of g) if (t.kind === 'keyword' && !index.hasKeyword(t.value)) parsed.errors.push(`No photo has the keyword "${t.value}".`);
     const { total, hits } = index.search(parsed, { threshold: this.threshold, folder, offset, limit });
     const rows = this.catalog.searchRows.photos(hits.map((h) => h.id));
     const byId = new Map(rows.map((r) => [r.id, r]));
@@ -710,6 +720,29 @@ export class Library {
     this.catalog.close();
     this.releaseLock?.();
     this.releaseLock = null;
+    // ExifTool's processes would otherwise keep Node (a CLI command, the server, Electron) alive.
+    await this.releaseExiftool?.();
+    this.releaseExiftool = null;
+  }
+
+  /** A sidecar was created, changed or deleted: its photos' keywords are read again (file + sidecars). */
+  private async sidecarChanged(folderId: number, root: string, rel: string): Promise<void> {
+    if (this.closed) return;
+    const stem = rel.slice(0, rel.length - '.xmp'.length);
+    for (const p of this.catalog.photosForSidecar(folderId, stem)) {
+      const keywords = await readKeywords(join(root, ...p.rel_path.split('/')));
+      if (this.closed) return;
+      if (keywords === null) continue;
+      const row = this.catalog.photo(p.id);
+      if (!row || row.keywords === JSON.stringify(keywords)) continue;
+      try {
+        this.catalog.setKeywords(p.id, keywords);
+      } catch (e) {
+        console.error(`scenery: could not record the keywords of photo ${p.id}:`, e);
+        continue;
+      }
+      this.changes.changed([p.id]);
+    }
   }
 }
 

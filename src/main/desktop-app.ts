@@ -19,6 +19,7 @@ import { mediaPathOf, mimeOf, resolveAppAsset, MEDIA_SCHEME } from './app-protoc
 import { APP_ORIGIN, createIpcHandler } from './ipc-guard.js';
 import { allowedExternalLink, isAllowedNavigation, shellPhotoPath } from './shell-guards.js';
 import { loadWindowState, saveWindowState } from './window-state.js';
+import { endExiftool } from '../engine/metadata/exiftool.js';
 
 export type DesktopElectron = Pick<
   typeof ElectronModule,
@@ -244,6 +245,8 @@ export function startDesktopApp(e: DesktopElectron, options: DesktopOptions): De
     quitting = true;
     void library.close().finally(() => app.quit());
   });
+  // The library's close ends ExifTool's processes; this also covers a library that never opened.
+  app.on('will-quit', () => void endExiftool());
 
   const ready = main().catch((err: unknown) => {
     dialog.showErrorBox('Scenery could not start', (err as Error).stack ?? String(err));

@@ -69,6 +69,8 @@ export interface PhotoDetail extends PhotoSummary {
   rejected: string[];
   /** For a file that could not be read: the technical message behind `error` (for a bug report). */
   errorDetail: string | null;
+  /** Keywords found in the file and its XMP sidecars (written by Lightroom, digiKam, Windows…), as written. */
+  keywords: string[];
 }
 
 export interface SceneGroup {
@@ -142,7 +144,8 @@ export interface IndexingProgress {
 }
 
 export interface ParsedQueryTerm {
-  kind: 'label' | 'family' | 'indoor' | 'outdoor' | 'text';
+  /** `keyword`: a keyword found in photos' files or sidecars (`keyword:NAME`, or a plain word that is no scene). */
+  kind: 'label' | 'family' | 'indoor' | 'outdoor' | 'keyword' | 'text';
   value: string;
   negated: boolean;
   /** The labels this term stands for. */

@@ -87,4 +87,8 @@ export const MIGRATIONS: readonly string[] = [
   `
   CREATE INDEX photos_size_mtime ON photos(size, mtime_ms);
   `,
+  // 4: keywords other apps wrote into the file or its XMP sidecars (metadata/photo-metadata.ts), a JSON array; NULL until read
+  `
+  ALTER TABLE photos ADD COLUMN keywords TEXT;
+  `,
 ];

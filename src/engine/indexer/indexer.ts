@@ -16,7 +16,7 @@ import type { IndexingProgress, IndexingStall } from '../../shared/domain.js';
 import type { Catalog, FileVersion } from '../catalog/catalog.js';
 import { Semaphore } from '../concurrency/semaphore.js';
 import { DecodeError, decodeOriented, fromPixels, readPhotoFile } from '../imaging/decode.js';
-import { readPhotoFacts } from '../imaging/metadata.js';
+import { readFileMetadata } from '../metadata/photo-metadata.js';
 import { contentHash } from '../imaging/photo-file.js';
 import { isInside } from '../media/media-files.js';
 import { WatchedRoots } from '../scanner/admit.js';
@@ -337,7 +337,8 @@ export class Indexer {
     // Handled by the caller; this keeps a failure while the thumbnail is written from being reported as unhandled.
     classified?.catch(() => {});
     if (!this.thumbs.hasThumb(hash)) await this.thumbs.writeThumb(hash, pixels);
-    const facts = await readPhotoFacts(buf);
+    // ExifTool reads the file's metadata and its sidecars while the model runs (metadata/photo-metadata.ts).
+    const { orientation: _orientation, ...facts } = await readFileMetadata(path, buf);
     this.catalog.setMetadata(photoId, { ...facts, hash, width: pixels.fullWidth, height: pixels.fullHeight, thumbKey: hash }, read);
     // Wrapped: an async function returning the promise itself would wait for it.
     return { classified, done: false };

@@ -1,0 +1,125 @@
+/**
+ * Metadata through ExifTool: every file of shared/data/exif gives the date and orientation of its manifest (which
+ * exiftool wrote), including the trail camera that keeps its date only in maker notes; a WebP's EXIF chunk is read;
+ * keywords from every place apps write them, in the file and in both sidecar names. Fixtures are written by the
+ * system's exiftool into copies in a temporary folder.
+ */
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { tempDir } from '../../test-support/harness.js';
+import { hasShared, shared } from '../../test-support/shared-data.js';
+import { endExiftool } from './exiftool.js';
+import { isSidecarName, readFileMetadata, readKeywords, sidecarCandidates } from './photo-metadata.js';
+
+const EXIFTOOL = '/usr/bin/exiftool';
+const hasExiftool = existsSync(EXIFTOOL);
+if (!hasExiftool) console.warn(`[skip] ${EXIFTOOL} not found: the keyword fixtures are written with the system's exiftool.`);
+
+afterAll(() => endExiftool());
+
+const rows = (): { file: string; orientation: string; date: string }[] =>
+  readFileSync(shared('exif', 'manifest.tsv'), 'utf8')
+    .trim()
+    .split('\n')
+    .slice(1)
+    .map((l) => l.split('\t'))
+    .map((c) => ({ file: c[0]!, orientation: c[1]!, date: c[6]! }));
+
+/** Files with no date taken in the manifest whose only date is when they were last modified (the fallback). */
+const MODIFIED_ONLY: Record<string, string> = { 'ianare_tests_67-0_length_string.jpg': '2016-09-12T10:05:31' };
+
+describe.skipIf(!hasShared)('dates and orientation as exiftool reads them (shared/data/exif/manifest.tsv)', () => {
+  it('every file: date taken (with its zone) and orientation', async () => {
+    let checked = 0;
+    for (const r of rows()) {
+      const m = await readFileMetadata(shared('exif', r.file));
+      const want = r.date ? r.date.replace(/^(\d{4}):(\d{2}):(\d{2}) /, '$1-$2-$3T') : (MODIFIED_ONLY[r.file] ?? null);
+      expect(m.takenAt, r.file).toBe(want);
+      // 0 is not a valid orientation (shown as stored), an empty cell is none
+      const o = Number(r.orientation);
+      expect(m.orientation, r.file).toBe(r.orientation && o >= 1 && o <= 8 ? o : null);
+      checked++;
+    }
+    expect(checked).toBe(59);
+  });
+
+  it("the trail camera's maker-note date and a WebP's EXIF date are read", async () => {
+    expect((await readFileMetadata(shared('exif', 'ianare_Reconyx_HC500_Hyperfire.jpg'))).takenAt).toBe('2020-03-16T10:00:00');
+    const webp = await readFileMetadata(shared('photos', 'palapeli_bridge.webp'));
+    expect(webp.takenAt).toBe('2002-01-01T02:05:06');
+    expect(webp.camera).toBe('OLYMPUS OPTICAL CO.,LTD X-2,C-50Z');
+    expect(webp.orientation).toBe(1);
+  });
+
+  it('keeps the time-zone offset of OffsetTimeOriginal', async () => {
+    if (!hasExiftool) return;
+    const tmp = tempDir('meta-offset');
+    try {
+      const f = join(tmp.path, 'zoned.jpg');
+      copyFileSync(shared('exif', 'ianare_Canon_40D.jpg'), f);
+      execFileSync(EXIFTOOL, ['-q', '-overwrite_original', '-OffsetTimeOriginal=+09:00', f]);
+      const m = await readFileMetadata(f);
+      expect(m.takenAt).toBe('2008-05-30T15:56:01+09:00');
+      expect(m.takenTs).toBe(Date.parse('2008-05-30T06:56:01Z'));
+    } finally {
+      tmp.cleanup();
+    }
+  });
+});
+
+describe.skipIf(!hasShared || !hasExiftool)('keywords other apps wrote', () => {
+  const tmp = tempDir('meta-keywords');
+  afterAll(() => tmp.cleanup());
+  const photo = (name: string): string => {
+    const f = join(tmp.path, name);
+    copyFileSync(shared('exif', 'ianare_Canon_40D.jpg'), f);
+    return f;
+  };
+
+  it('reads dc:subject, lr:hierarchicalSubject, IPTC Keywords, XPKeywords and digiKam TagsList in the file', async () => {
+    const f = photo('embedded.jpg');
+    execFileSync(EXIFTOOL, [
+      '-q',
+      '-overwrite_original',
+      '-XMP-dc:Subject=Holiday',
+      '-XMP-dc:Subject=Grandma',
+      '-XMP-lr:HierarchicalSubject=Places|France|Paris',
+      '-IPTC:Keywords=Eiffel Tower',
+      '-IPTC:Keywords=holiday',
+      '-XPKeywords=Windows tag;Second',
+      '-XMP-digiKam:TagsList=People/Anna',
+      '-XMP-dc:Subject=2019',
+      f,
+    ]);
+    const m = await readFileMetadata(f);
+    expect(m.keywords).toEqual(['Holiday', 'Grandma', '2019', 'Places|France|Paris', 'Eiffel Tower', 'Windows tag', 'Second', 'People/Anna']);
+    expect(m.takenAt).toBe('2008-05-30T15:56:01');
+  });
+
+  it('reads both sidecar names, IMG_1.xmp and IMG_1.JPG.xmp, and adds them to the file\'s own', async () => {
+    const f = photo('IMG_1.JPG');
+    execFileSync(EXIFTOOL, ['-q', '-overwrite_original', '-IPTC:Keywords=inside', f]);
+    execFileSync(EXIFTOOL, ['-q', '-XMP-dc:Subject=lightroom', '-XMP-xmp:Rating=4', '-o', join(tmp.path, 'IMG_1.xmp')]);
+    execFileSync(EXIFTOOL, ['-q', '-XMP-digiKam:TagsList=darktable/tag', '-XMP-dc:Subject=Lightroom', '-o', join(tmp.path, 'IMG_1.JPG.xmp')]);
+    expect((await readFileMetadata(f)).keywords).toEqual(['inside', 'lightroom', 'darktable/tag']);
+    expect(await readKeywords(f)).toEqual(['inside', 'lightroom', 'darktable/tag']);
+  });
+
+  it('a broken sidecar loses nothing else', async () => {
+    const f = photo('IMG_2.jpg');
+    writeFileSync(join(tmp.path, 'IMG_2.xmp'), 'not xml at all');
+    const m = await readFileMetadata(f);
+    expect(m.keywords).toEqual([]);
+    expect(m.takenAt).toBe('2008-05-30T15:56:01');
+  });
+});
+
+describe('sidecar names', () => {
+  it('names both conventions and recognises .xmp in any case', () => {
+    expect(sidecarCandidates('/p/IMG_1.CR2')).toEqual(['/p/IMG_1.xmp', '/p/IMG_1.XMP', '/p/IMG_1.CR2.xmp', '/p/IMG_1.CR2.XMP']);
+    expect(isSidecarName('IMG_1.XMP')).toBe(true);
+    expect(isSidecarName('IMG_1.jpg')).toBe(false);
+  });
+});
