@@ -327,6 +327,9 @@ export class Indexer {
       }
     }
     const photoId = job.photoId;
+    // ExifTool reads the file's metadata and its sidecars in its own process (metadata/photo-metadata.ts) while sharp
+    // decodes and the model runs; it never rejects.
+    const metadata = readFileMetadata(path, buf);
     const pixels = await decodeOriented(buf, name);
     // The model input first, so that the model runs while the thumbnail and metadata are written
     // (a new photo's time to being tagged is decode + inference, not decode + thumbnail + EXIF + inference).
@@ -337,8 +340,7 @@ export class Indexer {
     // Handled by the caller; this keeps a failure while the thumbnail is written from being reported as unhandled.
     classified?.catch(() => {});
     if (!this.thumbs.hasThumb(hash)) await this.thumbs.writeThumb(hash, pixels);
-    // ExifTool reads the file's metadata and its sidecars while the model runs (metadata/photo-metadata.ts).
-    const { orientation: _orientation, ...facts } = await readFileMetadata(path, buf);
+    const { orientation: _orientation, ...facts } = await metadata;
     this.catalog.setMetadata(photoId, { ...facts, hash, width: pixels.fullWidth, height: pixels.fullHeight, thumbKey: hash }, read);
     // Wrapped: an async function returning the promise itself would wait for it.
     return { classified, done: false };

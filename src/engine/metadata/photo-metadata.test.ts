@@ -11,7 +11,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../../test-support/harness.js';
 import { hasShared, shared } from '../../test-support/shared-data.js';
 import { endExiftool } from './exiftool.js';
-import { isSidecarName, readFileMetadata, readKeywords, sidecarCandidates } from './photo-metadata.js';
+import { isSidecarName, plainExifFacts, readFileMetadata, readKeywords, readWithExiftool, sidecarCandidates } from './photo-metadata.js';
+import { readdirSync } from 'node:fs';
 
 const EXIFTOOL = '/usr/bin/exiftool';
 const hasExiftool = existsSync(EXIFTOOL);
@@ -34,7 +35,8 @@ describe.skipIf(!hasShared)('dates and orientation as exiftool reads them (share
   it('every file: date taken (with its zone) and orientation', async () => {
     let checked = 0;
     for (const r of rows()) {
-      const m = await readFileMetadata(shared('exif', r.file));
+      // With the bytes: as the indexer reads it (the exifr fast path where it applies, else ExifTool).
+      const m = await readFileMetadata(shared('exif', r.file), readFileSync(shared('exif', r.file)));
       const want = r.date ? r.date.replace(/^(\d{4}):(\d{2}):(\d{2}) /, '$1-$2-$3T') : (MODIFIED_ONLY[r.file] ?? null);
       expect(m.takenAt, r.file).toBe(want);
       // 0 is not a valid orientation (shown as stored), an empty cell is none
@@ -43,6 +45,24 @@ describe.skipIf(!hasShared)('dates and orientation as exiftool reads them (share
       checked++;
     }
     expect(checked).toBe(59);
+  });
+
+  it('the exifr fast path gives exactly what ExifTool gives, and only for plain camera JPEGs', async () => {
+    const files = [
+      ...readdirSync(shared('exif')).filter((f) => f.endsWith('.jpg')).map((f) => shared('exif', f)),
+      ...readdirSync(shared('photos')).filter((f) => /\.(jpg|png|webp)$/.test(f)).map((f) => shared('photos', f)),
+    ];
+    let fast = 0;
+    for (const f of files) {
+      const quick = await plainExifFacts(readFileSync(f));
+      if (!quick) continue;
+      fast++;
+      expect(quick, f).toEqual(await readWithExiftool(f));
+    }
+    // most camera JPEGs take it; XMP-only, trail-camera, undated and non-JPEG files do not
+    expect(fast).toBeGreaterThanOrEqual(15);
+    for (const f of ['ianare_Reconyx_HC500_Hyperfire.jpg', 'ianare_xmp_no_exif.jpg', 'recurser_Landscape_1.jpg']) expect(await plainExifFacts(readFileSync(shared('exif', f))), f).toBeNull();
+    expect(await plainExifFacts(readFileSync(shared('photos', 'palapeli_bridge.webp')))).toBeNull();
   });
 
   it("the trail camera's maker-note date and a WebP's EXIF date are read", async () => {
