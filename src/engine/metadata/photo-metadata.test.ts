@@ -11,7 +11,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../../test-support/harness.js';
 import { hasShared, shared } from '../../test-support/shared-data.js';
 import { endExiftool } from './exiftool.js';
-import { isSidecarName, plainExifFacts, readFileMetadata, readKeywords, readWithExiftool, sidecarCandidates } from './photo-metadata.js';
+import { isSidecarName, plainExifFacts, readFileMetadata, readKeywords, readWithExiftool, sidecarCandidates, takenFrom } from './photo-metadata.js';
 import { readdirSync } from 'node:fs';
 
 const EXIFTOOL = '/usr/bin/exiftool';
@@ -141,5 +141,20 @@ describe('sidecar names', () => {
     expect(sidecarCandidates('/p/IMG_1.CR2')).toEqual(['/p/IMG_1.xmp', '/p/IMG_1.XMP', '/p/IMG_1.CR2.xmp', '/p/IMG_1.CR2.XMP']);
     expect(isSidecarName('IMG_1.XMP')).toBe(true);
     expect(isSidecarName('IMG_1.jpg')).toBe(false);
+  });
+});
+
+describe('date taken from each place, in order of trust (ExifTool tags as read with -G1 -n)', () => {
+  it('EXIF with OffsetTimeOriginal first, then XMP, IPTC with its zone, QuickTime (UTC), maker notes, then digitised and modified', () => {
+    expect(takenFrom({ 'ExifIFD:DateTimeOriginal': '2020:01:02 03:04:05', 'ExifIFD:OffsetTimeOriginal': '-05:00', 'XMP-exif:DateTimeOriginal': '2019:01:01 00:00:00' })).toBe('2020-01-02T03:04:05-05:00');
+    expect(takenFrom({ 'XMP-photoshop:DateCreated': '2013:09:23 10:09:46+02:00', 'IFD0:ModifyDate': '2014:01:01 00:00:00' })).toBe('2013-09-23T10:09:46+02:00');
+    expect(takenFrom({ 'IPTC:DateCreated': '2011:05:06', 'IPTC:TimeCreated': '07:08:09+01:00', 'XMP-xmp:CreateDate': '2012:01:01 00:00:00' })).toBe('2011-05-06T07:08:09+01:00');
+    expect(takenFrom({ 'Keys:CreationDate': '2021:03:04 05:06:07+09:00', 'QuickTime:CreateDate': '2021:03:03 20:06:07' })).toBe('2021-03-04T05:06:07+09:00');
+    expect(takenFrom({ 'QuickTime:CreateDate': '2021:03:03 20:06:07' })).toBe('2021-03-03T20:06:07Z');
+    expect(takenFrom({ 'QuickTime:CreateDate': '0000:00:00 00:00:00', 'Reconyx:DateTimeOriginal': '2020:03:16 10:00:00' })).toBe('2020-03-16T10:00:00');
+    expect(takenFrom({ 'ExifIFD:CreateDate': '2001:02:03 04:05:06', 'ExifIFD:OffsetTimeDigitized': '+03:00', 'IFD0:ModifyDate': '2002:01:01 00:00:00' })).toBe('2001-02-03T04:05:06+03:00');
+    expect(takenFrom({ 'IFD0:ModifyDate': '2016:09:12 10:05:31', 'System:FileModifyDate': '2026:12:02 02:09:45+00:00' })).toBe('2016-09-12T10:05:31');
+    // file-system dates are never a date taken
+    expect(takenFrom({ 'System:FileModifyDate': '2026:12:02 02:09:45+00:00', 'ICC-header:ProfileDateTime': '1998:02:09 06:49:00' })).toBeNull();
   });
 });
