@@ -720,28 +720,28 @@ export class Library {
     this.catalog.close();
     this.releaseLock?.();
     this.releaseLock = null;
-    // ExifTool's processes would otherwise keep Node (a CLI command, the server, Electron) alive.
+    // ExifTool's processes must not outlive the library: the desktop app and tests go on running after a close.
     await this.releaseExiftool?.();
     this.releaseExiftool = null;
   }
 
   /** A sidecar was created, changed or deleted: its photos' keywords are read again (file + sidecars). */
   private async sidecarChanged(folderId: number, root: string, rel: string): Promise<void> {
-    if (this.closed) return;
     const stem = rel.slice(0, rel.length - '.xmp'.length);
-    for (const p of this.catalog.photosForSidecar(folderId, stem)) {
-      const keywords = await readKeywords(join(root, ...p.rel_path.split('/')));
+    try {
       if (this.closed) return;
-      if (keywords === null) continue;
-      const row = this.catalog.photo(p.id);
-      if (!row || row.keywords === JSON.stringify(keywords)) continue;
-      try {
+      for (const p of this.catalog.photosForSidecar(folderId, stem)) {
+        const keywords = await readKeywords(join(root, ...p.rel_path.split('/')));
+        if (this.closed) return;
+        if (keywords === null) continue;
+        const row = this.catalog.photo(p.id);
+        if (!row || row.keywords === JSON.stringify(keywords)) continue;
         this.catalog.setKeywords(p.id, keywords);
-      } catch (e) {
-        console.error(`scenery: could not record the keywords of photo ${p.id}:`, e);
-        continue;
+        this.changes.changed([p.id]);
       }
-      this.changes.changed([p.id]);
+    } catch (e) {
+      // The catalog could not be read or written (full disk…): the keywords are read again with the sidecar's next change.
+      if (!this.closed) console.error(`scenery: could not update the keywords of the photos of ${rel}:`, e);
     }
   }
 }
