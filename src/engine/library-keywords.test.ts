@@ -74,6 +74,20 @@ describe.skipIf(!hasShared || !hasExiftool)('keywords in the library', () => {
     expect((lib.catalog.db.prepare('SELECT COUNT(*) FROM photos').pluck().get() as number)).toBe(3);
   });
 
+  it('photos indexed before Scenery read keywords get them (and a maker-note date) at the next open, without decoding', async () => {
+    lib.catalog.db.exec("UPDATE photos SET keywords = NULL; UPDATE photos SET taken_at = NULL, taken_ts = NULL WHERE name = 'trail.jpg'");
+    const libDir = lib.dir;
+    await lib.close();
+    const classifier = new FakeClassifier();
+    lib = await Library.open({ dir: libDir, classifier: { name: 'fake', classifier }, writeFinishMs: 300 });
+    await waitFor('the keywords read again', () => lib.photo(row('IMG_1.JPG')!.id).keywords.length === 3, 20_000);
+    await waitFor('every photo read again', () => (lib.catalog.db.prepare('SELECT COUNT(*) FROM photos WHERE keywords IS NULL').pluck().get() as number) === 0, 20_000);
+    expect(lib.photo(row('IMG_1.JPG')!.id).keywords).toEqual(['Grandma', 'Birthday', 'Places|France|Paris']);
+    expect(row('trail.jpg')!.taken_at).toBe('2020-03-16T10:00:00');
+    expect(lib.search('grandma', 0, 10).items.map((p) => p.name)).toEqual(['IMG_1.JPG']);
+    expect(classifier.calls).toBe(0);
+  });
+
   it('closing the library ends every ExifTool process', async () => {
     const pids = exiftoolPids();
     expect(pids.length).toBeGreaterThan(0);

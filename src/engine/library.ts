@@ -35,6 +35,7 @@ import { acquireLibraryLock } from './library-lock.js';
 import { buildFolderTree } from './folder-tree.js';
 import { holdExiftool } from './metadata/exiftool.js';
 import { readKeywords } from './metadata/photo-metadata.js';
+import { KeywordBackfill } from './metadata/keyword-backfill.js';
 
 export interface LibraryOptions {
   dir?: string;
@@ -113,6 +114,8 @@ export class Library {
   readonly indexer: Indexer;
   readonly scanner: Scanner;
   private readonly searchIndex: LiveSearchIndex;
+  /** Reads the keywords of photos catalogued before Scenery read keywords (metadata/keyword-backfill.ts). */
+  private readonly keywordBackfill: KeywordBackfill;
   private worker: (Classifier & { close?(): Promise<void> }) | null = null;
   private modelInfo: InstalledModel | null = null;
   private modelState: ModelState;
@@ -137,6 +140,7 @@ export class Library {
     this.models = new ModelStore(options.modelsDir ?? defaultModelsDir(), (p) => probeModelInWorker(p, { workerPath: options.workerPath }));
     this.modelState = { state: 'missing', available: KNOWN_MODELS.map((m) => m.name) };
     this.searchIndex = new LiveSearchIndex(this.catalog.searchRows, () => this.threshold);
+    this.keywordBackfill = new KeywordBackfill(this.catalog, (id) => this.changes.changed([id]));
     this.followPhotoChanges();
     this.indexer = new Indexer(
       this.catalog,
@@ -188,6 +192,8 @@ export class Library {
       throw e;
     }
     lib.initialScan = lib.scanner.startAll().then(() => lib.indexer.kick());
+    // After the first scan: photos indexed before keywords were read get theirs, in the background.
+    lib.initialScan.then(() => lib.keywordBackfill.start(), () => {});
     lib.indexer.kick();
     // A failure here only means the first search builds the index itself.
     lib.warmSearchIndex().catch(() => {});
@@ -709,6 +715,7 @@ export class Library {
     this.changes.close();
     this.searchIndex.close();
     this.pauseFetch();
+    await this.keywordBackfill.stop();
     await this.scanner.close();
     const indexerClosed = this.indexer.close();
     await this.worker?.close?.();

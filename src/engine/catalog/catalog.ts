@@ -517,7 +517,31 @@ export class Catalog {
 
   /** A photo's keywords after its sidecar changed (the photo itself was not read again). */
   setKeywords(id: number, keywords: string[]): void {
-    this.db.prepare('UPDATE photos SET keywords = ?, version = version + 1 WHERE id = ?').run(JSON.stringify(keywords), id);
+    // No version bump: the version busts image caches, and keywords change no pixels.
+    this.db.prepare('UPDATE photos SET keywords = ? WHERE id = ?').run(JSON.stringify(keywords), id);
+  }
+
+  /**
+   * Indexed photos whose keywords were never read (catalogued before Scenery read keywords), after `afterId`, by id:
+   * metadata/keyword-backfill.ts reads them without decoding the photo again.
+   */
+  photosWithoutKeywords(afterId: number, limit: number): { id: number; root: string; rel_path: string }[] {
+    return this.db
+      .prepare(
+        `SELECT p.id, f.path AS root, p.rel_path FROM photos p JOIN folders f ON f.id = p.folder_id
+         WHERE p.id > ? AND p.keywords IS NULL AND p.status = 'indexed' ORDER BY p.id LIMIT ?`,
+      )
+      .all(afterId, limit) as { id: number; root: string; rel_path: string }[];
+  }
+
+  /** What the backfill read: the keywords, and a date taken only where none was known (a maker-note or WebP date). */
+  setBackfilledMetadata(id: number, keywords: string[], takenAt: string | null, takenTs: number | null): void {
+    this.db
+      .prepare(
+        `UPDATE photos SET keywords = ?, taken_at = COALESCE(taken_at, ?), taken_ts = CASE WHEN taken_at IS NULL THEN ? ELSE taken_ts END
+         WHERE id = ? AND keywords IS NULL`,
+      )
+      .run(JSON.stringify(keywords), takenAt, takenTs, id);
   }
 
   /**
