@@ -111,10 +111,13 @@ describe.skipIf(!hasShared || !hasExiftool)('keywords other apps wrote', () => {
       '-XPKeywords=Windows tag;Second',
       '-XMP-digiKam:TagsList=People/Anna',
       '-XMP-dc:Subject=2019',
+      '-XMP-dc:Subject=1.50',
+      '-XMP-dc:Subject=007',
       f,
     ]);
     const m = await readFileMetadata(f);
-    expect(m.keywords).toEqual(['Holiday', 'Grandma', '2019', 'Places|France|Paris', 'Eiffel Tower', 'Windows tag', 'Second', 'People/Anna']);
+    // keywords that look like numbers stay as written
+    expect(m.keywords).toEqual(['Holiday', 'Grandma', '2019', '1.50', '007', 'Places|France|Paris', 'Eiffel Tower', 'Windows tag', 'Second', 'People/Anna']);
     expect(m.takenAt).toBe('2008-05-30T15:56:01');
   });
 

@@ -10,8 +10,8 @@
  * Cost: an ExifTool read is a few ms of Perl in another process per file (README, Measured), against a fraction
  * of a ms for exifr on the bytes already in memory. So a JPEG whose EXIF alone says all there is (a date taken in
  * the EXIF block, no XMP, no IPTC, no Windows keywords; the usual camera or phone JPEG) is read by exifr, which
- * then gives exactly what ExifTool would (tested on every file of shared/data/exif); anything else, or a photo
- * with a sidecar, goes to ExifTool. exifr is also the fallback when ExifTool cannot run at all (no Perl).
+ * then gives exactly what ExifTool would (tested on every file of shared/data/exif); anything else goes to
+ * ExifTool, and so do sidecars. exifr is also the fallback when ExifTool cannot run at all (no Perl).
  */
 import exifr from 'exifr';
 import { existsSync } from 'node:fs';
@@ -29,11 +29,17 @@ export interface FileMetadata extends PhotoFacts {
 
 type Raw = Record<string, unknown>;
 
-/** The tags asked for: `-time:all` covers every date group (EXIF, XMP, IPTC, QuickTime, maker notes). */
+/**
+ * The tags asked for: `-time:all` covers every date group (EXIF, XMP, IPTC, QuickTime, maker notes). `-n`: numbers
+ * as numbers (orientation 6, signed GPS degrees); StructFormat=JSONQ quotes every value, so a keyword `1.50` or
+ * `007` stays as written instead of becoming the JSON number 1.5 or 7.
+ */
 const READ_ARGS = [
   '-fast',
   '-G1',
   '-n',
+  '-api',
+  'StructFormat=JSONQ',
   '-time:all',
   '-Make',
   '-Model',
@@ -55,11 +61,6 @@ export function sidecarCandidates(photoPath: string): string[] {
   const out: string[] = [];
   for (const stem of [base, name]) for (const ext of ['.xmp', '.XMP']) out.push(join(dir, stem + ext));
   return out;
-}
-
-/** The stems a sidecar may belong to: `IMG_1.xmp` → photos named `IMG_1.<ext>`; `IMG_1.JPG.xmp` → `IMG_1.JPG` too. */
-export function sidecarStem(sidecarName: string): string {
-  return sidecarName.slice(0, sidecarName.length - extname(sidecarName).length);
 }
 
 function str(v: unknown): string | null {
