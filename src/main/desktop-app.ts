@@ -23,7 +23,6 @@ import { utilityEngine } from './engine-child.js';
 import { APP_ORIGIN, createIpcHandler } from './ipc-guard.js';
 import { allowedExternalLink, isAllowedNavigation, shellPhotoPath } from './shell-guards.js';
 import { loadWindowState, saveWindowState } from './window-state.js';
-import { endExiftool } from '../engine/metadata/exiftool.js';
 
 export type DesktopElectron = Pick<
   typeof ElectronModule,
@@ -294,8 +293,6 @@ export function startDesktopApp(e: DesktopElectron, options: DesktopOptions): De
     quitting = true;
     void engine.close().finally(() => app.quit());
   });
-  // The library's close ends ExifTool's processes; this also covers a library that never opened.
-  app.on('will-quit', () => void endExiftool());
 
   const ready = main().catch((err: unknown) => {
     dialog.showErrorBox('Scenery could not start', (err as Error).stack ?? String(err));
