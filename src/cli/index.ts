@@ -7,6 +7,7 @@ import { libraryCommands, libraryHelp } from './commands/library.js';
 import { serveCommand, serveHelp } from './commands/serve.js';
 import { keywordsCommand, keywordsHelp } from './commands/keywords.js';
 import { ENGINE_VERSION } from '../engine/version.js';
+import { endExiftool } from '../engine/metadata/exiftool.js';
 
 const help = `scenery ${ENGINE_VERSION}: scene recognition for your photos, on your machine.
 
@@ -55,7 +56,10 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-main(process.argv.slice(2)).then(
+main(process.argv.slice(2))
+  // Every command's library ends ExifTool's processes when it closes; this ends any left by one that did not open.
+  .finally(() => endExiftool())
+  .then(
   (code) => {
     process.exitCode = code;
   },

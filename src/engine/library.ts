@@ -10,7 +10,6 @@ import { ContractError, type BulkCorrectionResult, type SearchResult } from '../
 import { Catalog, type PhotoRow } from './catalog/catalog.js';
 import type { PhotoPageQuery } from './catalog/browse-queries.js';
 import { folderInfo, photoDetail, photoSummary, scene } from './catalog/views.js';
-import { endExiftool } from './metadata/exiftool.js';
 import { EngineEvents } from './events/engine-events.js';
 import { PhotoChanges } from './events/photo-changes.js';
 import { Indexer, type ActiveModel, type Classifier } from './indexer/indexer.js';
@@ -38,6 +37,9 @@ import { buildFolderTree } from './folder-tree.js';
 import { CorrectionUndo, planBulk, type BulkAction } from './corrections/bulk-corrections.js';
 import { KeywordJobs, type KeywordAction } from './keywords/keyword-jobs.js';
 import { syncPhotoKeywords } from './keywords/keyword-sync.js';
+import { holdExiftool } from './metadata/exiftool.js';
+import { readKeywords } from './metadata/photo-metadata.js';
+import { KeywordBackfill } from './metadata/keyword-backfill.js';
 
 export interface LibraryOptions {
   dir?: string;
@@ -116,6 +118,8 @@ export class Library {
   readonly indexer: Indexer;
   readonly scanner: Scanner;
   private readonly searchIndex: LiveSearchIndex;
+  /** Reads the keywords of photos catalogued before Scenery read keywords (metadata/keyword-backfill.ts). */
+  private readonly keywordBackfill: KeywordBackfill;
   private worker: (Classifier & { close?(): Promise<void> }) | null = null;
   private modelInfo: InstalledModel | null = null;
   private modelState: ModelState;
@@ -125,6 +129,8 @@ export class Library {
   private closed = false;
   /** Releases the writer lock (library-lock.ts) taken by a library that scans and indexes. */
   private releaseLock: (() => void) | null = null;
+  /** Releases this library's use of the ExifTool pool (metadata/exiftool.ts): its processes end with the last library. */
+  private releaseExiftool: (() => Promise<void>) | null = null;
   /** Settles when the first scan of every folder has finished. */
   initialScan: Promise<void> = Promise.resolve();
   /** The background keyword writer (keywords/): files follow corrections, the threshold and re-indexing. */
@@ -144,6 +150,7 @@ export class Library {
       (id, action) => this.syncKeywords(id, action),
       (p) => this.events.emit('keywords.progress', p),
     );
+    this.keywordBackfill = new KeywordBackfill(this.catalog, (id) => this.changes.changed([id]));
     this.followPhotoChanges();
     // A RAW hidden behind its JPEG, or shown again (and perhaps queued) when the JPEG went.
     this.catalog.pairsChanged = (ids) => {
@@ -169,6 +176,7 @@ export class Library {
         photoRemoved: (id) => this.changes.removed([id]),
         foldersChanged: () => this.events.emit('folders.changed', { folders: this.folders() }),
         storageFault: (e) => this.indexer.reportStorageFault(e),
+        sidecarChanged: (folderId, root, rel) => void this.sidecarChanged(folderId, root, rel),
       },
       { watch: options.watch ?? true, writeFinishMs: options.writeFinishMs, rescanMs: options.rescanMs, rootCheckMs: options.rootCheckMs },
     );
@@ -187,6 +195,7 @@ export class Library {
       throw e;
     }
     lib.releaseLock = releaseLock;
+    lib.releaseExiftool = holdExiftool();
     if (options.start === false) {
       lib.indexer.pause();
       return lib;
@@ -198,6 +207,8 @@ export class Library {
       throw e;
     }
     lib.initialScan = lib.scanner.startAll().then(() => lib.indexer.kick());
+    // After the first scan: photos indexed before keywords were read get theirs, in the background.
+    lib.initialScan.then(() => lib.keywordBackfill.start(), () => {});
     lib.indexer.kick();
     // A failure here only means the first search builds the index itself.
     lib.warmSearchIndex().catch(() => {});
@@ -697,13 +708,17 @@ export class Library {
 
   search(q: string, offset: number, limit: number): SearchResult {
     const t0 = performance.now();
-    const parsed = parseQuery(q);
+    // Built only when needed: a word that names no scene asks whether it is a keyword.
+    const indexNow = (): ReturnType<LiveSearchIndex['get']> => this.searchIndex.get();
+    const parsed = parseQuery(q, (word) => indexNow().hasKeyword(word));
     const notices = widenedNotices(parsed);
     const folder = parsed.folder ? folderMatcher(parsed.folder, this.catalog.folders()) : null;
     const hasTerms = parsed.any.length > 0 || parsed.folder || parsed.from || parsed.to;
     if (!hasTerms) return { query: parsed, total: 0, items: [], notices, tookMs: Math.round((performance.now() - t0) * 100) / 100 };
-    const index = this.searchIndex.get();
+    const index = indexNow();
     if (folder && !index.hasDir(folder)) parsed.errors.push(`No folder called "${parsed.folder}" in the library.`);
+    for (const g of parsed.any)
+      for (const t of g) if (t.kind === 'keyword' && !index.hasKeyword(t.value)) parsed.errors.push(`No photo has the keyword "${t.value}".`);
     const { total, hits } = index.search(parsed, { threshold: this.threshold, folder, offset, limit });
     const rows = this.catalog.searchRows.photos(hits.map((h) => h.id));
     const byId = new Map(rows.map((r) => [r.id, r]));
@@ -836,6 +851,7 @@ export class Library {
     this.searchIndex.close();
     this.pauseFetch();
     await this.keywordJobs.close();
+    await this.keywordBackfill.stop();
     await this.scanner.close();
     const indexerClosed = this.indexer.close();
     await this.worker?.close?.();
@@ -845,10 +861,31 @@ export class Library {
     await Promise.race([indexerClosed, new Promise((r) => (timer = setTimeout(r, 10_000)))]);
     clearTimeout(timer);
     this.catalog.close();
-    // ExifTool's processes would keep Node alive.
-    await endExiftool();
     this.releaseLock?.();
     this.releaseLock = null;
+    // ExifTool's processes must not outlive the library: the desktop app and tests go on running after a close.
+    await this.releaseExiftool?.();
+    this.releaseExiftool = null;
+  }
+
+  /** A sidecar was created, changed or deleted: its photos' keywords are read again (file + sidecars). */
+  private async sidecarChanged(folderId: number, root: string, rel: string): Promise<void> {
+    const stem = rel.slice(0, rel.length - '.xmp'.length);
+    try {
+      if (this.closed) return;
+      for (const p of this.catalog.photosForSidecar(folderId, stem)) {
+        const keywords = await readKeywords(join(root, ...p.rel_path.split('/')));
+        if (this.closed) return;
+        if (keywords === null) continue;
+        const row = this.catalog.photo(p.id);
+        if (!row || row.keywords === JSON.stringify(keywords)) continue;
+        this.catalog.setKeywords(p.id, keywords);
+        this.changes.changed([p.id]);
+      }
+    } catch (e) {
+      // The catalog could not be read or written (full disk…): the keywords are read again with the sidecar's next change.
+      if (!this.closed) console.error(`scenery: could not update the keywords of the photos of ${rel}:`, e);
+    }
   }
 }
 

@@ -71,6 +71,8 @@ export interface PhotoDetail extends PhotoSummary {
   errorDetail: string | null;
   /** The photo's files: the one shown first, then the others of the same shot (a RAW beside its JPEG). */
   files: { name: string; size: number }[];
+  /** Keywords found in the file and its XMP sidecars (written by Lightroom, digiKam, Windows…), as written. */
+  keywords: string[];
 }
 
 export interface SceneGroup {
@@ -144,7 +146,8 @@ export interface IndexingProgress {
 }
 
 export interface ParsedQueryTerm {
-  kind: 'label' | 'family' | 'indoor' | 'outdoor' | 'text';
+  /** `keyword`: a keyword found in photos' files or sidecars (`keyword:NAME`, or a plain word that is no scene). */
+  kind: 'label' | 'family' | 'indoor' | 'outdoor' | 'keyword' | 'text';
   value: string;
   negated: boolean;
   /** The labels this term stands for. */

@@ -109,4 +109,8 @@ export const MIGRATIONS: readonly string[] = [
     written_at TEXT NOT NULL
   );
   `,
+  // 6: keywords other apps wrote into the file or its XMP sidecars (metadata/photo-metadata.ts), a JSON array; NULL until read
+  `
+  ALTER TABLE photos ADD COLUMN keywords TEXT;
+  `,
 ];
