@@ -45,7 +45,7 @@ describe('migration 3 (photos by size and mtime)', () => {
 
     const c = new Catalog(dir);
     try {
-      expect(c.schemaVersion).toBe(5);
+      expect(c.schemaVersion).toBe(MIGRATIONS.length);
       expect(c.keywordRecords.get(1)).toBeNull();
       c.keywordRecords.set({ photoId: 1, target: '/photos/a.xmp', embedded: false, owned: { subject: ['forest path'], iptc: [] }, hierarchy: ['Scenery|Outdoor|Forest|forest path'] });
       expect(c.keywordRecords.get(1)).toEqual({ photoId: 1, target: '/photos/a.xmp', embedded: false, owned: { subject: ['forest path'], iptc: [] }, hierarchy: ['Scenery|Outdoor|Forest|forest path'] });
