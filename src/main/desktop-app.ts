@@ -13,7 +13,8 @@ import { createReadStream, existsSync } from 'node:fs';
 import { join, sep } from 'node:path';
 import { Readable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
-import { EngineClient, type PlatformHandler } from '../engine/host/engine-client.js';
+import type { PlatformHandler } from '../engine/host/engine-client.js';
+import { EngineSupervisor } from '../engine/host/engine-supervisor.js';
 import type { PlatformOp } from '../engine/host/engine-protocol.js';
 import { MediaError, parseMediaPath } from '../engine/media/media-files.js';
 import { CSP } from '../shared/csp.js';
@@ -37,8 +38,8 @@ export interface DesktopOptions {
 
 export interface DesktopApp {
   ready: Promise<void>;
-  /** The running engine process (null before it starts and while it restarts). */
-  engine(): EngineClient | null;
+  /** The engine process, kept running (null before it starts). */
+  engine(): EngineSupervisor | null;
   window(): ElectronModule.BrowserWindow | null;
 }
 
@@ -52,7 +53,7 @@ export function startDesktopApp(e: DesktopElectron, options: DesktopOptions): De
   const { app, BrowserWindow, dialog, ipcMain, Menu, net, protocol, screen, session, shell, utilityProcess } = e;
   const env = options.env ?? process.env;
   let mainWindow: ElectronModule.BrowserWindow | null = null;
-  let engine: EngineClient | null = null;
+  let engine: EngineSupervisor | null = null;
   let quitting = false;
 
   app.setName('Scenery');
@@ -75,7 +76,7 @@ export function startDesktopApp(e: DesktopElectron, options: DesktopOptions): De
     protocol.handle(MEDIA_SCHEME, async (request) => {
       try {
         const { kind, id } = parseMediaPath(mediaPathOf(request.url));
-        if (!engine) throw new MediaError(500, 'the Scenery engine is restarting');
+        if (!engine) throw new MediaError(500, 'the Scenery engine is not running');
         const f = await engine.resolveMedia(kind, id);
         return new Response(Readable.toWeb(createReadStream(f.path)) as ReadableStream, { headers: { 'content-type': f.contentType, 'cache-control': 'private, max-age=31536000' } });
       } catch (err) {
@@ -223,57 +224,40 @@ export function startDesktopApp(e: DesktopElectron, options: DesktopOptions): De
         }
       }
     };
-    const startEngine = async (): Promise<EngineClient> => {
-      const client = await EngineClient.start(
-        utilityEngine(utilityProcess, builtOrUnpacked('engine-process.js')),
-        {
-          dir: join(app.getPath('userData'), 'library'),
-          modelsDir: join(app.getPath('userData'), 'models'),
-          model: env['SCENERY_MODEL'] ?? null,
-          workerPath: existsSync(workerPath) ? workerPath : undefined,
-          mode: 'desktop',
-          platform: ['pickFolder', 'pickModelFile', 'showInFolder', 'openExternal'],
+    // A crashed engine comes back on its own (engine-supervisor.ts) and the window reloads what it shows; one that
+    // keeps crashing is reported instead of restarted forever.
+    const supervisor = await EngineSupervisor.start(
+      () => utilityEngine(utilityProcess, builtOrUnpacked('engine-process.js')),
+      {
+        dir: join(app.getPath('userData'), 'library'),
+        modelsDir: join(app.getPath('userData'), 'models'),
+        model: env['SCENERY_MODEL'] ?? null,
+        workerPath: existsSync(workerPath) ? workerPath : undefined,
+        mode: 'desktop',
+        platform: ['pickFolder', 'pickModelFile', 'showInFolder', 'openExternal'],
+      },
+      platform,
+      {
+        restarted: () => mainWindow?.webContents.reload(),
+        gaveUp: (err) => {
+          if (quitting) return;
+          dialog.showErrorBox('Scenery stopped working', `${err.message}. Your library is safe; start Scenery again.`);
+          app.quit();
         },
-        platform,
-      );
-      client.onEvent((name, payload) => mainWindow?.webContents.send(IPC_EVENT, name, payload));
-      client.onEvent((name, payload) => {
-        if (name !== 'indexing.progress' || !mainWindow) return;
-        const p = payload as Events['indexing.progress'];
-        const active = p.total > 0 && p.done < p.total && !p.idleReason;
-        mainWindow.setProgressBar(active ? p.done / p.total : -1, { mode: p.stalled ? 'error' : p.paused ? 'paused' : 'normal' });
-      });
-      client.onExit((err) => {
-        if (engine === client) engine = null;
-        if (err && !quitting) void restartEngine(err);
-      });
-      return client;
-    };
-    // A crashed engine (a native decoder's segfault, the OS killing it for memory) comes back on its own: the
-    // catalog is durable and the indexer resumes. Three crashes within five minutes are reported instead.
-    const crashes: number[] = [];
-    const restartEngine = async (err: Error): Promise<void> => {
-      const now = Date.now();
-      crashes.push(now);
-      while (crashes.length && now - crashes[0]! > 5 * 60_000) crashes.shift();
-      if (crashes.length > 3) {
-        dialog.showErrorBox('Scenery stopped working', `${err.message}. It stopped three times in five minutes, so it was not restarted. Your library is safe; start Scenery again.`);
-        app.quit();
-        return;
-      }
-      try {
-        engine = await startEngine();
-        mainWindow?.webContents.reload();
-      } catch (e) {
-        dialog.showErrorBox('Scenery could not restart its engine', (e as Error).message);
-        app.quit();
-      }
-    };
-    engine = await startEngine();
+      },
+    );
+    engine = supervisor;
+    supervisor.onEvent((name, payload) => mainWindow?.webContents.send(IPC_EVENT, name, payload));
+    supervisor.onEvent((name, payload) => {
+      if (name !== 'indexing.progress' || !mainWindow) return;
+      const p = payload as Events['indexing.progress'];
+      const active = p.total > 0 && p.done < p.total && !p.idleReason;
+      mainWindow.setProgressBar(active ? p.done / p.total : -1, { mode: p.stalled ? 'error' : p.paused ? 'paused' : 'normal' });
+    });
     registerProtocols();
     ipcMain.handle(
       IPC_INVOKE,
-      createIpcHandler((command, request) => engine?.call(command, request) ?? Promise.resolve({ ok: false, error: { code: 'unavailable', message: 'the Scenery engine is restarting' } }), devServerUrl),
+      createIpcHandler((command, request) => supervisor.call(command, request), devServerUrl),
     );
 
     buildMenu();

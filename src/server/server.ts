@@ -71,6 +71,8 @@ export interface RunningServer {
   url: string;
   token: string | null;
   server: http.Server;
+  /** Ends every open event stream: the pages reconnect and load everything again (after the engine restarted). */
+  reconnectPages(): void;
   close(): Promise<void>;
 }
 
@@ -266,6 +268,10 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     url: `http://${shownHost}:${addr.port}`,
     token,
     server,
+    reconnectPages: () => {
+      for (const c of clients) c.end();
+      clients.clear();
+    },
     close: async () => {
       unsubscribe();
       for (const c of clients) c.end();

@@ -1,8 +1,11 @@
-/** `scenery serve` arguments that must stop it before it serves anything. */
-import { existsSync } from 'node:fs';
+/** `scenery serve`: arguments that must stop it before it serves anything; its engine process. */
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { tempDir } from '../../test-support/harness.js';
+import { processAlive } from '../../engine/process-alive.js';
+import { tempDir, waitFor } from '../../test-support/harness.js';
+import { REPO_ROOT } from '../../test-support/shared-data.js';
 import { UsageError } from '../args.js';
 import { serveCommand } from './serve.js';
 
@@ -18,3 +21,58 @@ describe('scenery serve --token', () => {
     expect(existsSync(dir)).toBe(false);
   });
 });
+
+describe('scenery serve: its engine process', () => {
+  const tmp = tempDir('serve-engine');
+  afterAll(() => tmp.cleanup());
+
+  it('runs the engine in a child process, starts it again after kill -9, and stops it on SIGTERM', async () => {
+    const proc = spawn(process.execPath, [join(REPO_ROOT, 'bin', 'scenery.mjs'), 'serve', '--library', join(tmp.path, 'lib'), '--models', join(tmp.path, 'models'), '--port', '0'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    proc.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    proc.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    try {
+      const url = await waitFor('the server URL', () => /Open (http:\/\/\S+)/.exec(out)?.[1], 60_000);
+      const status = async (): Promise<number> => (await fetch(`${url}/api/library.status`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).status;
+      expect(await status()).toBe(200);
+      // bin/scenery.mjs may re-exec itself once: the engine is the process running engine-process.js below it.
+      const engine = await waitFor('the engine process', () => enginePid(proc.pid!), 30_000);
+      process.kill(engine, 'SIGKILL');
+      await waitFor('started again', () => /started it again \(pid (\d+)\)/.exec(err), 60_000);
+      const again = enginePid(proc.pid!);
+      expect(again).not.toBeNull();
+      expect(again).not.toBe(engine);
+      expect(await status()).toBe(200);
+      proc.kill('SIGTERM');
+      await waitFor('serve exited', () => proc.exitCode !== null || proc.signalCode !== null, 30_000);
+      await waitFor('its engine exited too', () => !processAlive(again!), 30_000);
+    } finally {
+      if (proc.exitCode === null) proc.kill('SIGKILL');
+    }
+  }, 150_000);
+});
+
+/** The pid of the engine-process.js process below `root` (Linux /proc), or null. */
+function enginePid(root: number): number | null {
+  const children = (pid: number): number[] => {
+    try {
+      return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+    } catch {
+      return [];
+    }
+  };
+  const queue = [root];
+  while (queue.length) {
+    const pid = queue.shift()!;
+    try {
+      if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('engine-process')) return pid;
+    } catch {
+      // gone
+    }
+    queue.push(...children(pid));
+  }
+  return null;
+}

@@ -2,7 +2,8 @@
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { existsSync } from 'node:fs';
-import { EngineClient, forkEngine } from '../../engine/host/engine-client.js';
+import { forkEngine } from '../../engine/host/engine-client.js';
+import { EngineSupervisor } from '../../engine/host/engine-supervisor.js';
 import { noModelMessage } from '../../engine/model/store/model-store.js';
 import { defaultLibraryDir, defaultModelsDir } from '../../engine/paths.js';
 import { checkToken, isLoopback, startServer, weakTokenWarning } from '../../server/server.js';
@@ -42,37 +43,45 @@ export async function serveCommand(argv: string[]): Promise<number> {
   // The same engine process as the desktop app: the HTTP server's thread only relays, so thumbnails keep
   // streaming while a search over a million photos or a batch of indexing runs.
   const dir = resolve(values.library ?? defaultLibraryDir());
-  const engine = await EngineClient.start(
-    forkEngine(),
+  // Restarted if it crashes (the catalog is durable and the indexer resumes); open pages reconnect and reload.
+  let server: Awaited<ReturnType<typeof startServer>> | null = null;
+  const engine = await EngineSupervisor.start(
+    () => forkEngine(),
     { dir, modelsDir: values.models ?? defaultModelsDir(), model: values.model ?? null, mode: 'browser', platform: [] },
     null,
+    {
+      restarted: (pid, cause) => {
+        console.error(`scenery serve: ${cause.message}; started it again (pid ${pid})`);
+        server?.reconnectPages();
+      },
+      gaveUp: (err) => {
+        console.error(`scenery serve: ${err.message}`);
+        void (server?.close() ?? Promise.resolve()).finally(() => process.exit(1));
+      },
+    },
   );
-  const server = await startServer({
+  const running = await startServer({
     engine,
     host,
     port,
     token: values.token ?? null,
     staticDir: values.static ?? rendererDir(),
   });
-  const open = server.token ? `${server.url}/?token=${encodeURIComponent(server.token)}` : server.url;
+  server = running;
+  const open = running.token ? `${running.url}/?token=${encodeURIComponent(running.token)}` : running.url;
   console.log(`Scenery is serving ${dir}`);
   console.log(`Open ${open}`);
-  if (!isLoopback(host)) console.log(`Token: ${server.token} (every request without it gets 401)`);
-  const weak = server.token && !isLoopback(host) ? weakTokenWarning(server.token) : null;
+  if (!isLoopback(host)) console.log(`Token: ${running.token} (every request without it gets 401)`);
+  const weak = running.token && !isLoopback(host) ? weakTokenWarning(running.token) : null;
   if (weak) console.warn(weak);
   if ((await engine.request('model.status', {})).state !== 'ready') console.log(`No scene model installed: photos are shown but not tagged. ${noModelMessage()}`);
-  engine.onExit((err) => {
-    if (!err) return;
-    console.error(`scenery serve: ${err.message}`);
-    void server.close().finally(() => process.exit(1));
-  });
   let stopping = false;
   const stop = async (): Promise<void> => {
     if (stopping) return;
     stopping = true;
     // Never hang on the way out: a second signal or 15 s ends it regardless.
     setTimeout(() => process.exit(1), 15_000).unref();
-    await server.close();
+    await running.close();
     await engine.close();
     process.exit(0);
   };
