@@ -73,16 +73,18 @@ export async function readPhotoFacts(buf: Buffer): Promise<PhotoFacts> {
     exifDateToIso(tags['CreateDate'], tags['OffsetTimeDigitized']) ??
     exifDateToIso(tags['DateCreated']) ??
     exifDateToIso(tags['ModifyDate'], tags['OffsetTime']);
-  let gpsLat: number | null = null;
-  let gpsLon: number | null = null;
+  return { takenAt, takenTs: isoToTs(takenAt), camera: cameraName(tags['Make'], tags['Model']), ...(await exifrGps(buf)) };
+}
+
+/** The GPS position exifr reads from the bytes; null for none, an unreadable one, or the 0,0 some cameras write. */
+export async function exifrGps(buf: Buffer): Promise<{ gpsLat: number | null; gpsLon: number | null }> {
   try {
     const gps = await exifr.gps(buf);
     if (gps && Number.isFinite(gps.latitude) && Number.isFinite(gps.longitude) && !(gps.latitude === 0 && gps.longitude === 0)) {
-      gpsLat = gps.latitude;
-      gpsLon = gps.longitude;
+      return { gpsLat: gps.latitude, gpsLon: gps.longitude };
     }
   } catch {
     // no usable GPS
   }
-  return { takenAt, takenTs: isoToTs(takenAt), camera: cameraName(tags['Make'], tags['Model']), gpsLat, gpsLon };
+  return { gpsLat: null, gpsLon: null };
 }

@@ -18,7 +18,7 @@ import { existsSync } from 'node:fs';
 import { basename, dirname, extname, join } from 'node:path';
 import { exiftool } from './exiftool.js';
 export { isSidecarName } from '../scanner/file-types.js';
-import { cameraName, exifDateToIso, isoToTs, readPhotoFacts, type PhotoFacts } from '../imaging/metadata.js';
+import { cameraName, exifDateToIso, exifrGps, isoToTs, readPhotoFacts, type PhotoFacts } from '../imaging/metadata.js';
 
 export interface FileMetadata extends PhotoFacts {
   /** EXIF orientation 1–8 (null when absent or invalid, e.g. 0: shown as stored). */
@@ -248,19 +248,7 @@ export async function plainExifFacts(buf: Buffer): Promise<FileMetadata | null> 
   if (ifd0['XPKeywords'] !== undefined) return null;
   const takenAt = exifDateToIso(exif['DateTimeOriginal'], exif['OffsetTimeOriginal']);
   if (!takenAt) return null;
-  let gpsLat: number | null = null;
-  let gpsLon: number | null = null;
-  if (t['gps']) {
-    try {
-      const gps = await exifr.gps(buf);
-      if (gps && Number.isFinite(gps.latitude) && Number.isFinite(gps.longitude) && !(gps.latitude === 0 && gps.longitude === 0)) {
-        gpsLat = gps.latitude;
-        gpsLon = gps.longitude;
-      }
-    } catch {
-      // no usable GPS
-    }
-  }
+  const { gpsLat, gpsLon } = t['gps'] ? await exifrGps(buf) : { gpsLat: null, gpsLon: null };
   const o = Number(ifd0['Orientation']);
   return {
     takenAt,
