@@ -13,7 +13,7 @@ export async function buildCli(outdir = 'out/cli') {
   const { build } = await import('esbuild');
   await build({
     absWorkingDir: root,
-    entryPoints: { scenery: 'src/cli/index.ts', 'model-worker': 'src/engine/model/runtime/worker-entry.ts' },
+    entryPoints: { scenery: 'src/cli/index.ts', 'model-worker': 'src/engine/model/runtime/worker-entry.ts', 'personal-worker': 'src/engine/personal/personal-worker.ts' },
     outdir,
     bundle: true,
     platform: 'node',

@@ -5,6 +5,7 @@ import { modelCommand, modelHelp } from './commands/model.js';
 import { UsageError } from './args.js';
 import { libraryCommands, libraryHelp } from './commands/library.js';
 import { serveCommand, serveHelp } from './commands/serve.js';
+import { scenesCommand, scenesHelp } from './commands/scenes.js';
 import { ENGINE_VERSION } from '../engine/version.js';
 
 const help = `scenery ${ENGINE_VERSION}: scene recognition for your photos, on your machine.
@@ -16,6 +17,8 @@ ${explainHelp}
 ${modelHelp}
 
 ${libraryHelp}
+
+${scenesHelp}
 
 ${serveHelp}`;
 
@@ -32,6 +35,8 @@ async function main(argv: string[]): Promise<number> {
     case 'search':
     case 'photos':
       return libraryCommands[cmd](rest);
+    case 'scenes':
+      return scenesCommand(rest);
     case 'serve':
       return serveCommand(rest);
     case '--version':

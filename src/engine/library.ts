@@ -33,6 +33,7 @@ import { ENGINE_VERSION } from './version.js';
 import { expandHome } from './folder-browser.js';
 import { acquireLibraryLock } from './library-lock.js';
 import { buildFolderTree } from './folder-tree.js';
+import { PersonalScenes } from './personal/personal-scenes.js';
 
 export interface LibraryOptions {
   dir?: string;
@@ -110,6 +111,8 @@ export class Library {
   readonly models: ModelStore;
   readonly indexer: Indexer;
   readonly scanner: Scanner;
+  /** Scenes the person taught by example (personal/personal-scenes.ts). */
+  readonly personal: PersonalScenes;
   private readonly searchIndex: LiveSearchIndex;
   private worker: (Classifier & { close?(): Promise<void> }) | null = null;
   private modelInfo: InstalledModel | null = null;
@@ -133,6 +136,14 @@ export class Library {
     this.models = new ModelStore(options.modelsDir ?? defaultModelsDir(), (p) => probeModelInWorker(p, { workerPath: options.workerPath }));
     this.modelState = { state: 'missing', available: KNOWN_MODELS.map((m) => m.name) };
     this.searchIndex = new LiveSearchIndex(this.catalog.searchRows, () => this.threshold);
+    this.personal = new PersonalScenes(this.catalog, {
+      // A library opened without its model (read-only commands) reads the scenes of the model it was indexed with.
+      model: () => (this.modelState.state === 'ready' ? this.modelState.model.name : options.start === false ? this.catalog.personal.dominantModel() : null),
+      changed: () => {
+        this.groupsCache = null;
+        if (!this.closed) this.events.emit('personal.changed', { scenes: this.personal.list() });
+      },
+    });
     this.followPhotoChanges();
     this.indexer = new Indexer(
       this.catalog,
@@ -208,6 +219,7 @@ export class Library {
       };
       this.indexer.setModel({ name: c.name, labels: LABEL_SETS[c.labels ?? 'places365'], classifier: c.classifier });
       this.setModelState({ state: 'ready', model: this.modelInfo });
+      this.personalFollowModel();
       return;
     }
     const unsupported = runtimeUnsupportedReason();
@@ -249,6 +261,16 @@ export class Library {
     this.releaseModel?.();
     this.releaseModel = this.models.get(info.name)?.onnxPath === info.onnxPath ? this.models.claim(info.name) : null;
     await old?.close?.();
+    this.personalFollowModel();
+  }
+
+  private personalModel: string | null = null;
+
+  /** Personal scenes train on the running model's descriptors: (re)trained when it first runs and when it changes. */
+  private personalFollowModel(): void {
+    if (this.options.start === false || this.modelState.state !== 'ready' || this.modelState.model.name === this.personalModel) return;
+    this.personalModel = this.modelState.model.name;
+    this.personal.modelChanged().catch(() => {});
   }
 
   /** Starts a model download in the background (progress arrives as model.status events). */
@@ -412,6 +434,26 @@ export class Library {
     return { path: resolve(f.path, ...p.rel_path.split('/')), folder: f.path, row: p };
   }
 
+  /** The photo a file on disk is in the library as (the CLI names photos by path), or null. */
+  photoIdForPath(path: string): number | null {
+    const abs = resolve(path);
+    let real = abs;
+    try {
+      real = realpathSync(abs);
+    } catch {
+      // a path that is gone can still name a catalogued photo
+    }
+    for (const f of this.catalog.folders()) {
+      for (const p of new Set([abs, real])) {
+        if (!p.startsWith(f.path.endsWith(sep) ? f.path : f.path + sep)) continue;
+        const rel = p.slice(f.path.length).replace(/^[\\/]+/, '').split(sep).join('/');
+        const row = this.catalog.photoByPath(f.id, rel);
+        if (row && row.status !== 'missing') return row.id;
+      }
+    }
+    return null;
+  }
+
   // ---------------------------------------------------------------- photos
   get threshold(): number {
     const v = Number(this.catalog.getSetting('threshold'));
@@ -429,6 +471,7 @@ export class Library {
     items: PhotoSummary[];
   } {
     if (req.subfolder && req.folderId === null) throw new ContractError('invalid_request', 'subfolder needs folderId: a subfolder is a path below one watched folder');
+    if (req.scene?.startsWith('my:')) return this.personalPhotos(Number(req.scene.slice(3)), req.offset, req.limit);
     let group: number | null = null;
     if (req.scene && req.scene !== 'failed') {
       group = groupNumber(req.scene);
@@ -446,6 +489,13 @@ export class Library {
       offset: req.offset,
       limit: req.limit,
     });
+    return { total, items: rows.map(photoSummary) };
+  }
+
+  /** A personal scene's photos, best first (photos.list with scene `my:<id>`). */
+  private personalPhotos(id: number, offset: number, limit: number): { total: number; items: PhotoSummary[] } {
+    if (!Number.isInteger(id) || !this.catalog.personal.scene(id)) return { total: 0, items: [] };
+    const { total, rows } = this.catalog.personal.memberPage(id, offset, limit);
     return { total, items: rows.map(photoSummary) };
   }
 
@@ -483,7 +533,9 @@ export class Library {
       return { key, name: special ?? humanName(key), family: special ? 'status' : primaryFamily(key), count: r.n, cover: { id: r.cover, version: r.cover_version } };
     });
     groups.sort((a, b) => (a.family === 'status' ? 1 : 0) - (b.family === 'status' ? 1 : 0) || a.name.localeCompare(b.name));
-    return { threshold: t, groups };
+    // Personal scenes first, as the family "personal" (key my:<id>); an empty one has no cover and is left out here.
+    const mine = this.personal.list().flatMap((p) => (p.cover ? [{ key: p.key, name: p.name, family: 'personal', count: p.count, cover: p.cover }] : []));
+    return { threshold: t, groups: [...mine, ...groups] };
   }
 
   vocabulary(): { entries: { label: string; name: string; index: number; indoor: boolean; families: string[] }[]; families: string[] } {
@@ -568,6 +620,8 @@ export class Library {
 
   search(q: string, offset: number, limit: number): SearchResult {
     const t0 = performance.now();
+    const mine = this.personal.byName(q.trim());
+    if (mine) return this.searchPersonal(mine.id, mine.name, q, offset, limit, t0);
     const parsed = parseQuery(q);
     const notices = widenedNotices(parsed);
     const folder = parsed.folder ? folderMatcher(parsed.folder, this.catalog.folders()) : null;
@@ -584,6 +638,20 @@ export class Library {
       if (r) items.push({ ...photoSummary(r), match: h.match ? scene(h.match.index, h.match.prob) : null });
     }
     return { query: parsed, total, items, notices, tookMs: Math.round((performance.now() - t0) * 100) / 100 };
+  }
+
+  /** A search for a personal scene's name: its photos, best first, each with the classifier's 0..1 score. */
+  private searchPersonal(id: number, name: string, q: string, offset: number, limit: number, t0: number): SearchResult {
+    const { total, rows } = this.catalog.personal.memberPage(id, offset, limit);
+    const items = rows.map((r) => ({ ...photoSummary(r), match: { label: `my:${id}`, name, index: -1, prob: r.personal_score } }));
+    const query = { any: [[{ kind: 'text' as const, value: q.trim(), negated: false, labels: [] }]], folder: null, from: null, to: null, errors: [] };
+    return { query, total, items, notices: [`${name}: your personal scene`], tookMs: Math.round((performance.now() - t0) * 100) / 100 };
+  }
+
+  /** A personal scene's least-sure photos, as the suggestions strip shows them. */
+  async personalSuggestions(id: number, limit: number): Promise<{ items: (PhotoSummary & { score: number })[] }> {
+    const s = await this.personal.suggestions(id, limit);
+    return { items: s.flatMap((x) => { const p = this.catalog.photo(x.id); return p ? [{ ...photoSummary(p), score: x.score }] : []; }) };
   }
 
   suggest(prefix: string, limit: number) {
@@ -679,6 +747,11 @@ export class Library {
     };
     this.changes.follow({ changed: dropGroups, removed: dropGroups });
     this.changes.follow(this.searchIndex);
+    // New or re-indexed photos get their personal scenes as soon as their descriptor exists.
+    this.changes.follow({
+      changed: (ids) => void this.personal.photosIndexed(ids).catch(() => {}),
+      removed: (ids) => this.personal.photosRemoved(ids),
+    });
     this.changes.follow({
       changed: (ids, how) => {
         for (const id of ids) {
@@ -702,6 +775,7 @@ export class Library {
     await this.scanner.close();
     const indexerClosed = this.indexer.close();
     await this.worker?.close?.();
+    await this.personal.close();
     this.releaseModel?.();
     // At most 10 s for photos in flight; the timer must not keep a finished command alive for those 10 s.
     let timer: NodeJS.Timeout | undefined;

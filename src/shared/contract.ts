@@ -16,6 +16,7 @@ import type {
   ModelInfo,
   ModelState,
   ParsedQuery,
+  PersonalScene,
   PhotoDetail,
   PhotoSummary,
   SceneGroup,
@@ -86,6 +87,13 @@ export interface Responses {
   'model.list': { models: ModelInfo[]; active: string | null };
   'model.use': ModelState;
   'model.useInt8': ModelState;
+  'personal.list': { scenes: PersonalScene[]; notice: string | null };
+  'personal.create': PersonalScene;
+  'personal.answer': PersonalScene;
+  'personal.forget': PersonalScene;
+  'personal.rename': PersonalScene;
+  'personal.remove': { removed: boolean };
+  'personal.suggestions': { items: (PhotoSummary & { score: number })[] };
 }
 
 export type Response<C extends Command> = Responses[C];
@@ -97,6 +105,8 @@ export interface Events {
   'photo.removed': { id: number };
   'folders.changed': { folders: FolderInfo[] };
   'model.status': ModelState;
+  /** Personal scenes or their members changed (retrained, renamed, new photos scored). */
+  'personal.changed': { scenes: PersonalScene[] };
 }
 export type EventName = keyof Events;
 export const eventNames: readonly EventName[] = [
@@ -106,6 +116,7 @@ export const eventNames: readonly EventName[] = [
   'photo.removed',
   'folders.changed',
   'model.status',
+  'personal.changed',
 ];
 
 export type Envelope<T> = { ok: true; value: T } | { ok: false; error: ContractErrorBody };

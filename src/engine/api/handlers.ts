@@ -116,6 +116,13 @@ export function createHandlers(lib: Library, platform: PlatformHooks): HandlerTa
       await lib.useInt8(r.use);
       return lib.model;
     },
+    'personal.list': () => ({ scenes: lib.personal.list(), notice: lib.personal.notice }),
+    'personal.create': (r) => lib.personal.create(r.name, r.photoIds),
+    'personal.answer': (r) => lib.personal.answer(r.id, r.photoIds, r.answer === 'yes', r.source ?? r.answer),
+    'personal.forget': (r) => lib.personal.forget(r.id, r.photoIds),
+    'personal.rename': (r) => lib.personal.rename(r.id, r.name),
+    'personal.remove': (r) => ({ removed: lib.personal.remove(r.id) }),
+    'personal.suggestions': (r) => lib.personalSuggestions(r.id, r.limit),
   };
 }
 

@@ -14,6 +14,7 @@ import { shownScene } from '../labels/shown-scene.js';
 import type { FailureKind } from '../imaging/failure-reasons.js';
 import { BrowseQueries } from './browse-queries.js';
 import { SearchRows } from './search-rows.js';
+import { PersonalRows } from './personal-rows.js';
 
 export interface FolderRow {
   id: number;
@@ -176,6 +177,8 @@ export class Catalog {
   readonly browse: BrowseQueries;
   /** What the search index reads. */
   readonly searchRows: SearchRows;
+  /** Personal scenes, their examples and members (engine/personal/). */
+  readonly personal: PersonalRows;
 
   constructor(
     readonly dir: string,
@@ -197,6 +200,7 @@ export class Catalog {
     }
     this.browse = new BrowseQueries(this.db);
     this.searchRows = new SearchRows(this.db);
+    this.personal = new PersonalRows(this.db);
   }
 
   private openWritable(): Database.Database {

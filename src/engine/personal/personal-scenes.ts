@@ -1,0 +1,359 @@
+/**
+ * Personal scenes: scenes the person teaches Scenery by example ("Our
+ * cabin"), shown like the built-in ones. Each is a linear classifier over the
+ * stored scene descriptors of one model (train.ts), retrained in the worker
+ * (personal-worker.ts) after every answer, and its members (score >= 0.5)
+ * stored in the catalog so that browsing, counts and search read them with
+ * SQL. The worker holds the descriptors of the current model; new photos are
+ * added to it, and scored by every scene, as soon as they are indexed.
+ *
+ * Scenes belong to the model they were trained on; when the library runs
+ * another model they are retrained from the same examples on its descriptors,
+ * and `notice` says which.
+ */
+import { ContractError } from '../../shared/errors.js';
+import type { PersonalScene, PersonalSuggestion } from '../../shared/domain.js';
+import type { Catalog } from '../catalog/catalog.js';
+import type { ExampleSource, PersonalSceneRow } from '../catalog/personal-rows.js';
+import { PersonalWorkerClient } from './personal-worker-client.js';
+import type { LinearModel, Method } from './train.js';
+import { asInt8 } from './sketch.js';
+
+/** The method chosen by measurement (bench/personal.ts; docs/personal-scenes.md). */
+export const DEFAULT_METHOD: Method = 'logistic';
+/** Photos read from the catalog at a time while loading the worker (about 8 MB of VGG16 descriptors). */
+const LOAD_CHUNK = 2000;
+export const MAX_NAME = 60;
+
+export interface PersonalHooks {
+  /** The model whose descriptors scenes train on now (null: none). */
+  model(): string | null;
+  /** Members or scenes changed (scene groups, search and the UI follow). */
+  changed(): void;
+}
+
+interface Trained {
+  model: LinearModel;
+  ids: Int32Array;
+  scores: Float32Array;
+}
+
+export class PersonalScenes {
+  private client: PersonalWorkerClient | null = null;
+  private loadedModel: string | null = null;
+  private loading: Promise<void> | null = null;
+  private readonly trained = new Map<number, Trained>();
+  /** Operations one at a time: a retrain never interleaves with loading or another retrain. */
+  private chain: Promise<unknown> = Promise.resolve();
+  private closed = false;
+  /** The last model switch's retraining, said once in `list`. */
+  notice: string | null = null;
+  /** Last retrain's timing (tests, the CLI). */
+  lastTiming: { trainMs: number; scoreMs: number; photos: number } | null = null;
+
+  constructor(
+    private readonly catalog: Catalog,
+    private readonly hooks: PersonalHooks,
+    private readonly workerPath?: string,
+  ) {}
+
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.chain.then(fn, fn);
+    this.chain = run.catch(() => {});
+    return run;
+  }
+
+  // ------------------------------------------------------------ reading (no worker)
+  list(): PersonalScene[] {
+    const counts = new Map(this.catalog.personal.counts().map((c) => [c.scene_id, c]));
+    return this.catalog.personal.scenes().map((s) => this.view(s, counts.get(s.id)));
+  }
+
+  get(id: number): PersonalScene {
+    const s = this.catalog.personal.scene(id);
+    if (!s) throw new ContractError('not_found', `no personal scene with id ${id}`);
+    return this.view(s, this.catalog.personal.counts().find((c) => c.scene_id === id));
+  }
+
+  byName(name: string): PersonalSceneRow | undefined {
+    return this.catalog.personal.sceneByName(name.replace(/^"(.*)"$/, '$1'));
+  }
+
+  private view(s: PersonalSceneRow, c?: { n: number; cover: number | null; cover_version: number | null }): PersonalScene {
+    const ex = this.catalog.personal.examples(s.id);
+    const current = this.hooks.model();
+    return {
+      id: s.id,
+      key: `my:${s.id}`,
+      name: s.name,
+      model: s.model,
+      method: s.method,
+      threshold: s.threshold,
+      count: c?.n ?? 0,
+      cover: c?.cover ? { id: c.cover, version: c.cover_version ?? 0 } : null,
+      examples: ex.filter((e) => e.positive).length,
+      rejected: ex.filter((e) => !e.positive).length,
+      stale: current !== null && s.model !== current,
+    };
+  }
+
+  // ------------------------------------------------------------ the worker
+  private worker(): PersonalWorkerClient {
+    this.client ??= new PersonalWorkerClient(this.workerPath);
+    return this.client;
+  }
+
+  /** Loads the current model's descriptors into the worker (once per model), in chunks, yielding between them. */
+  private async ensureLoaded(): Promise<string> {
+    const model = this.hooks.model();
+    if (!model) throw new ContractError('unsupported', 'Personal scenes learn from the scene descriptors of indexed photos: install a scene model and index some photos first.');
+    if (this.loadedModel === model) return model;
+    this.loading ??= (async () => {
+      const w = this.worker();
+      await w.reset();
+      this.trained.clear();
+      let after = 0;
+      for (;;) {
+        const rows = this.catalog.personal.featureChunk(model, after, LOAD_CHUNK);
+        if (!rows.length) break;
+        await this.send(rows);
+        after = rows[rows.length - 1]!.id;
+        if (this.closed) return;
+        await new Promise((r) => setImmediate(r));
+      }
+      this.loadedModel = model;
+    })().finally(() => (this.loading = null));
+    await this.loading;
+    return model;
+  }
+
+  private async send(rows: { id: number; vec: Buffer }[]): Promise<void> {
+    const dim = rows[0]!.vec.byteLength;
+    const same = rows.filter((r) => r.vec.byteLength === dim);
+    const vecs = new Int8Array(same.length * dim);
+    same.forEach((r, i) => vecs.set(asInt8(r.vec), i * dim));
+    await this.worker().upsert(
+      same.map((r) => r.id),
+      vecs,
+      dim,
+    );
+  }
+
+  /** Retrains one scene on the current model and stores its members. */
+  private async retrain(id: number): Promise<void> {
+    const model = await this.ensureLoaded();
+    const s = this.catalog.personal.scene(id);
+    if (!s) return;
+    const ex = this.catalog.personal.examples(id);
+    const positives = ex.filter((e) => e.positive).map((e) => e.photo_id);
+    const negatives = ex.filter((e) => !e.positive).map((e) => e.photo_id);
+    const method = (['prototype', 'logistic', 'svm'].includes(s.method) ? s.method : DEFAULT_METHOD) as Method;
+    const ready = positives.filter((p) => this.catalog.featureVector(p, model));
+    if (!ready.length) throw new ContractError('invalid_request', `none of the examples of "${s.name}" has been indexed by ${model} yet`);
+    const r = await this.worker().train({ positives, negatives, method, seed: id });
+    this.lastTiming = { trainMs: r.trainMs, scoreMs: r.scoreMs, photos: r.ids.length };
+    this.trained.set(id, { model: r.model, ids: r.ids, scores: r.scores });
+    const pos = new Set(positives);
+    const neg = new Set(negatives);
+    const members: { id: number; score: number }[] = [];
+    for (let i = 0; i < r.ids.length; i++) {
+      const pid = r.ids[i]!;
+      // The person's answers win over the classifier: a "yes" is in, a "no" is out, whatever they score.
+      if (neg.has(pid)) continue;
+      if (r.scores[i]! >= 0.5 || pos.has(pid)) members.push({ id: pid, score: Math.round(r.scores[i]! * 10000) / 10000 });
+    }
+    this.catalog.personal.saveTraining(id, { model, method, threshold: r.model.threshold }, members);
+  }
+
+  /** After opening, or when the library's model changes: retrain every scene on the current model. */
+  start(): Promise<void> {
+    return this.serial(async () => {
+      const model = this.hooks.model();
+      const scenes = this.catalog.personal.scenes();
+      if (!model || !scenes.length) return;
+      const moved = scenes.filter((s) => s.model !== null && s.model !== model);
+      const waiting: string[] = [];
+      for (const s of scenes) {
+        try {
+          await this.retrain(s.id);
+        } catch (e) {
+          // None of its examples has the new model's descriptor yet: retrained as they are indexed (photosIndexed).
+          if (!(e instanceof ContractError)) throw e;
+          waiting.push(s.name);
+        }
+      }
+      if (moved.length) {
+        const from = [...new Set(moved.map((s) => s.model))].join(', ');
+        this.notice = `Retrained for ${model} (they were trained on ${from}): ${moved.map((s) => s.name).join(', ')}.${waiting.length ? ` Waiting for their examples to be indexed by ${model}: ${waiting.join(', ')}.` : ''}`;
+      }
+      this.hooks.changed();
+    });
+  }
+
+  // ------------------------------------------------------------ changes
+  private checkName(name: string, except?: number): string {
+    const n = name.trim().replace(/\s+/g, ' ');
+    if (!n) throw new ContractError('invalid_request', 'a personal scene needs a name');
+    if (n.length > MAX_NAME) throw new ContractError('invalid_request', `a scene name has at most ${MAX_NAME} characters`);
+    const other = this.catalog.personal.sceneByName(n);
+    if (other && other.id !== except) throw new ContractError('conflict', `there is already a personal scene called "${other.name}"`);
+    return n;
+  }
+
+  private checkPhotos(ids: number[]): number[] {
+    const unique = [...new Set(ids)];
+    for (const id of unique) {
+      const p = this.catalog.photo(id);
+      if (!p || p.status === 'missing') throw new ContractError('not_found', `no photo with id ${id}`);
+      if (p.status === 'failed') throw new ContractError('invalid_request', `${p.name} could not be read, so it cannot teach a scene`);
+    }
+    return unique;
+  }
+
+  async create(name: string, photoIds: number[]): Promise<PersonalScene> {
+    const n = this.checkName(name);
+    const ids = this.checkPhotos(photoIds);
+    if (!ids.length) throw new ContractError('invalid_request', 'a personal scene needs at least one example photo');
+    const model = this.hooks.model();
+    if (!model) throw new ContractError('unsupported', 'Personal scenes learn from the scene descriptors of indexed photos: install a scene model and index some photos first.');
+    return this.serial(async () => {
+      const id = this.catalog.transaction(() => {
+        const id = this.catalog.personal.create(n, model, DEFAULT_METHOD);
+        this.catalog.personal.setExamples(id, ids, true, 'example');
+        return id;
+      });
+      try {
+        await this.retrain(id);
+      } catch (e) {
+        // Nothing half made: a scene that could not be trained is not kept.
+        this.catalog.personal.remove(id);
+        throw e;
+      }
+      this.hooks.changed();
+      return this.get(id);
+    });
+  }
+
+  /** "Yes" (positive) or "no" answers, from wherever they were given; retrains. */
+  async answer(id: number, photoIds: number[], positive: boolean, source: ExampleSource): Promise<PersonalScene> {
+    this.get(id);
+    const ids = this.checkPhotos(photoIds);
+    return this.serial(async () => {
+      this.catalog.personal.setExamples(id, ids, positive, source);
+      await this.retrain(id);
+      this.hooks.changed();
+      return this.get(id);
+    });
+  }
+
+  /** Takes answers back (undo); retrains. A scene keeps at least one example. */
+  async forget(id: number, photoIds: number[]): Promise<PersonalScene> {
+    this.get(id);
+    return this.serial(async () => {
+      const left = this.catalog.personal.examples(id).filter((e) => e.positive && !photoIds.includes(e.photo_id));
+      if (!left.length) throw new ContractError('invalid_request', 'a personal scene keeps at least one example; remove the scene instead');
+      this.catalog.personal.removeExamples(id, photoIds);
+      await this.retrain(id);
+      this.hooks.changed();
+      return this.get(id);
+    });
+  }
+
+  rename(id: number, name: string): PersonalScene {
+    this.get(id);
+    this.catalog.personal.rename(id, this.checkName(name, id));
+    this.hooks.changed();
+    return this.get(id);
+  }
+
+  remove(id: number): boolean {
+    const removed = this.catalog.personal.remove(id);
+    this.trained.delete(id);
+    if (removed) this.hooks.changed();
+    return removed;
+  }
+
+  /** The photos the classifier is least sure about (score nearest 0.5), not yet answered. */
+  async suggestions(id: number, limit: number): Promise<PersonalSuggestion[]> {
+    this.get(id);
+    if (!this.trained.has(id)) await this.serial(() => this.retrain(id));
+    const t = this.trained.get(id);
+    if (!t) return [];
+    const answered = new Set(this.catalog.personal.examples(id).map((e) => e.photo_id));
+    const best: { id: number; score: number; d: number }[] = [];
+    for (let i = 0; i < t.ids.length; i++) {
+      const pid = t.ids[i]!;
+      if (answered.has(pid)) continue;
+      const d = Math.abs(t.scores[i]! - 0.5);
+      if (best.length < limit * 3 || d < best[best.length - 1]!.d) {
+        best.push({ id: pid, score: t.scores[i]!, d });
+        best.sort((a, b) => a.d - b.d);
+        if (best.length > limit * 3) best.pop();
+      }
+    }
+    const out: PersonalSuggestion[] = [];
+    for (const b of best) {
+      const p = this.catalog.photo(b.id);
+      if (!p || p.status !== 'indexed') continue;
+      out.push({ id: b.id, score: Math.round(b.score * 1000) / 1000 });
+      if (out.length >= limit) break;
+    }
+    return out;
+  }
+
+  /** Photos indexed (or re-indexed) meanwhile: into the worker, and scored by every trained scene. */
+  photosIndexed(ids: readonly number[]): Promise<void> {
+    const model = this.loadedModel;
+    if (!model || !this.catalog.personal.scenes().length) return Promise.resolve();
+    return this.serial(async () => {
+      if (this.loadedModel !== model) return;
+      const rows = ids.flatMap((id) => {
+        const p = this.catalog.photo(id);
+        const vec = p?.status === 'indexed' ? this.catalog.featureVector(id, model) : undefined;
+        return vec ? [{ id, vec }] : [];
+      });
+      if (!rows.length) return;
+      await this.send(rows);
+      let changed = false;
+      const fresh = new Set(rows.map((r) => r.id));
+      for (const s of this.catalog.personal.scenes()) {
+        // A scene waiting for the new model's descriptors of its examples (after a model switch): retrain it now.
+        if (s.model !== model && this.catalog.personal.examples(s.id).some((e) => e.positive && fresh.has(e.photo_id))) {
+          await this.retrain(s.id).catch(() => {});
+          changed = true;
+          continue;
+        }
+        const t = this.trained.get(s.id);
+        if (!t || s.model !== model) continue;
+        const answers = new Map(this.catalog.personal.examples(s.id).map((e) => [e.photo_id, e.positive === 1]));
+        for (const r of await this.worker().score(t.model, rows.map((r) => r.id))) {
+          const a = answers.get(r.id);
+          const inScene = a ?? r.score >= 0.5;
+          this.catalog.personal.setMember(s.id, r.id, inScene ? Math.round(r.score * 10000) / 10000 : null);
+          changed = true;
+        }
+      }
+      if (changed) this.hooks.changed();
+    });
+  }
+
+  photosRemoved(ids: readonly number[]): void {
+    if (this.loadedModel && this.client) void this.serial(() => this.worker().remove([...ids])).catch(() => {});
+  }
+
+  /** The library switched models: retrain from the same examples on the new model's descriptors. */
+  modelChanged(): Promise<void> {
+    return this.start();
+  }
+
+  /** Waits for every operation queued so far (tests). */
+  idle(): Promise<void> {
+    return this.serial(async () => {});
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.chain.catch(() => {});
+    await this.client?.close();
+  }
+}
