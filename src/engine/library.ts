@@ -648,6 +648,17 @@ export class Library {
     return { query, total, items, notices: [`${name}: your personal scene`], tookMs: Math.round((performance.now() - t0) * 100) / 100 };
   }
 
+  /**
+   * "Set scene" / "Not this scene" with a personal scene (label `my:<id>`): a "yes" or "no" answer for it, which
+   * retrains it. The photo's Places365 scene and corrections are untouched.
+   */
+  async personalCorrection(id: number, label: string, positive: boolean): Promise<PhotoDetail> {
+    const sceneId = Number(label.slice(3));
+    if (!Number.isInteger(sceneId) || !this.catalog.personal.scene(sceneId)) throw new ContractError('not_found', `no personal scene "${label}"`);
+    await this.personal.answer(sceneId, [id], positive, positive ? 'set-scene' : 'not-this');
+    return this.photo(id);
+  }
+
   /** A personal scene's least-sure photos, as the suggestions strip shows them. */
   async personalSuggestions(id: number, limit: number): Promise<{ items: (PhotoSummary & { score: number })[] }> {
     const s = await this.personal.suggestions(id, limit);

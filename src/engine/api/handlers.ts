@@ -60,8 +60,9 @@ export function createHandlers(lib: Library, platform: PlatformHooks): HandlerTa
     'photos.get': (r) => lib.photo(r.id),
     'photos.similar': (r) => lib.similar(r.id, r.limit),
     'photos.explain': (r) => lib.explain(r.id, r.label),
-    'photos.setScene': (r) => lib.setScene(r.id, r.label),
-    'photos.rejectScene': (r) => lib.rejectScene(r.id, r.label),
+    // A personal scene's key (my:<id>) instead of a Places365 label: a yes/no answer that retrains it.
+    'photos.setScene': (r) => (r.label.startsWith('my:') ? lib.personalCorrection(r.id, r.label, true) : lib.setScene(r.id, r.label)),
+    'photos.rejectScene': (r) => (r.label.startsWith('my:') ? lib.personalCorrection(r.id, r.label, false) : lib.rejectScene(r.id, r.label)),
     'photos.clearCorrection': (r) => lib.clearCorrection(r.id),
     'photos.showInFolder': async (r) => {
       if (!platform.showInFolder) unsupported('Show in folder');

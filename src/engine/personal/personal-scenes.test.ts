@@ -3,9 +3,11 @@
  * (no model runs), shown as a scene (photos.list, scenes.groups, search by name), corrected by answers, new photos
  * scored as they are indexed, retrained when the library's model changes.
  */
+import { copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { tempDir } from '../../test-support/harness.js';
+import { FakeClassifier, tempDir, waitFor } from '../../test-support/harness.js';
+import { hasShared, shared } from '../../test-support/shared-data.js';
 import { createHandlers, dispatch } from '../api/handlers.js';
 import { Library } from '../library.js';
 import type { PersonalScene } from '../../shared/domain.js';
@@ -116,6 +118,20 @@ describe('personal scenes', () => {
     expect((await lib.personal.forget(s.id, [outsider])).examples).toBe(3);
   });
 
+  it('"Not this scene" and "Set scene" with its key (my:<id>) are answers that retrain it', async () => {
+    const h = createHandlers(lib, { mode: 'browser' });
+    const s = await lib.personal.create('Our cabin', cabins.slice(0, 3));
+    const member = cabins[10]!;
+    expect(await dispatch(h, 'photos.rejectScene', { id: member, label: s.key })).toMatchObject({ ok: true });
+    expect(lib.listPhotos({ order: 'date', scene: s.key, folderId: null, status: null, offset: 0, limit: 500 }).items.map((p) => p.id)).not.toContain(member);
+    expect(await dispatch(h, 'photos.setScene', { id: others[3]!, label: s.key })).toMatchObject({ ok: true });
+    expect(lib.catalog.personal.examples(s.id).map((e) => [e.photo_id, e.positive, e.source])).toEqual(
+      expect.arrayContaining([[member, 0, 'not-this'], [others[3]!, 1, 'set-scene']]),
+    );
+    expect(lib.catalog.correction(member)).toBeUndefined();
+    expect(await dispatch(h, 'photos.setScene', { id: member, label: 'my:999' })).toMatchObject({ ok: false, error: { code: 'not_found' } });
+  });
+
   it('negative control: a scene of unrelated photos does not claim most of the library', async () => {
     const s = await lib.personal.create('Random', [others[1]!, others[100]!, others[200]!, others[300]!]);
     expect(s.count).toBeLessThan(80); // of 400
@@ -153,5 +169,34 @@ describe('personal scenes', () => {
     expect(after).toMatchObject({ id: s.id, model: 'other', examples: 3, stale: false });
     expect(after.count).toBeGreaterThan(10);
     expect(lib.personal.notice).toMatch(/Retrained for other \(they were trained on test\): Our cabin/);
+  });
+});
+
+describe.skipIf(!hasShared)('personal scenes in a watched folder', () => {
+  let tmp: ReturnType<typeof tempDir>;
+  let lib: Library | undefined;
+  afterEach(async () => {
+    await lib?.close();
+    tmp.cleanup();
+  });
+
+  it('a photo arriving in a watched folder joins the scene once indexed, without retraining', async () => {
+    tmp = tempDir('personal-watch');
+    const folder = join(tmp.path, 'photos');
+    mkdirSync(folder);
+    const files = ['kpa_bar.jpg', 'hugin_forest.jpg', 'sklearn_pagoda.jpg', 'kpa_billiards.jpg', 'lxqt_mountains.jpg', 'digikam_lake.jpg', 'kpa_grand_canyon.jpg', 'hugin_church.jpg'];
+    for (const f of files) copyFileSync(shared('photos', f), join(folder, f));
+    lib = await Library.open({ dir: join(tmp.path, 'lib'), classifier: { name: 'fake', classifier: new FakeClassifier() }, writeFinishMs: 200 });
+    lib.addFolder(folder);
+    await waitFor('indexed', () => lib!.status().indexedCount === files.length);
+    const bar = lib.photoIdForPath(join(folder, 'kpa_bar.jpg'))!;
+    const s = await lib.personal.create('The bar', [bar]);
+    const trainedAt = lib.catalog.personal.scene(s.id)!.trained_at;
+    copyFileSync(shared('photos', 'kpa_bar.jpg'), join(folder, 'bar-again.jpg'));
+    const again = await waitFor('the copy catalogued', () => lib!.photoIdForPath(join(folder, 'bar-again.jpg')));
+    await waitFor('the copy in the scene', () =>
+      lib!.listPhotos({ order: 'date', scene: s.key, folderId: null, status: null, offset: 0, limit: 50 }).items.some((p) => p.id === again),
+    );
+    expect(lib.catalog.personal.scene(s.id)!.trained_at).toBe(trainedAt);
   });
 });

@@ -9,7 +9,7 @@ import { isConnectionFailure, plainMessage } from './errors';
 import { Latest } from './latest';
 import { PhotoSource, type Section } from './photo-source';
 import { familyScenes } from './scene-overview';
-import { monthTitle } from './format';
+import { familyName, monthTitle } from './format';
 
 export type View =
   /**
@@ -100,6 +100,8 @@ export class AppState {
     api.on('photo.added', () => this.scheduleRefresh());
     api.on('photo.updated', () => this.scheduleRefresh());
     api.on('photo.removed', () => this.scheduleRefresh());
+    // A personal scene retrained (an answer, a new photo scored, a model switch): its counts and photos changed.
+    api.on('personal.changed', () => this.scheduleRefresh());
     await this.refresh();
     this.ready = true;
   }
@@ -220,7 +222,7 @@ export class AppState {
     let fetcher: ConstructorParameters<typeof PhotoSource>[1];
     if (v.kind === 'scenes') {
       const shown = v.scene ? groups.filter((g) => g.key === v.scene) : v.family ? familyScenes(groups, v.family) : groups;
-      sections = shown.map((g) => ({ key: g.key, title: g.name, subtitle: g.family === 'status' || g.family === 'other' ? undefined : g.family.charAt(0).toUpperCase() + g.family.slice(1), count: g.count }));
+      sections = shown.map((g) => ({ key: g.key, title: g.name, subtitle: g.family === 'status' || g.family === 'other' ? undefined : familyName(g.family), count: g.count }));
       fetcher = async (s, offset, limit) => (await api.call('photos.list', { order: 'date', scene: s.key, offset, limit })).items;
     } else if (v.kind === 'timeline') {
       // A section per month (the scrubber jumps between them), newest first; photos without a date taken
