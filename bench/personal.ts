@@ -203,7 +203,7 @@ function speed(n: number, dim: number): { loadS: number; storeMb: number; rows: 
   return { loadS, storeMb: store.bytes / 1e6, rows };
 }
 
-export async function personalBench(opts: { quick: boolean; fresh?: boolean; log: (s: string) => void }) {
+export async function personalBench(opts: { quick: boolean; fresh?: boolean; accuracyOnly?: boolean; log: (s: string) => void }) {
   const files = sourcePhotos();
   const views = opts.quick ? 13 : 15;
   let acc: AccuracyRow[] = [];
@@ -226,6 +226,7 @@ export async function personalBench(opts: { quick: boolean; fresh?: boolean; log
     acc = accuracy(set, views);
     for (const r of acc) opts.log(`  ${r.method.padEnd(9)} K=${String(r.k).padEnd(2)} precision ${r.precision.toFixed(3)} recall ${r.recall.toFixed(3)} F1 ${r.f1.toFixed(3)} library claimed ${(r.fpr * 100).toFixed(2)} %`);
   } else opts.log('personal scenes: ../shared/data (photos, test model) not found: accuracy not measured');
+  if (opts.accuracyOnly) return { pictures, views, photos: 0, accuracy: acc, speed: { loadS: 0, storeMb: 0, rows: [] as SpeedRow[] } };
   const n = opts.quick ? 20_000 : 100_000;
   opts.log(`personal scenes: retrain + rescore over ${n.toLocaleString()} synthetic 4096-d descriptors…`);
   const sp = speed(n, 4096);
@@ -236,7 +237,7 @@ export async function personalBench(opts: { quick: boolean; fresh?: boolean; log
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const json = process.argv.includes('--json');
-  const r = await personalBench({ quick: process.argv.includes('--quick'), fresh: process.argv.includes('--fresh'), log: (s) => !json && process.stderr.write(`${s}\n`) });
+  const r = await personalBench({ quick: process.argv.includes('--quick'), fresh: process.argv.includes('--fresh'), accuracyOnly: process.argv.includes('--accuracy-only'), log: (s) => !json && process.stderr.write(`${s}\n`) });
   if (json) console.log(JSON.stringify(r));
   else {
     console.log(`\nPersonal scenes, ${r.pictures} pictures x ${r.views} views (macro average over pictures)`);

@@ -246,6 +246,29 @@ export function calibrateThreshold(pos: number[], unlabelled: number[]): number 
   return next ? (all[at]!.s + next.s) / 2 : all[at]!.s - 1e-6;
 }
 
+/**
+ * The examples' mean direction, and the lowest similarity of an example to the mean of the others (leave one out):
+ * how close a photo of the place can be expected to come. With one example, nothing is "likely" (min = Infinity).
+ */
+function likelyPositiveScore(P: Float32Array[]): { mean: Float32Array; min: number } {
+  const dim = P[0]!.length;
+  const sum = new Float32Array(dim);
+  for (const x of P) for (let k = 0; k < dim; k++) sum[k]! += x[k]!;
+  const unit = (v: Float32Array): Float32Array => {
+    let n = 0;
+    for (let k = 0; k < dim; k++) n += v[k]! * v[k]!;
+    n = Math.sqrt(n) || 1;
+    return v.map((x) => x / n);
+  };
+  if (P.length < 2) return { mean: unit(Float32Array.from(sum)), min: Infinity };
+  let min = Infinity;
+  for (const x of P) {
+    const others = unit(sum.map((v, k) => v - x[k]!));
+    min = Math.min(min, dot(others, x));
+  }
+  return { mean: unit(Float32Array.from(sum)), min };
+}
+
 /** Trains a personal scene's classifier and calibrates its threshold. */
 export function train(input: TrainInput, opts: TrainOptions): LinearModel {
   const { pos, neg, sample } = input;
@@ -254,9 +277,15 @@ export function train(input: TrainInput, opts: TrainOptions): LinearModel {
   const lambda = opts.lambda ?? DEFAULT_LAMBDA[opts.method];
   const half = Math.ceil(sample.n / 2);
   // Sample rows are in random order already (the caller samples them): first half trains, second half calibrates.
-  const P = Array.from({ length: pos.n }, (_, i) => row(pos, i));
-  const N = [...Array.from({ length: neg.n }, (_, i) => row(neg, i)), ...Array.from({ length: half }, (_, i) => row(sample, i))];
+  const trainHalf = Array.from({ length: half }, (_, i) => row(sample, i));
   const held = Array.from({ length: sample.n - half }, (_, i) => row(sample, half + i));
+  // Reliable negatives (the first step of positive-unlabelled learning): a sampled photo at least as close to the
+  // examples' mean as an example is to the others' is likely the same place, unlabelled. Training it as a
+  // negative would teach the scene to reject its own photos (in a small library, half its photos are sampled), so
+  // it is left out of training; it still counts, unlabelled, when the threshold is calibrated.
+  const P = Array.from({ length: pos.n }, (_, i) => row(pos, i));
+  const likely = likelyPositiveScore(P);
+  const N = [...Array.from({ length: neg.n }, (_, i) => row(neg, i)), ...trainHalf.filter((x) => dot(likely.mean, x) < likely.min)];
   const build = (ps: Float32Array[]): Design => {
     const rows = [...ps, ...N];
     const x = new Float32Array(rows.length * dim);
