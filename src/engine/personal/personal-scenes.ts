@@ -246,6 +246,36 @@ export class PersonalScenes {
     });
   }
 
+  /**
+   * Answers for many photos as one undoable batch (the selection bar's Set scene / Not this scene with a personal
+   * scene): returns what each photo's answer was before, for `restore`.
+   */
+  async answerUndoable(id: number, photoIds: number[], positive: boolean, source: ExampleSource): Promise<{ scene: PersonalScene; before: { photoId: number; was: { positive: boolean; source: ExampleSource } | null }[] }> {
+    this.get(id);
+    const ids = this.checkPhotos(photoIds);
+    const prior = new Map(this.catalog.personal.examples(id).map((e) => [e.photo_id, e]));
+    const before = ids.map((photoId) => {
+      const e = prior.get(photoId);
+      return { photoId, was: e ? { positive: e.positive === 1, source: e.source } : null };
+    });
+    const scene = await this.answer(id, ids, positive, source);
+    return { scene, before };
+  }
+
+  /** Puts answers back as they were before a batch (undo); retrains. */
+  async restore(id: number, before: { photoId: number; was: { positive: boolean; source: ExampleSource } | null }[]): Promise<number> {
+    if (!this.catalog.personal.scene(id)) return 0;
+    return this.serial(async () => {
+      this.catalog.transaction(() => {
+        this.catalog.personal.removeExamples(id, before.filter((b) => !b.was).map((b) => b.photoId));
+        for (const b of before) if (b.was) this.catalog.personal.setExamples(id, [b.photoId], b.was.positive, b.was.source);
+      });
+      await this.retrain(id);
+      this.hooks.changed();
+      return before.length;
+    });
+  }
+
   /** Takes answers back (undo); retrains. A scene keeps at least one example. */
   async forget(id: number, photoIds: number[]): Promise<PersonalScene> {
     this.get(id);
