@@ -4,7 +4,7 @@ import { svelte } from '@sveltejs/vite-plugin-svelte';
 
 // Native modules stay outside the bundles: they are loaded from node_modules
 // (unpacked from asar in installers), never inlined.
-const nativeExternals = ['onnxruntime-node', 'sharp', 'better-sqlite3', 'chokidar', 'h5wasm', 'h5wasm/node', 'exifr', 'zod'];
+const nativeExternals = ['onnxruntime-node', 'sharp', 'better-sqlite3', 'chokidar', 'h5wasm', 'h5wasm/node', 'exifr', 'zod', 'exiftool-vendored'];
 
 export default defineConfig({
   main: {
@@ -16,6 +16,8 @@ export default defineConfig({
           index: resolve(__dirname, 'src/main/index.ts'),
           'model-worker': resolve(__dirname, 'src/engine/model/runtime/worker-entry.ts'),
           'personal-worker': resolve(__dirname, 'src/engine/personal/personal-worker.ts'),
+          // The engine's own process (an Electron utilityProcess): catalog, scanner, indexer, search.
+          'engine-process': resolve(__dirname, 'src/engine/host/engine-process.ts'),
         },
       },
     },

@@ -13,7 +13,10 @@
  * model) through the Library with that model; the main thread's event-loop
  * gaps meanwhile; `scenery index` as its own process (float32 and int8), its
  * RSS sampled over time; a photo moved into a watched folder until tagged;
- * search latency over a synthetic catalog of 1,000,000 photos.
+ * search latency over a synthetic catalog of 1,000,000 photos; the shell's
+ * thread (Electron's main process) while that catalog is searched and photos
+ * are indexed, with the engine in its own process and, as a control, on the
+ * shell's thread (bench/main-thread.ts).
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
@@ -33,6 +36,8 @@ import { compareInt8, quantizeOnnx } from '../src/engine/model/quantize/quantize
 import { calibrationFromPhotos } from '../src/engine/model/quantize/calibration-images.js';
 import { explainBench } from './explain.js';
 import { personalBench } from './personal.js';
+import { flatten as flattenGap, mainThreadGap } from './main-thread.js';
+import { describeOnnx } from '../src/engine/model/store/model-store.js';
 
 const json = process.argv.includes('--json');
 const quick = process.argv.includes('--quick');
@@ -261,10 +266,11 @@ async function sqzFidelity() {
   return { calibrationPhotos: cal.used, heldOut, overlapping, generated };
 }
 
-function searchBench(n: number) {
+function searchBench(n: number, model?: string) {
   const dir = join(tmp, 'search-lib');
   const t0 = performance.now();
-  writeSyntheticCatalog(dir, n);
+  // Indexed with the bench's model, so a library opened with it (main-thread measure) only indexes new photos.
+  writeSyntheticCatalog(dir, n, undefined, model ? describeOnnx(model, null).name : undefined);
   return { dir, built: (performance.now() - t0) / 1000 };
 }
 
@@ -324,6 +330,14 @@ async function main(): Promise<void> {
     console.log(JSON.stringify({ ...r, load_average: loadavg().map(round) }, null, 2));
     return;
   }
+  if (only === 'main-thread') {
+    const model = join(shared, 'models', 'squeezenet_places365', 'model.onnx');
+    const n = quick ? 100_000 : 1_000_000;
+    await makeJpegs(join(tmp, 'photos'), quick ? 8 : 24);
+    const cat = searchBench(n, model);
+    console.log(JSON.stringify({ n, ...flattenGap(await mainThreadGap({ catalogDir: cat.dir, photosDir: join(tmp, 'photos'), model, work: join(tmp, 'main-thread') })), load_average: loadavg().map(round) }));
+    return;
+  }
   if (only === 'index') {
     const { onnx, onnx8 } = convertModels();
     await makeJpegs(join(tmp, 'photos'), quick ? 8 : 24);
@@ -362,8 +376,11 @@ async function main(): Promise<void> {
   log(`  median ${watch.medianMs.toFixed(0)} ms (${watch.all.join(', ')} ms)`);
   const N = quick ? 100_000 : 1_000_000;
   log(`search: building a synthetic catalog of ${N.toLocaleString()} photos…`);
-  const cat = searchBench(N);
+  const cat = searchBench(N, onnx);
   const search = await searchLatency(cat.dir);
+  log(`shell thread: ${N.toLocaleString()} photos searched while 12 MP photos are indexed, engine in its own process vs on the shell's thread…`);
+  const gap = flattenGap(await mainThreadGap({ catalogDir: cat.dir, photosDir: join(tmp, 'photos'), model: onnx, work: join(tmp, 'main-thread') }));
+  log(`  max gap ${gap.main_thread_max_gap_ms} ms (engine on the same thread: ${gap.main_thread_max_gap_ms_engine_in_process} ms; idle thread: ${gap.main_thread_max_gap_ms_idle} ms); utilisation ${gap.main_thread_utilization} vs ${gap.main_thread_utilization_engine_in_process}`);
   const personal = await personalBench({ quick, log });
   clearInterval(rssTimer);
   const threads = availableParallelism() >= 2 ? 2 : 1;
@@ -418,6 +435,7 @@ async function main(): Promise<void> {
     personal_retrain_rescore_ms: Object.fromEntries(personal.speed.rows.map((r) => [r.method, Math.round(r.totalMs)])),
     personal_store_mb: round(personal.speed.storeMb),
     personal_photos: personal.photos,
+    ...gap,
     peak_rss_mb: Math.round(peakRss / 1e6),
     load_average: loadavg().map((v) => round(v)),
   };
@@ -444,6 +462,8 @@ async function main(): Promise<void> {
       [`search p95, ${N.toLocaleString()} photos`, `${round(search.p95)} ms`, `p50 ${result.search_p50_ms} ms, index load ${result.search_index_load_s} s (goal < 50)`],
       ...personal.accuracy.map((a): [string, string, string] => [`personal scene, ${a.method}, K=${a.k}`, `P ${a.precision.toFixed(2)} R ${a.recall.toFixed(2)}`, `${personal.pictures} pictures x ${personal.views} views; library claimed ${(a.fpr * 100).toFixed(2)} %`]),
       ...personal.speed.rows.map((r): [string, string, string] => [`personal retrain + rescore, ${r.method}`, `${Math.round(r.totalMs)} ms`, `${personal.photos.toLocaleString()} photos (goal < 1000), off the main thread; store ${personal.speed.storeMb.toFixed(0)} MB`]),
+      ['shell thread max event-loop gap, engine process', `${result.main_thread_max_gap_ms} ms`, `searching ${N.toLocaleString()} photos while indexing (goal < 16); engine on the same thread ${result.main_thread_max_gap_ms_engine_in_process} ms; an idle thread ${result.main_thread_max_gap_ms_idle} ms`],
+      ['shell thread utilisation, engine process', `${result.main_thread_utilization}`, `engine on the same thread ${result.main_thread_utilization_engine_in_process} (share of the time the thread was busy)`],
       ['peak RSS (bench process)', `${result.peak_rss_mb} MB`, ''],
       ['load average (1, 5, 15 min) at the end', result.load_average.join(', '), 'other work on the machine disturbs the timings'],
     ];

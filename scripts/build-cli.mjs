@@ -6,14 +6,19 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 const root = fileURLToPath(new URL('..', import.meta.url));
 
 /**
- * @param {string} [outdir] where scenery.js and model-worker.js go (default out/cli)
+ * @param {string} [outdir] where scenery.js, model-worker.js and engine-process.js go (default out/cli)
  * @returns {Promise<void>}
  */
 export async function buildCli(outdir = 'out/cli') {
   const { build } = await import('esbuild');
   await build({
     absWorkingDir: root,
-    entryPoints: { scenery: 'src/cli/index.ts', 'model-worker': 'src/engine/model/runtime/worker-entry.ts', 'personal-worker': 'src/engine/personal/personal-worker.ts' },
+    entryPoints: {
+      scenery: 'src/cli/index.ts',
+      'model-worker': 'src/engine/model/runtime/worker-entry.ts',
+      'engine-process': 'src/engine/host/engine-process.ts',
+      'personal-worker': 'src/engine/personal/personal-worker.ts',
+    },
     outdir,
     bundle: true,
     platform: 'node',

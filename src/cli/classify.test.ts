@@ -29,6 +29,15 @@ describe.skipIf(!hasShared)('scenery classify', () => {
     expect(out[2]!.error).toMatch(/not an image/);
   });
 
+  it('classifies a RAW through its embedded preview, and exits (ExifTool ended)', () => {
+    const r = run('classify', '--json', '--top', '1', '--model', SQUEEZENET, shared('raw', 'pentax_k-3ii_trunc.pef'));
+    expect(r.status, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout) as { top?: { label: string }[]; indoor?: boolean; error?: string }[];
+    expect(out[0]!.error).toBeUndefined();
+    expect(out[0]!.top![0]!.label).toBe('mountain_snowy');
+    expect(out[0]!.indoor).toBe(false);
+  });
+
   it('says "not a model file" for --model photo.jpg', () => {
     const r = run('classify', '--model', shared('photos', 'kpa_bar.jpg'), shared('photos', 'kpa_bar.jpg'));
     expect(r.status).toBe(1);

@@ -6,9 +6,11 @@
 import { existsSync, realpathSync, statSync, accessSync, constants as fsc } from 'node:fs';
 import { isAbsolute, join, resolve, sep } from 'node:path';
 import type { FolderInfo, FolderTreeNode, IndexingProgress, ModelInfo, ModelState, PhotoDetail, PhotoSummary, SceneGroup, SearchHitSummary } from '../shared/domain.js';
-import { ContractError, type SearchResult } from '../shared/contract.js';
+import { ContractError, type BulkCorrectionResult, type SearchResult } from '../shared/contract.js';
 import { Catalog, type PhotoRow } from './catalog/catalog.js';
+import type { PhotoPageQuery } from './catalog/browse-queries.js';
 import { folderInfo, photoDetail, photoSummary, scene } from './catalog/views.js';
+import { endExiftool } from './metadata/exiftool.js';
 import { EngineEvents } from './events/engine-events.js';
 import { PhotoChanges } from './events/photo-changes.js';
 import { Indexer, type ActiveModel, type Classifier } from './indexer/indexer.js';
@@ -34,6 +36,7 @@ import { expandHome } from './folder-browser.js';
 import { acquireLibraryLock } from './library-lock.js';
 import { buildFolderTree } from './folder-tree.js';
 import { PersonalScenes } from './personal/personal-scenes.js';
+import { CorrectionUndo, planBulk, type BulkAction } from './corrections/bulk-corrections.js';
 
 export interface LibraryOptions {
   dir?: string;
@@ -145,6 +148,11 @@ export class Library {
       },
     });
     this.followPhotoChanges();
+    // A RAW hidden behind its JPEG, or shown again (and perhaps queued) when the JPEG went.
+    this.catalog.pairsChanged = (ids) => {
+      this.changes.changed(ids);
+      this.indexer.kick();
+    };
     this.indexer = new Indexer(
       this.catalog,
       this.thumbs,
@@ -470,14 +478,22 @@ export class Library {
     total: number;
     items: PhotoSummary[];
   } {
-    if (req.subfolder && req.folderId === null) throw new ContractError('invalid_request', 'subfolder needs folderId: a subfolder is a path below one watched folder');
     if (req.scene?.startsWith('my:')) return this.personalPhotos(Number(req.scene.slice(3)), req.offset, req.limit);
+    const q = this.pageQuery(req);
+    if (!q) return { total: 0, items: [] };
+    const { total, rows } = this.catalog.browse.photoPage(q);
+    return { total, items: rows.map(photoSummary) };
+  }
+
+  /** A `photos.list` request as the catalog's page query (null: a scene no photo can be in). */
+  private pageQuery(req: Parameters<Library['listPhotos']>[0]): PhotoPageQuery | null {
+    if (req.subfolder && req.folderId === null) throw new ContractError('invalid_request', 'subfolder needs folderId: a subfolder is a path below one watched folder');
     let group: number | null = null;
     if (req.scene && req.scene !== 'failed') {
       group = groupNumber(req.scene);
-      if (group === null) return { total: 0, items: [] };
+      if (group === null) return null;
     }
-    const { total, rows } = this.catalog.browse.photoPage({
+    return {
       failed: req.status === 'failed' || req.scene === 'failed',
       group,
       folderId: req.folderId,
@@ -488,8 +504,19 @@ export class Library {
       threshold: this.threshold,
       offset: req.offset,
       limit: req.limit,
-    });
-    return { total, items: rows.map(photoSummary) };
+    };
+  }
+
+  /** The ids of a `listPhotos` view, in its order ("Select all" without loading every photo's summary). */
+  photoIds(req: Parameters<Library['listPhotos']>[0]): { total: number; ids: number[] } {
+    if (req.scene?.startsWith('my:')) {
+      const id = Number(req.scene.slice(3));
+      if (!Number.isInteger(id) || !this.catalog.personal.scene(id)) return { total: 0, ids: [] };
+      const { total, rows } = this.catalog.personal.memberPage(id, req.offset, req.limit);
+      return { total, ids: rows.map((r) => r.id) };
+    }
+    const q = this.pageQuery(req);
+    return q ? this.catalog.browse.photoIds(q) : { total: 0, ids: [] };
   }
 
   /** A personal scene's photos, best first (photos.list with scene `my:<id>`). */
@@ -596,6 +623,52 @@ export class Library {
     this.catalog.setCorrection(id, null, []);
     this.changes.changed([id]);
     return this.photo(id);
+  }
+
+  // ---------------------------------------------------------------- bulk corrections (selection bar)
+  private readonly undoBatches = new CorrectionUndo();
+
+  /** Sets `label` as the scene of every photo in `ids`, as one undoable batch (see corrections/bulk-corrections.ts). */
+  setSceneMany(ids: readonly number[], label: string): BulkCorrectionResult {
+    return this.applyBulk(ids, { kind: 'set', index: this.labelIndexOrThrow(label) });
+  }
+
+  /** Rejects `label` (null: the scene each photo shows) for every photo in `ids`, as one undoable batch. */
+  rejectSceneMany(ids: readonly number[], label: string | null): BulkCorrectionResult {
+    return this.applyBulk(ids, { kind: 'reject', index: label === null ? null : this.labelIndexOrThrow(label) });
+  }
+
+  private applyBulk(ids: readonly number[], action: BulkAction): BulkCorrectionResult {
+    const unique = [...new Set(ids)];
+    const photos = this.catalog.photoStates(unique);
+    const plan = planBulk(photos, this.catalog.correctionsOf(unique), action, new Date().toISOString());
+    this.catalog.writeCorrections(plan.writes);
+    const changed = plan.writes.map((w) => w.id);
+    this.changes.changed(changed);
+    return { changed: changed.length, skipped: plan.skipped + unique.length - photos.length, undo: this.undoBatches.remember(plan.before) };
+  }
+
+  /** Restores exactly the corrections a bulk batch replaced (once; an unknown or used token is an error). */
+  undoCorrections(token: string): { restored: number } {
+    const before = this.undoBatches.take(token);
+    if (!before) throw new ContractError('not_found', 'Nothing to undo: that change was already undone or is too old');
+    const live = new Set(this.catalog.photoStates(before.map((b) => b.id)).map((p) => p.id));
+    const items = before.filter((b) => live.has(b.id));
+    this.catalog.writeCorrections(items);
+    this.changes.changed(items.map((b) => b.id));
+    return { restored: items.length };
+  }
+
+  /** The paths a person sees for photos (the watched folder's display path and the file below it), in `ids` order. */
+  displayPaths(ids: readonly number[]): { paths: string[] } {
+    const rows = new Map(this.catalog.photoStates(ids).map((r) => [r.id, r]));
+    const paths: string[] = [];
+    for (const id of ids) {
+      const r = rows.get(id);
+      if (!r) continue;
+      if (r.status !== 'missing') paths.push(join(r.folder_path, ...r.rel_path.split('/')));
+    }
+    return { paths };
   }
 
   /** Queues the files that could not be read again (they show as not yet tagged until the indexer has read them). */
@@ -767,8 +840,9 @@ export class Library {
       changed: (ids, how) => {
         for (const id of ids) {
           const p = this.catalog.photo(id);
-          // A record dropped for another (a move adopted by the indexer), or a file gone missing: gone from the UI.
-          if (!p || p.status === 'missing') this.events.emit('photo.removed', { id });
+          // A record dropped for another (a move adopted by the indexer), a file gone missing, or a RAW now shown
+          // as part of its JPEG's photo: gone from the UI.
+          if (!p || p.status === 'missing' || p.pair_id !== null) this.events.emit('photo.removed', { id });
           else this.events.emit(how === 'added' ? 'photo.added' : 'photo.updated', { photo: photoSummary(p) });
           if (p) this.indexer.emitProgress(false);
         }
@@ -795,6 +869,8 @@ export class Library {
     this.catalog.close();
     this.releaseLock?.();
     this.releaseLock = null;
+    // ExifTool's processes (RAW previews) would keep a finished command alive.
+    await endExiftool();
   }
 }
 

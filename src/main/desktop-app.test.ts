@@ -3,16 +3,18 @@
  * protocols, handlers and guards it sets up, and how they answer. (The real
  * Electron suite is e2e/electron.spec.ts, where the binary exists.)
  */
+import { fork, type ChildProcess } from 'node:child_process';
 import { copyFileSync, mkdirSync, readFileSync, realpathSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Envelope } from '../shared/contract.js';
 import { IPC_EVENT, IPC_INVOKE } from '../shared/contract.js';
 import { tempDir, waitFor } from '../test-support/harness.js';
-import { hasShared, shared } from '../test-support/shared-data.js';
+import { hasShared, REPO_ROOT, shared } from '../test-support/shared-data.js';
 import { startDesktopApp, type DesktopApp, type DesktopElectron } from './desktop-app.js';
 
 type Listener = (...args: unknown[]) => unknown;
+const ENGINE_SOURCE = join(REPO_ROOT, 'src', 'engine', 'host', 'engine-process.ts');
 
 class FakeEmitter {
   readonly listeners = new Map<string, Listener[]>();
@@ -30,6 +32,10 @@ class FakeEmitter {
 
 class FakeWebContents extends FakeEmitter {
   sent: unknown[][] = [];
+  reloads = 0;
+  reload(): void {
+    this.reloads++;
+  }
   openHandler: ((d: { url: string }) => { action: string }) | null = null;
   send(...args: unknown[]): void {
     this.sent.push(args);
@@ -44,6 +50,7 @@ function fakeElectron(userData: string) {
   const protocols = new Map<string, (req: Request) => Promise<Response>>();
   const ipc = new Map<string, Listener>();
   const calls: string[] = [];
+  const engines: ChildProcess[] = [];
   let permissionHandler: Listener | null = null;
   const app = new (class extends FakeEmitter {
     isPackaged = false;
@@ -122,8 +129,23 @@ function fakeElectron(userData: string) {
       showItemInFolder: (p: string) => calls.push(`show:${p}`),
       openPath: async (p: string) => (calls.push(`openPath:${p}`), ''),
     },
+    // Electron's utilityProcess, played by a Node child process running the engine's source (the API is the same
+    // shape: postMessage, 'message', 'exit', kill).
+    utilityProcess: {
+      fork: (modulePath: string, _args: string[], opts: { serviceName?: string }) => {
+        calls.push(`fork:${modulePath}:${opts.serviceName}`);
+        const cp = fork(ENGINE_SOURCE, [], { serialization: 'advanced', execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+        engines.push(cp);
+        return {
+          pid: cp.pid,
+          postMessage: (m: unknown) => cp.send(m as object),
+          on: (name: string, fn: Listener) => (name === 'message' ? cp.on('message', fn) : cp.on('exit', (code) => fn(code ?? -1))),
+          kill: () => cp.kill('SIGKILL'),
+        };
+      },
+    },
   };
-  return { electron: electron as unknown as DesktopElectron, windows, protocols, ipc, calls, permission: () => permissionHandler };
+  return { electron: electron as unknown as DesktopElectron, windows, protocols, ipc, calls, engines, permission: () => permissionHandler };
 }
 
 describe('desktop shell startup', () => {
@@ -140,7 +162,7 @@ describe('desktop shell startup', () => {
     await desktop.ready;
   });
   afterAll(async () => {
-    await desktop.library()?.close();
+    await desktop.engine()?.close();
     tmp.cleanup();
   });
 
@@ -214,6 +236,51 @@ describe('desktop shell startup', () => {
   });
 });
 
+describe('desktop shell: the engine process', () => {
+  const tmp = tempDir('desktop-engine');
+  const fake = fakeElectron(join(tmp.path, 'userData'));
+  let desktop: DesktopApp;
+  beforeAll(async () => {
+    mkdirSync(join(tmp.path, 'out', 'renderer'), { recursive: true });
+    writeFileSync(join(tmp.path, 'out', 'renderer', 'index.html'), '<!doctype html>');
+    desktop = startDesktopApp(fake.electron, { outDir: join(tmp.path, 'out'), env: { SCENERY_USER_DATA: join(tmp.path, 'userData') } });
+    await desktop.ready;
+  }, 60_000);
+  afterAll(async () => {
+    await desktop.engine()?.close();
+    tmp.cleanup();
+  });
+
+  it('runs the engine in a utilityProcess, not on the main thread, and brings it back after a crash', async () => {
+    expect(fake.calls).toContain(`fork:${join(tmp.path, 'out', 'main', 'engine-process.js')}:Scenery engine`);
+    const first = desktop.engine()!;
+    expect(first.pid).not.toBe(process.pid);
+    const invoke = fake.ipc.get(IPC_INVOKE)!;
+    const own = { senderFrame: { url: 'app://renderer/' } };
+    mkdirSync(join(tmp.path, 'photos'));
+    expect(await invoke(own, 'folders.add', { path: join(tmp.path, 'photos') })).toMatchObject({ ok: true });
+    // Invalid requests stop in the main process: they never reach the engine.
+    expect(await invoke(own, 'folders.add', { path: 42 })).toMatchObject({ ok: false, error: { code: 'invalid_request' } });
+    process.kill(first.pid, 'SIGKILL');
+    const second = await waitFor('the engine restarted', () => (desktop.engine() && desktop.engine() !== first ? desktop.engine() : null), 60_000);
+    expect(second.pid).not.toBe(first.pid);
+    expect(fake.windows[0]!.webContents.reloads).toBe(1);
+    // The library the dead engine left is the one the new engine serves.
+    expect(await invoke(own, 'folders.list', {})).toMatchObject({ ok: true, value: [{ displayPath: join(tmp.path, 'photos') }] });
+    expect(fake.calls.filter((c) => c.startsWith('error:'))).toEqual([]);
+  }, 90_000);
+
+  it('closes the engine before quitting', async () => {
+    const engine = desktop.engine()!;
+    const prevented: number[] = [];
+    fake.electron.app.emit('before-quit', { preventDefault: () => prevented.push(1) });
+    expect(prevented).toEqual([1]);
+    await waitFor('quit after the engine closed', () => fake.calls.includes('quit'), 30_000);
+    expect(engine.running).toBe(false);
+    expect(fake.engines.every((cp) => cp.exitCode !== null || cp.signalCode !== null)).toBe(true);
+  }, 60_000);
+});
+
 describe('desktop shell: what reaches the OS', () => {
   const tmp = tempDir('desktop-shell');
   const fake = fakeElectron(join(tmp.path, 'userData'));
@@ -225,7 +292,7 @@ describe('desktop shell: what reaches the OS', () => {
     await desktop.ready;
   });
   afterAll(async () => {
-    await desktop.library()?.close();
+    await desktop.engine()?.close();
     tmp.cleanup();
   });
 
@@ -247,8 +314,10 @@ describe('desktop shell: what reaches the OS', () => {
     const invoke = fake.ipc.get(IPC_INVOKE)!;
     const own = { senderFrame: { url: 'app://renderer/' } };
     expect(await invoke(own, 'folders.add', { path: folder })).toMatchObject({ ok: true });
-    const lib = desktop.library()!;
-    const id = await waitFor('photo catalogued', () => findPhoto(lib, 'real.jpg'));
+    const id = await waitFor('photo catalogued', async () => {
+      const r = (await invoke(own, 'photos.list', {})) as Envelope<{ items: { id: number; name: string }[] }>;
+      return r.ok ? r.value.items.find((p) => p.name === 'real.jpg')?.id : undefined;
+    });
     // positive control: the photo itself, by its real path
     expect(await invoke(own, 'photos.openExternal', { id })).toMatchObject({ ok: true });
     expect(await invoke(own, 'photos.showInFolder', { id })).toMatchObject({ ok: true });
@@ -263,8 +332,3 @@ describe('desktop shell: what reaches the OS', () => {
     expect(fake.calls.slice(before).filter((c) => c.startsWith('openPath:') || c.startsWith('show:'))).toEqual([]);
   });
 });
-
-function findPhoto(lib: NonNullable<ReturnType<DesktopApp['library']>>, name: string): number | null {
-  for (let id = 1; id < 50; id++) if (lib.photoFile(id)?.row.name === name) return id;
-  return null;
-}

@@ -1,28 +1,32 @@
 /**
  * Scenery's desktop shell: a thin Electron layer around the engine. All the
- * work (catalog, scanning, indexing, the model in a worker thread) is the
- * engine's; this module wires windows, protocols, IPC and native
- * integration. Electron arrives as a parameter, so the whole startup can be
- * exercised in tests with a stand-in (desktop-app.test.ts).
+ * work (catalog, scanning, indexing, search, the model in a worker thread) is
+ * the engine's, and the engine runs in its own utilityProcess: this process
+ * only wires windows, protocols and native integration, checks IPC and
+ * relays it. Its thread never waits on SQL or a search, so windows and menus
+ * stay responsive while a million photos are searched or indexed. Electron
+ * arrives as a parameter, so the whole startup can be exercised in tests
+ * with a stand-in (desktop-app.test.ts).
  */
 import type * as ElectronModule from 'electron';
 import { createReadStream, existsSync } from 'node:fs';
 import { join, sep } from 'node:path';
 import { Readable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
-import { createHandlers } from '../engine/api/handlers.js';
-import { Library } from '../engine/library.js';
-import { MediaError, parseMediaPath, resolveMedia } from '../engine/media/media-files.js';
+import { EngineClient, type PlatformHandler } from '../engine/host/engine-client.js';
+import type { PlatformOp } from '../engine/host/engine-protocol.js';
+import { MediaError, parseMediaPath } from '../engine/media/media-files.js';
 import { CSP } from '../shared/csp.js';
-import { IPC_EVENT, IPC_INVOKE } from '../shared/contract.js';
+import { IPC_EVENT, IPC_INVOKE, type Events } from '../shared/contract.js';
 import { mediaPathOf, mimeOf, resolveAppAsset, MEDIA_SCHEME } from './app-protocol.js';
+import { utilityEngine } from './engine-child.js';
 import { APP_ORIGIN, createIpcHandler } from './ipc-guard.js';
 import { allowedExternalLink, isAllowedNavigation, shellPhotoPath } from './shell-guards.js';
 import { loadWindowState, saveWindowState } from './window-state.js';
 
 export type DesktopElectron = Pick<
   typeof ElectronModule,
-  'app' | 'BrowserWindow' | 'dialog' | 'ipcMain' | 'Menu' | 'net' | 'protocol' | 'screen' | 'session' | 'shell'
+  'app' | 'BrowserWindow' | 'dialog' | 'ipcMain' | 'Menu' | 'net' | 'protocol' | 'screen' | 'session' | 'shell' | 'utilityProcess'
 >;
 
 export interface DesktopOptions {
@@ -33,7 +37,8 @@ export interface DesktopOptions {
 
 export interface DesktopApp {
   ready: Promise<void>;
-  library(): Library | null;
+  /** The running engine process (null before it starts and while it restarts). */
+  engine(): EngineClient | null;
   window(): ElectronModule.BrowserWindow | null;
 }
 
@@ -44,10 +49,11 @@ function unpacked(path: string): string {
 
 /** Startup, in order. Call before the app is ready (schemes must be registered first). */
 export function startDesktopApp(e: DesktopElectron, options: DesktopOptions): DesktopApp {
-  const { app, BrowserWindow, dialog, ipcMain, Menu, net, protocol, screen, session, shell } = e;
+  const { app, BrowserWindow, dialog, ipcMain, Menu, net, protocol, screen, session, shell, utilityProcess } = e;
   const env = options.env ?? process.env;
   let mainWindow: ElectronModule.BrowserWindow | null = null;
-  let library: Library | null = null;
+  let engine: EngineClient | null = null;
+  let quitting = false;
 
   app.setName('Scenery');
   // Tests and portable setups can point the app at another data folder.
@@ -58,7 +64,7 @@ export function startDesktopApp(e: DesktopElectron, options: DesktopOptions): De
   ]);
   const devServerUrl = !app.isPackaged ? (env['ELECTRON_RENDERER_URL'] ?? null) : null;
 
-  const registerProtocols = (lib: Library): void => {
+  const registerProtocols = (): void => {
     const rendererRoot = join(options.outDir, 'renderer');
     protocol.handle('app', async (request) => {
       const file = resolveAppAsset(rendererRoot, request.url);
@@ -69,7 +75,8 @@ export function startDesktopApp(e: DesktopElectron, options: DesktopOptions): De
     protocol.handle(MEDIA_SCHEME, async (request) => {
       try {
         const { kind, id } = parseMediaPath(mediaPathOf(request.url));
-        const f = await resolveMedia(lib, kind, id);
+        if (!engine) throw new MediaError(500, 'the Scenery engine is restarting');
+        const f = await engine.resolveMedia(kind, id);
         return new Response(Readable.toWeb(createReadStream(f.path)) as ReadableStream, { headers: { 'content-type': f.contentType, 'cache-control': 'private, max-age=31536000' } });
       } catch (err) {
         return new Response((err as Error).message, { status: err instanceof MediaError ? err.status : 500 });
@@ -136,16 +143,13 @@ export function startDesktopApp(e: DesktopElectron, options: DesktopOptions): De
     return r.filePaths[0] ?? null;
   };
 
-  const buildMenu = (lib: Library): void => {
+  const buildMenu = (): void => {
     const isMac = process.platform === 'darwin';
     const addFolders = async (): Promise<void> => {
       const r = await dialog.showOpenDialog(mainWindow!, { properties: ['openDirectory', 'multiSelections'], title: 'Add photo folders' });
       for (const p of r.filePaths) {
-        try {
-          lib.addFolder(p);
-        } catch (err) {
-          dialog.showErrorBox('Cannot add folder', (err as Error).message);
-        }
+        const added = await engine?.call('folders.add', { path: p });
+        if (added && !added.ok) dialog.showErrorBox('Cannot add folder', added.error.message);
       }
     };
     const template: ElectronModule.MenuItemConstructorOptions[] = [
@@ -157,8 +161,9 @@ export function startDesktopApp(e: DesktopElectron, options: DesktopOptions): De
           {
             label: 'Import Scene Model…',
             click: () =>
-              void pickModel().then((p) => {
-                if (p) lib.importModel(p).catch((err: Error) => dialog.showErrorBox('Cannot import model', err.message));
+              void pickModel().then(async (p) => {
+                const imported = p ? await engine?.call('model.import', { path: p }) : null;
+                if (imported && !imported.ok) dialog.showErrorBox('Cannot import model', imported.error.message);
               }),
           },
           { type: 'separator' },
@@ -195,38 +200,83 @@ export function startDesktopApp(e: DesktopElectron, options: DesktopOptions): De
     await app.whenReady();
     hardenSessions();
 
+    const builtOrUnpacked = (file: string): string => {
+      const path = unpacked(join(options.outDir, 'main', file));
+      return existsSync(path) ? path : join(options.outDir, 'main', file);
+    };
     const workerPath = unpacked(join(options.outDir, 'main', 'model-worker.js'));
-    library = await Library.open({
-      dir: join(app.getPath('userData'), 'library'),
-      modelsDir: join(app.getPath('userData'), 'models'),
-      model: env['SCENERY_MODEL'] ?? null,
-      workerPath: existsSync(workerPath) ? workerPath : undefined,
-    });
-    const lib = library;
-    registerProtocols(lib);
-    const watchedFolders = (): string[] => lib.catalog.folders().map((f) => f.path);
+    // What only this process can do for the engine: native dialogs and the OS file manager. The OS gets a real
+    // path only if it is a photo inside a watched folder (the engine sends their real paths along).
+    const platform: PlatformHandler = async (op: PlatformOp, path, watched) => {
+      switch (op) {
+        case 'pickFolder':
+          return (await dialog.showOpenDialog(mainWindow!, { properties: ['openDirectory'], title: 'Add a photo folder' })).filePaths[0] ?? null;
+        case 'pickModelFile':
+          return pickModel();
+        case 'showInFolder':
+          shell.showItemInFolder(shellPhotoPath(path ?? '', watched));
+          return null;
+        case 'openExternal': {
+          const err = await shell.openPath(shellPhotoPath(path ?? '', watched));
+          if (err) throw new Error(err);
+          return null;
+        }
+      }
+    };
+    const startEngine = async (): Promise<EngineClient> => {
+      const client = await EngineClient.start(
+        utilityEngine(utilityProcess, builtOrUnpacked('engine-process.js')),
+        {
+          dir: join(app.getPath('userData'), 'library'),
+          modelsDir: join(app.getPath('userData'), 'models'),
+          model: env['SCENERY_MODEL'] ?? null,
+          workerPath: existsSync(workerPath) ? workerPath : undefined,
+          mode: 'desktop',
+          platform: ['pickFolder', 'pickModelFile', 'showInFolder', 'openExternal'],
+        },
+        platform,
+      );
+      client.onEvent((name, payload) => mainWindow?.webContents.send(IPC_EVENT, name, payload));
+      client.onEvent((name, payload) => {
+        if (name !== 'indexing.progress' || !mainWindow) return;
+        const p = payload as Events['indexing.progress'];
+        const active = p.total > 0 && p.done < p.total && !p.idleReason;
+        mainWindow.setProgressBar(active ? p.done / p.total : -1, { mode: p.stalled ? 'error' : p.paused ? 'paused' : 'normal' });
+      });
+      client.onExit((err) => {
+        if (engine === client) engine = null;
+        if (err && !quitting) void restartEngine(err);
+      });
+      return client;
+    };
+    // A crashed engine (a native decoder's segfault, the OS killing it for memory) comes back on its own: the
+    // catalog is durable and the indexer resumes. Three crashes within five minutes are reported instead.
+    const crashes: number[] = [];
+    const restartEngine = async (err: Error): Promise<void> => {
+      const now = Date.now();
+      crashes.push(now);
+      while (crashes.length && now - crashes[0]! > 5 * 60_000) crashes.shift();
+      if (crashes.length > 3) {
+        dialog.showErrorBox('Scenery stopped working', `${err.message}. It stopped three times in five minutes, so it was not restarted. Your library is safe; start Scenery again.`);
+        app.quit();
+        return;
+      }
+      try {
+        engine = await startEngine();
+        mainWindow?.webContents.reload();
+      } catch (e) {
+        dialog.showErrorBox('Scenery could not restart its engine', (e as Error).message);
+        app.quit();
+      }
+    };
+    engine = await startEngine();
+    registerProtocols();
+    ipcMain.handle(
+      IPC_INVOKE,
+      createIpcHandler((command, request) => engine?.call(command, request) ?? Promise.resolve({ ok: false, error: { code: 'unavailable', message: 'the Scenery engine is restarting' } }), devServerUrl),
+    );
 
-    const table = createHandlers(lib, {
-      mode: 'desktop',
-      pickFolder: async () => (await dialog.showOpenDialog(mainWindow!, { properties: ['openDirectory'], title: 'Add a photo folder' })).filePaths[0] ?? null,
-      pickModelFile: pickModel,
-      // The OS gets the real path, and only if it is a photo inside a watched folder (as media requests).
-      showInFolder: (p) => shell.showItemInFolder(shellPhotoPath(p, watchedFolders())),
-      openExternal: async (p) => {
-        const err = await shell.openPath(shellPhotoPath(p, watchedFolders()));
-        if (err) throw new Error(err);
-      },
-    });
-    ipcMain.handle(IPC_INVOKE, createIpcHandler(table, devServerUrl));
-
-    lib.events.onAny((name, payload) => mainWindow?.webContents.send(IPC_EVENT, name, payload));
-    lib.events.on('indexing.progress', (p) => {
-      if (!mainWindow) return;
-      const active = p.total > 0 && p.done < p.total && !p.idleReason;
-      mainWindow.setProgressBar(active ? p.done / p.total : -1, { mode: p.stalled ? 'error' : p.paused ? 'paused' : 'normal' });
-    });
-
-    buildMenu(lib);
+    buildMenu();
     mainWindow = createWindow();
     mainWindow.on('closed', () => (mainWindow = null));
     app.on('activate', () => {
@@ -237,17 +287,16 @@ export function startDesktopApp(e: DesktopElectron, options: DesktopOptions): De
   app.on('window-all-closed', () => {
     if (process.platform !== 'darwin') app.quit();
   });
-  let quitting = false;
   app.on('before-quit', (event) => {
-    if (quitting || !library) return;
+    if (quitting || !engine) return;
     event.preventDefault();
     quitting = true;
-    void library.close().finally(() => app.quit());
+    void engine.close().finally(() => app.quit());
   });
 
   const ready = main().catch((err: unknown) => {
     dialog.showErrorBox('Scenery could not start', (err as Error).stack ?? String(err));
     app.exit(1);
   });
-  return { ready, library: () => library, window: () => mainWindow };
+  return { ready, engine: () => engine, window: () => mainWindow };
 }

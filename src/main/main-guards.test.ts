@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { HandlerTable } from '../engine/api/handlers.js';
+import { dispatch, type HandlerTable } from '../engine/api/handlers.js';
 import { createIpcHandler, isTrustedSender } from './ipc-guard.js';
 import { mediaPathOf, resolveAppAsset } from './app-protocol.js';
 import { loadWindowState, saveWindowState } from './window-state.js';
@@ -28,7 +28,8 @@ describe('IPC sender and argument validation', () => {
   it('refuses untrusted senders and validates every argument before a handler runs', async () => {
     let ran = 0;
     const table = { 'photos.get': () => { ran++; return { id: 1 }; } } as unknown as HandlerTable;
-    const handle = createIpcHandler(table);
+    // The relay stands for the engine process; nothing invalid may reach it.
+    const handle = createIpcHandler((command, request) => dispatch(table, command, request));
     expect(await handle(frame('https://evil.example/'), 'photos.get', { id: 1 })).toMatchObject({ ok: false, error: { code: 'invalid_request' } });
     expect(await handle(frame('app://renderer/'), 'photos.get', { id: '1; rm -rf /' })).toMatchObject({ ok: false, error: { code: 'invalid_request' } });
     expect(await handle(frame('app://renderer/'), 'shell.openExternal', {})).toMatchObject({ ok: false, error: { code: 'unknown_command' } });

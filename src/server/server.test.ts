@@ -6,6 +6,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeClassifier, tempDir, waitFor } from '../test-support/harness.js';
 import { Library } from '../engine/library.js';
+import { inProcessEngine } from '../engine/host/engine-handle.js';
 import { isLoopback, startServer, weakTokenWarning, type RunningServer } from './server.js';
 
 interface RawResponse {
@@ -41,8 +42,8 @@ describe('scenery serve', () => {
     mkdirSync(staticDir);
     writeFileSync(join(staticDir, 'index.html'), '<!doctype html><title>Scenery</title>');
     lib = await Library.open({ dir: join(tmp.path, 'lib'), classifier: { name: 'fake', classifier: new FakeClassifier() } });
-    open = await startServer({ library: lib, staticDir });
-    guarded = await startServer({ library: lib, staticDir, host: '127.0.0.2', token: 'sesame' });
+    open = await startServer({ engine: inProcessEngine(lib, { mode: 'browser' }), staticDir });
+    guarded = await startServer({ engine: inProcessEngine(lib, { mode: 'browser' }), staticDir, host: '127.0.0.2', token: 'sesame' });
   });
   afterAll(async () => {
     await open.close();
@@ -103,24 +104,24 @@ describe('scenery serve', () => {
   });
 
   it('generates a token when binding beyond loopback without one', async () => {
-    const s = await startServer({ library: lib, staticDir, host: '127.0.0.3', token: null });
+    const s = await startServer({ engine: inProcessEngine(lib, { mode: 'browser' }), staticDir, host: '127.0.0.3', token: null });
     // 127.0.0.3 is loopback: no token needed
     expect(s.token).toBeNull();
     await s.close();
-    const t = await startServer({ library: lib, staticDir, host: '0.0.0.0', port: 0 });
+    const t = await startServer({ engine: inProcessEngine(lib, { mode: 'browser' }), staticDir, host: '0.0.0.0', port: 0 });
     expect(t.token).toMatch(/^[A-Za-z0-9_-]{20,}$/);
     await t.close();
   });
 
   it('refuses an empty or blank token instead of serving without one', async () => {
     for (const token of ['', '   ', '\t', 'two words', 'new\nline']) {
-      await expect(startServer({ library: lib, staticDir, host: '0.0.0.0', token }), JSON.stringify(token)).rejects.toThrow(/token/);
+      await expect(startServer({ engine: inProcessEngine(lib, { mode: 'browser' }), staticDir, host: '0.0.0.0', token }), JSON.stringify(token)).rejects.toThrow(/token/);
     }
   });
 
   it('warns about a guessable token, not about a generated one', async () => {
     expect(weakTokenWarning('sesame')).toMatch(/6-character token can be guessed/);
-    const t = await startServer({ library: lib, staticDir, host: '0.0.0.0', port: 0 });
+    const t = await startServer({ engine: inProcessEngine(lib, { mode: 'browser' }), staticDir, host: '0.0.0.0', port: 0 });
     await t.close();
     expect(weakTokenWarning(t.token!)).toBeNull();
   });
@@ -134,7 +135,7 @@ describe('scenery serve', () => {
     expect(cookie).not.toContain('sesame');
     expect((await raw(guarded.url, '/', { headers: { cookie } })).status).toBe(200);
     // Another Scenery server with the same token on another port: its cookie is not ours.
-    const other = await startServer({ library: lib, staticDir, host: '127.0.0.2', token: 'sesame' });
+    const other = await startServer({ engine: inProcessEngine(lib, { mode: 'browser' }), staticDir, host: '127.0.0.2', token: 'sesame' });
     try {
       const otherCookie = String((await raw(other.url, '/?token=sesame')).headers['set-cookie']).split(';')[0]!;
       expect(otherCookie).not.toBe(cookie);
@@ -201,7 +202,7 @@ describe('scenery serve', () => {
    }, 10_000);
 
   it('drops a stalled event stream instead of buffering for it without bound, and caps streams', async () => {
-    const s = await startServer({ library: lib, staticDir });
+    const s = await startServer({ engine: inProcessEngine(lib, { mode: 'browser' }), staticDir });
     const sockets: net.Socket[] = [];
     const connections = () => new Promise<number>((r) => s.server.getConnections((_e, n) => r(n)));
     try {
@@ -235,7 +236,7 @@ describe('scenery serve', () => {
   });
 
   it('closes a connection that never finishes its headers (slowloris)', async () => {
-    const s = await startServer({ library: lib, staticDir, headersTimeoutMs: 500 });
+    const s = await startServer({ engine: inProcessEngine(lib, { mode: 'browser' }), staticDir, headersTimeoutMs: 500 });
     try {
       const socket = net.connect(Number(new URL(s.url).port), '127.0.0.1');
       socket.write('GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n');

@@ -16,9 +16,8 @@ import http from 'node:http';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import { createHandlers, dispatch, type HandlerTable } from '../engine/api/handlers.js';
-import type { Library } from '../engine/library.js';
-import { MediaError, parseMediaPath, resolveMedia } from '../engine/media/media-files.js';
+import type { EngineHandle } from '../engine/host/engine-handle.js';
+import { MediaError, parseMediaPath } from '../engine/media/media-files.js';
 import { eventNames } from '../shared/contract.js';
 import { CSP } from '../shared/csp.js';
 
@@ -35,7 +34,8 @@ const MIME: Record<string, string> = {
 };
 
 export interface ServeOptions {
-  library: Library;
+  /** The engine it serves: `scenery serve` runs it in its own process, tests on their own thread. */
+  engine: EngineHandle;
   host?: string;
   port?: number;
   /** Required (generated when absent) unless the host is loopback. Never empty: see checkToken. */
@@ -132,12 +132,11 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   const host = options.host ?? '127.0.0.1';
   const loopback = isLoopback(host);
   const token = options.token != null ? checkToken(options.token) : loopback ? null : randomBytes(24).toString('base64url');
-  const lib = options.library;
-  const table: HandlerTable = createHandlers(lib, { mode: 'browser' });
+  const engine = options.engine;
   const staticRoot = resolve(options.staticDir);
   const clients = new Set<http.ServerResponse>();
 
-  const unsubscribe = lib.events.onAny((name, payload) => {
+  const unsubscribe = engine.onEvent((name, payload) => {
     const frame = `event: ${name}\ndata: ${JSON.stringify(payload)}\n\n`;
     for (const c of clients) {
       // A reader that stopped reading would otherwise make us buffer every event for it, without bound.
@@ -222,7 +221,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
         } catch {
           return send(res, 400, JSON.stringify({ ok: false, error: { code: 'invalid_request', message: 'the body is not valid JSON' } }), 'application/json');
         }
-        const envelope = await dispatch(table, path.slice(5), payload);
+        const envelope = await engine.call(path.slice(5), payload);
         const status = envelope.ok ? 200 : envelope.error.code === 'internal' ? 500 : envelope.error.code === 'not_found' ? 404 : envelope.error.code === 'unavailable' ? 503 : 400;
         return send(res, status, JSON.stringify(envelope), 'application/json');
       }
@@ -230,7 +229,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       if (url.pathname.startsWith('/media/')) {
         try {
           const { kind, id } = parseMediaPath(url.pathname.slice(7));
-          const file = await resolveMedia(lib, kind, id);
+          const file = await engine.resolveMedia(kind, id);
           res.writeHead(200, { 'Content-Type': file.contentType, 'Cache-Control': 'private, max-age=31536000, immutable' });
           createReadStream(file.path).on('error', () => res.destroy()).pipe(res);
         } catch (e) {

@@ -9,7 +9,7 @@ import { isCommand, parseRequest, requestSchemas } from './requests.js';
 const COMMANDS = [
   'app.info', 'library.status',
   'folders.list', 'folders.add', 'folders.remove', 'folders.pick', 'folders.browse', 'folders.tree',
-  'photos.list', 'photos.months', 'photos.get', 'photos.similar', 'photos.explain', 'photos.setScene', 'photos.rejectScene', 'photos.clearCorrection', 'photos.showInFolder', 'photos.openExternal',
+  'photos.list', 'photos.ids', 'photos.months', 'photos.get', 'photos.similar', 'photos.explain', 'photos.setScene', 'photos.rejectScene', 'photos.clearCorrection', 'photos.setSceneMany', 'photos.rejectSceneMany', 'corrections.undo', 'photos.displayPaths', 'photos.showInFolder', 'photos.openExternal',
   'scenes.groups', 'scenes.vocabulary', 'search.run', 'search.suggest', 'settings.setThreshold',
   'indexing.status', 'indexing.pause', 'indexing.resume', 'indexing.retryFailed',
   'model.status', 'model.fetch', 'model.pauseFetch', 'model.import', 'model.pickAndImport', 'model.list', 'model.use', 'model.useInt8',

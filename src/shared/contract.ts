@@ -49,6 +49,13 @@ export interface SearchResult {
   tookMs: number;
 }
 
+/** A bulk correction: how many photos changed, how many could not take it, and the token that undoes it all. */
+export interface BulkCorrectionResult {
+  changed: number;
+  skipped: number;
+  undo: string;
+}
+
 export interface Responses {
   'app.info': { name: string; version: string; mode: 'desktop' | 'browser'; platform: string };
   'library.status': LibraryStatus;
@@ -62,12 +69,18 @@ export interface Responses {
   'photos.list': { total: number; items: PhotoSummary[] };
   /** Newest month first; `month` is `YYYY-MM` in the camera's local time; `undated`: photos without a date taken. */
   'photos.months': { months: { month: string; count: number }[]; undated: number };
+  /** `ids` in the view's order; `total`: how many match (more than `ids` only past `limit`). */
+  'photos.ids': { total: number; ids: number[] };
   'photos.get': PhotoDetail;
   'photos.similar': { items: (PhotoSummary & { similarity: number })[] };
   'photos.explain': PhotoExplanation;
   'photos.setScene': PhotoDetail;
   'photos.rejectScene': PhotoDetail;
   'photos.clearCorrection': PhotoDetail;
+  'photos.setSceneMany': BulkCorrectionResult;
+  'photos.rejectSceneMany': BulkCorrectionResult;
+  'corrections.undo': { restored: number };
+  'photos.displayPaths': { paths: string[] };
   'photos.showInFolder': { ok: boolean };
   'photos.openExternal': { ok: boolean };
   'scenes.groups': { threshold: number; groups: SceneGroup[] };

@@ -69,6 +69,8 @@ export interface PhotoDetail extends PhotoSummary {
   rejected: string[];
   /** For a file that could not be read: the technical message behind `error` (for a bug report). */
   errorDetail: string | null;
+  /** The photo's files: the one shown first, then the others of the same shot (a RAW beside its JPEG). */
+  files: { name: string; size: number }[];
 }
 
 export interface SceneGroup {

@@ -13,6 +13,29 @@ const page = {
 };
 const label = z.string().min(1).max(80);
 const personalName = z.string().trim().min(1, 'a personal scene needs a name').max(60);
+/** A selection: up to 100,000 photos. */
+const manyIds = z.array(id).min(1, 'select at least one photo').max(100_000, 'at most 100,000 photos at once');
+
+/** What photos.list (and photos.ids) filter by. */
+const listFilters = z.object({
+  order: z.enum(['date', 'scene']).default('date'),
+  scene: z.string().max(80).nullable().default(null),
+  folderId: id.nullable().default(null),
+  /** With folderId: only the photos under this folder below it (`2019/Trips`, as folders.tree names it), at any depth. */
+  subfolder: z
+    .string()
+    .min(1)
+    .max(4096)
+    .refine((p) => !p.startsWith('/') && !p.endsWith('/') && !p.includes('//') && !p.includes('\0'), 'a subfolder is a path below the watched folder, like "2019/Trips"')
+    .nullable()
+    .default(null),
+  status: z.enum(['failed']).nullable().default(null),
+  /** true: only photos with a date taken; false: only those without one (By date lists them last, as "No date"). */
+  dated: z.boolean().nullable().default(null),
+  /** `YYYY-MM`: only photos taken in that month, in the camera's local time (as the viewer shows it); implies dated. */
+  month: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'a month is written YYYY-MM').nullable().default(null),
+  ...page,
+});
 
 export const requestSchemas = {
   'app.info': z.object({}).strict(),
@@ -34,27 +57,9 @@ export const requestSchemas = {
     .strict(),
   /** The folders below a watched folder (nested), each with how many photos it holds at any depth. */
   'folders.tree': z.object({ folderId: id }).strict(),
-  'photos.list': z
-    .object({
-      order: z.enum(['date', 'scene']).default('date'),
-      scene: z.string().max(80).nullable().default(null),
-      folderId: id.nullable().default(null),
-      /** With folderId: only the photos under this folder below it (`2019/Trips`, as folders.tree names it), at any depth. */
-      subfolder: z
-        .string()
-        .min(1)
-        .max(4096)
-        .refine((p) => !p.startsWith('/') && !p.endsWith('/') && !p.includes('//') && !p.includes('\0'), 'a subfolder is a path below the watched folder, like "2019/Trips"')
-        .nullable()
-        .default(null),
-      status: z.enum(['failed']).nullable().default(null),
-      /** true: only photos with a date taken; false: only those without one (By date lists them last, as "No date"). */
-      dated: z.boolean().nullable().default(null),
-      /** `YYYY-MM`: only photos taken in that month, in the camera's local time (as the viewer shows it); implies dated. */
-      month: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'a month is written YYYY-MM').nullable().default(null),
-      ...page,
-    })
-    .strict(),
+  'photos.list': listFilters.strict(),
+  /** The ids of a photos.list view in its order (the same filters; up to 100,000 per call): "Select all" without summaries. */
+  'photos.ids': listFilters.extend({ limit: z.number().int().min(1).max(100_000).default(100_000) }).strict(),
   'photos.get': z.object({ id }).strict(),
   'photos.similar': z.object({ id, limit: z.number().int().min(1).max(200).default(24) }).strict(),
   /** Grad-CAM "why this scene": for `label` (a Places365 label), else the network's top scene. On demand only. */
@@ -62,6 +67,16 @@ export const requestSchemas = {
   'photos.setScene': z.object({ id, label }).strict(),
   'photos.rejectScene': z.object({ id, label }).strict(),
   'photos.clearCorrection': z.object({ id }).strict(),
+  /**
+   * Bulk corrections (the grid's selection bar): one batch, one transaction, one undo token. rejectSceneMany without
+   * a label rejects the scene each photo shows. Photos that cannot take the change (missing, unreadable) are skipped.
+   */
+  'photos.setSceneMany': z.object({ ids: manyIds, label }).strict(),
+  'photos.rejectSceneMany': z.object({ ids: manyIds, label: label.nullable().default(null) }).strict(),
+  /** Restores exactly the corrections a bulk batch replaced; each token once. */
+  'corrections.undo': z.object({ token: z.string().min(1).max(100) }).strict(),
+  /** The paths a person sees (as PhotoDetail's folderDisplayPath + relativeDir + name), for "Copy paths". */
+  'photos.displayPaths': z.object({ ids: manyIds }).strict(),
   /** Desktop only. */
   'photos.showInFolder': z.object({ id }).strict(),
   'photos.openExternal': z.object({ id }).strict(),

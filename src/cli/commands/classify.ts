@@ -9,6 +9,7 @@ import { ModelStore } from '../../engine/model/store/model-store.js';
 import { defaultModelsDir } from '../../engine/paths.js';
 import { cropToTensor, nhwcToTensor, PIXELS, resizeForModel, tenCrop } from '../../engine/imaging/model-input.js';
 import { openImage } from '../../engine/imaging/decode.js';
+import { endExiftool } from '../../engine/metadata/exiftool.js';
 import { interpret, labelSetFor } from '../../engine/labels/label-sets.js';
 import { readNpy } from '../../engine/model/npy.js';
 import { intOption, parse, UsageError } from '../args.js';
@@ -100,6 +101,8 @@ export async function classifyCommand(argv: string[]): Promise<number> {
     }
   } finally {
     await model.release();
+    // Started by a RAW's preview; its processes would keep the command alive.
+    await endExiftool();
   }
 
   if (values.json) process.stdout.write(JSON.stringify(entries, null, 2) + '\n');

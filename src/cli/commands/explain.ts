@@ -11,6 +11,7 @@ import { ModelStore } from '../../engine/model/store/model-store.js';
 import { defaultModelsDir } from '../../engine/paths.js';
 import { cropToTensor, nhwcToTensor, PIXELS, resizeForModel } from '../../engine/imaging/model-input.js';
 import { openImage } from '../../engine/imaging/decode.js';
+import { endExiftool } from '../../engine/metadata/exiftool.js';
 import { labelSetFor, type LabelSet } from '../../engine/labels/label-sets.js';
 import { readNpy } from '../../engine/model/npy.js';
 import { CAM_CELLS, GradCam } from '../../engine/model/explain/grad-cam.js';
@@ -135,6 +136,8 @@ export async function explainCommand(argv: string[]): Promise<number> {
     }
   } finally {
     await cam.release();
+    // Started by a RAW's preview; its processes would keep the command alive.
+    await endExiftool();
   }
 
   if (values.json) process.stdout.write(JSON.stringify(entries) + '\n');

@@ -137,6 +137,8 @@ async function photosCommand(argv: string[]): Promise<number> {
       const top = r.top_index && r.top_prob ? decodeTop({ top_index: r.top_index, top_prob: r.top_prob }) : null;
       return {
         path: resolve(r.folder_path, ...r.rel_path.split('/')),
+        // A RAW beside its JPEG is one photo with both files (the shown one first).
+        files: [r.rel_path, ...(JSON.parse(r.paired_paths) as string[])].map((rel) => resolve(r.folder_path, ...rel.split('/'))),
         width: r.width,
         height: r.height,
         taken_at: r.taken_at,

@@ -1,8 +1,9 @@
 /** `scenery serve`: the app, headless, in a browser. */
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { existsSync } from 'node:fs';
-import { Library } from '../../engine/library.js';
+import { EngineClient, forkEngine } from '../../engine/host/engine-client.js';
+import { noModelMessage } from '../../engine/model/store/model-store.js';
 import { defaultLibraryDir, defaultModelsDir } from '../../engine/paths.js';
 import { checkToken, isLoopback, startServer, weakTokenWarning } from '../../server/server.js';
 import { intOption, parse, UsageError } from '../args.js';
@@ -38,25 +39,33 @@ export async function serveCommand(argv: string[]): Promise<number> {
       throw new UsageError(`--token: ${(e as Error).message}`);
     }
   }
-  const library = await Library.open({
-    dir: values.library ?? defaultLibraryDir(),
-    modelsDir: values.models ?? defaultModelsDir(),
-    model: values.model ?? null,
-  });
+  // The same engine process as the desktop app: the HTTP server's thread only relays, so thumbnails keep
+  // streaming while a search over a million photos or a batch of indexing runs.
+  const dir = resolve(values.library ?? defaultLibraryDir());
+  const engine = await EngineClient.start(
+    forkEngine(),
+    { dir, modelsDir: values.models ?? defaultModelsDir(), model: values.model ?? null, mode: 'browser', platform: [] },
+    null,
+  );
   const server = await startServer({
-    library,
+    engine,
     host,
     port,
     token: values.token ?? null,
     staticDir: values.static ?? rendererDir(),
   });
   const open = server.token ? `${server.url}/?token=${encodeURIComponent(server.token)}` : server.url;
-  console.log(`Scenery is serving ${library.dir}`);
+  console.log(`Scenery is serving ${dir}`);
   console.log(`Open ${open}`);
   if (!isLoopback(host)) console.log(`Token: ${server.token} (every request without it gets 401)`);
   const weak = server.token && !isLoopback(host) ? weakTokenWarning(server.token) : null;
   if (weak) console.warn(weak);
-  if (library.model.state !== 'ready') console.log(`No scene model installed: photos are shown but not tagged. ${library.noModelMessage()}`);
+  if ((await engine.request('model.status', {})).state !== 'ready') console.log(`No scene model installed: photos are shown but not tagged. ${noModelMessage()}`);
+  engine.onExit((err) => {
+    if (!err) return;
+    console.error(`scenery serve: ${err.message}`);
+    void server.close().finally(() => process.exit(1));
+  });
   let stopping = false;
   const stop = async (): Promise<void> => {
     if (stopping) return;
@@ -64,7 +73,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
     // Never hang on the way out: a second signal or 15 s ends it regardless.
     setTimeout(() => process.exit(1), 15_000).unref();
     await server.close();
-    await library.close();
+    await engine.close();
     process.exit(0);
   };
   process.on('SIGINT', () => void stop());

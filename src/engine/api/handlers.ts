@@ -56,6 +56,7 @@ export function createHandlers(lib: Library, platform: PlatformHooks): HandlerTa
     },
     'folders.tree': (r) => lib.folderTree(r.folderId),
     'photos.list': (r) => lib.listPhotos(r),
+    'photos.ids': (r) => lib.photoIds(r),
     'photos.months': () => lib.monthCounts(),
     'photos.get': (r) => lib.photo(r.id),
     'photos.similar': (r) => lib.similar(r.id, r.limit),
@@ -64,6 +65,10 @@ export function createHandlers(lib: Library, platform: PlatformHooks): HandlerTa
     'photos.setScene': (r) => (r.label.startsWith('my:') ? lib.personalCorrection(r.id, r.label, true) : lib.setScene(r.id, r.label)),
     'photos.rejectScene': (r) => (r.label.startsWith('my:') ? lib.personalCorrection(r.id, r.label, false) : lib.rejectScene(r.id, r.label)),
     'photos.clearCorrection': (r) => lib.clearCorrection(r.id),
+    'photos.setSceneMany': (r) => lib.setSceneMany(r.ids, r.label),
+    'photos.rejectSceneMany': (r) => lib.rejectSceneMany(r.ids, r.label),
+    'corrections.undo': (r) => lib.undoCorrections(r.token),
+    'photos.displayPaths': (r) => lib.displayPaths(r.ids),
     'photos.showInFolder': async (r) => {
       if (!platform.showInFolder) unsupported('Show in folder');
       await platform.showInFolder(photoPath(r.id));

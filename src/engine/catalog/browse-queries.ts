@@ -30,8 +30,8 @@ export interface PhotoPageQuery {
   limit: number;
 }
 
-/** A photo with its folder's path and its current model's top labels (`scenery photos`). */
-export type PhotoListingRow = PhotoRow & { folder_path: string; top_index: Buffer | null; top_prob: Buffer | null; pred_indoor: number | null };
+/** A photo with its folder's path, its current model's top labels and the RAWs shown with it (a JSON array of relative paths) (`scenery photos`). */
+export type PhotoListingRow = PhotoRow & { folder_path: string; top_index: Buffer | null; top_prob: Buffer | null; pred_indoor: number | null; paired_paths: string };
 
 /** A scene group's size and cover photo (see `groupCounts`). */
 export interface GroupCountRow {
@@ -54,10 +54,10 @@ export class BrowseQueries {
     );
   }
 
-  /** The photos of one page and how many match in all. */
-  photoPage(q: PhotoPageQuery): { total: number; rows: PhotoRow[] } {
+  private page(q: PhotoPageQuery, what: 'rows' | 'ids'): { total: number; rows: PhotoRow[] } | { total: number; ids: number[] } {
     // Files that could not be read are listed only on their own ("Could not be read"), never among the photos.
-    const where: string[] = ["status != 'missing'", q.failed ? "status = 'failed'" : "status != 'failed'"];
+    // A RAW shown as part of its JPEG's photo (pair_id) is never a photo of its own.
+    const where: string[] = ["status != 'missing'", 'pair_id IS NULL', q.failed ? "status = 'failed'" : "status != 'failed'"];
     const params: Record<string, unknown> = { t: q.threshold, limit: q.limit, offset: q.offset };
     if (q.group !== null) {
       where.push(`(${GROUP_SQL}) = @scene`);
@@ -86,8 +86,18 @@ export class BrowseQueries {
       ? `ORDER BY CASE (${GROUP_SQL}) WHEN ${GROUP_UNCERTAIN} THEN 1 WHEN ${GROUP_PENDING} THEN 2 WHEN ${GROUP_FAILED} THEN 3 ELSE 0 END, scene_name(scene_index), COALESCE(taken_ts, added_ts) DESC, id DESC`
       : 'ORDER BY COALESCE(taken_ts, added_ts) DESC, id DESC';
     const total = (this.db.prepare(`SELECT COUNT(*) FROM photos WHERE ${w}`).pluck().get(params) as number) ?? 0;
-    const rows = this.db.prepare(`SELECT * FROM photos WHERE ${w} ${order} LIMIT @limit OFFSET @offset`).all(params) as PhotoRow[];
-    return { total, rows };
+    const rows = this.db.prepare(`SELECT ${what === 'ids' ? 'id' : '*'} FROM photos WHERE ${w} ${order} LIMIT @limit OFFSET @offset`);
+    return what === 'ids' ? { total, ids: rows.pluck().all(params) as number[] } : { total, rows: rows.all(params) as PhotoRow[] };
+  }
+
+  /** The photos of one page and how many match in all. */
+  photoPage(q: PhotoPageQuery): { total: number; rows: PhotoRow[] } {
+    return this.page(q, 'rows') as { total: number; rows: PhotoRow[] };
+  }
+
+  /** The ids of a page (the same filters and order as `photoPage`): "Select all" of a view without its summaries. */
+  photoIds(q: PhotoPageQuery): { total: number; ids: number[] } {
+    return this.page(q, 'ids') as { total: number; ids: number[] };
   }
 
   /**
@@ -104,7 +114,7 @@ export class BrowseQueries {
       `SELECT ${GROUP_SQL} AS g, COUNT(*) AS n,
               MAX(ROUND(CASE WHEN corrected = 1 THEN 1.0 ELSE COALESCE(scene_prob, 0) END * 1000000) * 1000000000 + id) AS rank,
               id AS cover, version AS cover_version
-       FROM photos WHERE status NOT IN ('missing', 'failed') GROUP BY g`,
+       FROM photos WHERE status NOT IN ('missing', 'failed') AND pair_id IS NULL GROUP BY g`,
     );
     return (this.groupCountsStmt.all({ t }) as (GroupCountRow & { rank: number })[]).map(({ g, n, cover, cover_version }) => ({ g, n, cover, cover_version }));
   }
@@ -118,7 +128,7 @@ export class BrowseQueries {
    * put it in November UTC). A time without a zone is the camera's clock too.
    */
   monthCounts(): { months: { month: string; count: number }[]; undated: number } {
-    const live = "status NOT IN ('missing', 'failed')";
+    const live = "status NOT IN ('missing', 'failed') AND pair_id IS NULL";
     const months = this.db
       .prepare(`SELECT substr(taken_at, 1, 7) AS month, COUNT(*) AS count FROM photos WHERE ${live} AND taken_ts IS NOT NULL GROUP BY month ORDER BY month DESC`)
       .all() as { month: string; count: number }[];
@@ -137,22 +147,24 @@ export class BrowseQueries {
     return this.db
       .prepare(
         `SELECT rtrim(rtrim(rel_path, replace(rel_path, '/', '')), '/') AS dir, COUNT(*) AS n
-         FROM photos WHERE folder_id = ? AND status NOT IN ('missing', 'failed') GROUP BY dir`,
+         FROM photos WHERE folder_id = ? AND status NOT IN ('missing', 'failed') AND pair_id IS NULL GROUP BY dir`,
       )
       .all(folderId) as { dir: string; n: number }[];
   }
 
   /** The first 20 files that could not be read, by path, with why (`scenery index`). */
   failedPhotos(): { rel_path: string; error: string }[] {
-    return this.db.prepare("SELECT rel_path, error FROM photos WHERE status = 'failed' ORDER BY rel_path LIMIT 20").all() as { rel_path: string; error: string }[];
+    return this.db.prepare("SELECT rel_path, error FROM photos WHERE status = 'failed' AND pair_id IS NULL ORDER BY rel_path LIMIT 20").all() as { rel_path: string; error: string }[];
   }
 
   /** Every photo with its folder and top labels, by folder and path (`scenery photos`). */
   photoListing(): PhotoListingRow[] {
     return this.db
       .prepare(
-        `SELECT p.*, f.path AS folder_path, r.top_index, r.top_prob, r.indoor AS pred_indoor FROM photos p JOIN folders f ON f.id = p.folder_id
-         LEFT JOIN predictions r ON r.photo_id = p.id AND r.model = p.model ORDER BY f.path, p.rel_path`,
+        `SELECT p.*, f.path AS folder_path, r.top_index, r.top_prob, r.indoor AS pred_indoor,
+           (SELECT json_group_array(o.rel_path) FROM photos o WHERE o.pair_id = p.id) AS paired_paths
+         FROM photos p JOIN folders f ON f.id = p.folder_id
+         LEFT JOIN predictions r ON r.photo_id = p.id AND r.model = p.model WHERE p.pair_id IS NULL ORDER BY f.path, p.rel_path`,
       )
       .all() as PhotoListingRow[];
   }

@@ -15,6 +15,22 @@ import type { FailureKind } from '../imaging/failure-reasons.js';
 import { BrowseQueries } from './browse-queries.js';
 import { SearchRows } from './search-rows.js';
 import { PersonalRows } from './personal-rows.js';
+import { extensionOf, isRawName } from '../scanner/file-types.js';
+
+/**
+ * The shot a file belongs to: its path without the extension, lower-cased. `IMG_0001.CR2` and `IMG_0001.JPG`
+ * in one folder are one shot, shown as one photo (see Catalog.refreshShot).
+ */
+export function shotKey(relPath: string): string {
+  const dot = relPath.lastIndexOf('.');
+  return (dot > relPath.lastIndexOf('/') + 1 ? relPath.slice(0, dot) : relPath).toLowerCase();
+}
+
+/** Of a shot's files, the one shown (and classified): a JPEG before any other picture, then the oldest record. */
+function primaryRank(name: string): number {
+  const ext = extensionOf(name);
+  return ext === 'jpg' || ext === 'jpeg' || ext === 'jpe' ? 0 : 1;
+}
 
 export interface FolderRow {
   id: number;
@@ -51,6 +67,10 @@ export interface PhotoRow {
   scene_prob: number | null;
   corrected: number;
   indoor: number | null;
+  /** shotKey(rel_path). */
+  shot: string | null;
+  /** The photo this file is shown as part of (a RAW beside its JPEG), or null when it is a photo of its own. */
+  pair_id: number | null;
 }
 
 export interface PredictionRow {
@@ -84,6 +104,14 @@ export interface FileFacts {
 export interface FileVersion {
   size: number;
   mtimeMs: number;
+}
+
+/** A file of a shot, as refreshShot weighs it. */
+interface ShotRow {
+  id: number;
+  name: string;
+  status: PhotoStatus;
+  pair_id: number | null;
 }
 
 export interface PhotoMetadata {
@@ -179,6 +207,12 @@ export class Catalog {
   readonly searchRows: SearchRows;
   /** Personal scenes, their examples and members (engine/personal/). */
   readonly personal: PersonalRows;
+  /**
+   * Called with the photos whose pairing changed (a RAW hidden behind its JPEG, or shown again when the JPEG
+   * went): the library reports them on its "photos changed" path and wakes the indexer.
+   */
+  pairsChanged: ((ids: number[]) => void) | null = null;
+  private shotStmt: Database.Statement | null = null;
 
   constructor(
     readonly dir: string,
@@ -194,6 +228,8 @@ export class Catalog {
       } else {
         this.db = this.openWritable();
       }
+      // Used by migration 4, and by nothing else: the JavaScript rule, so that old and new rows agree.
+      this.db.function('shot_key', { deterministic: true }, (p: unknown) => (typeof p === 'string' ? shotKey(p) : null));
       this.migrate();
     } catch (e) {
       throw damagedCatalogError(e, this.file) ?? this.explainOpenError(e);
@@ -254,6 +290,17 @@ export class Catalog {
     this.db.close();
   }
 
+  /**
+   * The statements run once per photo in a loop (a bulk correction of 100,000 photos, the events after it),
+   * prepared once: compiling them anew each time was half the cost.
+   */
+  private readonly stmts = new Map<string, Database.Statement>();
+  private stmt(sql: string): Database.Statement {
+    let s = this.stmts.get(sql);
+    if (!s) this.stmts.set(sql, (s = this.db.prepare(sql)));
+    return s;
+  }
+
   transaction<T>(fn: () => T): T {
     return this.db.transaction(fn)();
   }
@@ -299,7 +346,7 @@ export class Catalog {
     const rows = this.db
       .prepare(
         `SELECT folder_id, COUNT(*) AS total, SUM(status = 'indexed') AS indexed, SUM(status = 'failed') AS failed
-         FROM photos WHERE status != 'missing' GROUP BY folder_id`,
+         FROM photos WHERE status != 'missing' AND pair_id IS NULL GROUP BY folder_id`,
       )
       .all() as { folder_id: number; total: number; indexed: number; failed: number }[];
     return new Map(rows.map((r) => [r.folder_id, { total: r.total, indexed: r.indexed ?? 0, failed: r.failed ?? 0 }]));
@@ -307,7 +354,7 @@ export class Catalog {
 
   // ---- photos
   photo(id: number): PhotoRow | undefined {
-    return this.db.prepare('SELECT * FROM photos WHERE id = ?').get(id) as PhotoRow | undefined;
+    return this.stmt('SELECT * FROM photos WHERE id = ?').get(id) as PhotoRow | undefined;
   }
   /** Ids of every photo of a folder, whatever its status. */
   photoIdsInFolder(folderId: number): number[] {
@@ -340,16 +387,17 @@ export class Catalog {
    * Returns what happened, for events.
    */
   upsertFile(folderId: number, f: FileFacts, priority: number): { id: number; change: 'added' | 'changed' | 'restored' | 'unchanged' } {
-    const existing = this.db.prepare('SELECT id, size, mtime_ms, status FROM photos WHERE folder_id = ? AND rel_path = ?').get(folderId, f.relPath) as
-      | { id: number; size: number; mtime_ms: number; status: PhotoStatus }
+    const existing = this.db.prepare('SELECT id, size, mtime_ms, status, pair_id FROM photos WHERE folder_id = ? AND rel_path = ?').get(folderId, f.relPath) as
+      | { id: number; size: number; mtime_ms: number; status: PhotoStatus; pair_id: number | null }
       | undefined;
     const now = Date.now();
     if (!existing) {
       const r = this.db
-        .prepare("INSERT INTO photos(folder_id, rel_path, name, size, mtime_ms, status, added_ts) VALUES(?, ?, ?, ?, ?, 'pending', ?)")
-        .run(folderId, f.relPath, f.name, f.size, Math.round(f.mtimeMs), now);
+        .prepare("INSERT INTO photos(folder_id, rel_path, name, size, mtime_ms, status, added_ts, shot) VALUES(?, ?, ?, ?, ?, 'pending', ?, ?)")
+        .run(folderId, f.relPath, f.name, f.size, Math.round(f.mtimeMs), now, shotKey(f.relPath));
       const id = Number(r.lastInsertRowid);
       this.enqueue(id, priority);
+      this.refreshShots([{ folderId, shot: shotKey(f.relPath) }]);
       return { id, change: 'added' };
     }
     if (existing.size === f.size && existing.mtime_ms === Math.round(f.mtimeMs)) {
@@ -357,6 +405,7 @@ export class Catalog {
         const hasPred = this.db.prepare('SELECT 1 FROM predictions WHERE photo_id = ? LIMIT 1').get(existing.id);
         this.db.prepare("UPDATE photos SET status = ?, version = version + 1 WHERE id = ?").run(hasPred ? 'indexed' : 'pending', existing.id);
         if (!hasPred) this.enqueue(existing.id, priority);
+        this.refreshShots([{ folderId, shot: shotKey(f.relPath) }]);
         return { id: existing.id, change: 'restored' };
       }
       return { id: existing.id, change: 'unchanged' };
@@ -364,7 +413,10 @@ export class Catalog {
     this.db
       .prepare("UPDATE photos SET size = ?, mtime_ms = ?, status = 'pending', error = NULL, version = version + 1 WHERE id = ?")
       .run(f.size, Math.round(f.mtimeMs), existing.id);
-    this.enqueue(existing.id, priority);
+    // A RAW hidden behind its JPEG is read again only if it is shown again (refreshShot).
+    if (existing.pair_id === null) this.enqueue(existing.id, priority);
+    // A JPEG back (changed) after it went missing hides its RAW again.
+    if (existing.status === 'missing') this.refreshShots([{ folderId, shot: shotKey(f.relPath) }]);
     return { id: existing.id, change: 'changed' };
   }
 
@@ -372,12 +424,18 @@ export class Catalog {
   markMissing(ids: number[]): void {
     const st = this.db.prepare("UPDATE photos SET status = 'missing', version = version + 1 WHERE id = ? AND status != 'missing'");
     const job = this.db.prepare('DELETE FROM jobs WHERE photo_id = ?');
+    const shots: { folderId: number; shot: string }[] = [];
     this.transaction(() => {
       for (const id of ids) {
-        st.run(id);
+        const went = st.run(id).changes > 0;
         job.run(id);
+        if (!went) continue;
+        const p = this.photo(id);
+        if (p) shots.push({ folderId: p.folder_id, shot: p.shot ?? shotKey(p.rel_path) });
       }
     });
+    // The other file of a RAW+JPEG pair becomes the photo.
+    this.refreshShots(shots);
   }
 
   /**
@@ -397,7 +455,7 @@ export class Catalog {
    * A record that was marked missing comes back as it was (indexed when it has predictions).
    */
   relocatePhoto(id: number, from: { folderId: number; relPath: string }, folderId: number, f: FileFacts, priority: number): boolean {
-    return this.transaction(() => {
+    const moved = this.transaction(() => {
       const row = this.db.prepare('SELECT folder_id, rel_path, status FROM photos WHERE id = ?').get(id) as
         | { folder_id: number; rel_path: string; status: PhotoStatus }
         | undefined;
@@ -406,11 +464,13 @@ export class Catalog {
       let status = row.status;
       if (status === 'missing') status = this.db.prepare('SELECT 1 FROM predictions WHERE photo_id = ? LIMIT 1').get(id) ? 'indexed' : 'pending';
       this.db
-        .prepare('UPDATE photos SET folder_id = ?, rel_path = ?, name = ?, size = ?, mtime_ms = ?, status = ?, version = version + 1 WHERE id = ?')
-        .run(folderId, f.relPath, f.name, f.size, Math.round(f.mtimeMs), status, id);
+        .prepare('UPDATE photos SET folder_id = ?, rel_path = ?, name = ?, size = ?, mtime_ms = ?, status = ?, shot = ?, version = version + 1 WHERE id = ?')
+        .run(folderId, f.relPath, f.name, f.size, Math.round(f.mtimeMs), status, shotKey(f.relPath), id);
       if (row.status === 'missing' && status === 'pending') this.enqueue(id, priority);
       return true;
     });
+    if (moved) this.refreshShots([{ folderId: from.folderId, shot: shotKey(from.relPath) }, { folderId, shot: shotKey(f.relPath) }]);
+    return moved;
   }
 
   /**
@@ -426,19 +486,77 @@ export class Catalog {
       | undefined;
     if (!old) return null;
     // Synchronous from the read above to the commit: nothing else writes in between.
-    return this.transaction(() => {
+    const adopted = this.transaction(() => {
       const cur = this.photo(newId);
       if (!cur || cur.status === 'missing') return null;
       const job = this.db.prepare('SELECT priority FROM jobs WHERE photo_id = ?').get(newId) as { priority: number } | undefined;
       this.db.prepare('DELETE FROM photos WHERE id = ?').run(newId);
       this.db
-        .prepare("UPDATE photos SET folder_id = ?, rel_path = ?, name = ?, size = ?, mtime_ms = ?, status = 'pending', version = version + 1 WHERE id = ?")
-        .run(cur.folder_id, cur.rel_path, cur.name, cur.size, cur.mtime_ms, old.id);
+        .prepare("UPDATE photos SET folder_id = ?, rel_path = ?, name = ?, size = ?, mtime_ms = ?, status = 'pending', shot = ?, version = version + 1 WHERE id = ?")
+        .run(cur.folder_id, cur.rel_path, cur.name, cur.size, cur.mtime_ms, shotKey(cur.rel_path), old.id);
       this.db
         .prepare("INSERT INTO jobs(photo_id, state, priority, enqueued_ts, attempts) VALUES(?, 'running', ?, ?, 1) ON CONFLICT(photo_id) DO UPDATE SET state = 'running'")
         .run(old.id, job?.priority ?? 0, Date.now());
-      return old.id;
+      return { id: old.id, folderId: cur.folder_id, shot: shotKey(cur.rel_path) };
     });
+    if (!adopted) return null;
+    this.refreshShots([{ folderId: adopted.folderId, shot: adopted.shot }]);
+    return adopted.id;
+  }
+
+  /**
+   * RAW+JPEG pairs. A shot (same folder, same path but for the extension) that has a RAW and another picture on
+   * disk is ONE photo: the other picture (a JPEG first) is shown and classified, and each RAW is hidden behind it
+   * (pair_id), listed among the photo's files. When the JPEG goes missing the RAW is a photo of its own again
+   * (queued, if it was never indexed); when a JPEG arrives next to a RAW the RAW is hidden. A person's correction
+   * passes to the file that is shown. Called after every change of which files a shot has; reports the photos
+   * whose pairing changed to `pairsChanged`.
+   */
+  private refreshShots(shots: readonly { folderId: number; shot: string }[]): void {
+    // Nearly every shot is one file that is nobody's pair: answered by one indexed read, without a transaction.
+    this.shotStmt ??= this.db.prepare('SELECT id, name, status, pair_id FROM photos WHERE folder_id = ? AND shot = ? ORDER BY id');
+    const groups = shots
+      .filter((s, i) => shots.findIndex((o) => o.folderId === s.folderId && o.shot === s.shot) === i)
+      .map((s) => this.shotStmt!.all(s.folderId, s.shot) as ShotRow[])
+      .filter((rows) => rows.length > 1 || rows.some((r) => r.pair_id !== null));
+    if (!groups.length) return;
+    const changed = this.transaction(() => groups.flatMap((rows) => this.refreshShot(rows)));
+    if (changed.length) this.pairsChanged?.(changed);
+  }
+
+  private refreshShot(rows: readonly ShotRow[]): number[] {
+    const live = rows.filter((r) => r.status !== 'missing');
+    const others = live.filter((r) => !isRawName(r.name)).sort((a, b) => primaryRank(a.name) - primaryRank(b.name) || a.id - b.id);
+    const primary = others.length && live.some((r) => isRawName(r.name)) ? others[0]! : null;
+    const changed: number[] = [];
+    for (const r of rows) {
+      const want = primary && r.status !== 'missing' && isRawName(r.name) ? primary.id : null;
+      if (r.pair_id === want) continue;
+      this.db.prepare('UPDATE photos SET pair_id = ?, version = version + 1 WHERE id = ?').run(want, r.id);
+      if (want !== null) {
+        // Hidden: not classified on its own; its correction, if the shown file has none, goes with the photo.
+        this.db.prepare('DELETE FROM jobs WHERE photo_id = ?').run(r.id);
+        this.passCorrection(r.id, want);
+      } else if (r.status !== 'missing') {
+        // Shown again (its JPEG went): the photo keeps the person's scene, and is read if it never was.
+        if (r.pair_id !== null) this.passCorrection(r.pair_id, r.id);
+        if (r.status === 'pending') this.enqueue(r.id, 0);
+      }
+      changed.push(r.id);
+    }
+    return changed;
+  }
+
+  private passCorrection(from: number, to: number): void {
+    const moved = this.db
+      .prepare('INSERT OR IGNORE INTO corrections(photo_id, label_index, rejected, updated_at) SELECT ?, label_index, rejected, updated_at FROM corrections WHERE photo_id = ?')
+      .run(to, from).changes;
+    if (moved) this.refreshScene(to, this.photo(to)?.model ?? null);
+  }
+
+  /** The files hidden behind a photo (its RAWs), by name. */
+  pairedFiles(id: number): { name: string; size: number }[] {
+    return this.db.prepare('SELECT name, size FROM photos WHERE pair_id = ? ORDER BY name').all(id) as { name: string; size: number }[];
   }
 
   /**
@@ -551,7 +669,7 @@ export class Catalog {
   }
 
   prediction(id: number, model: string): PredictionRow | undefined {
-    return this.db.prepare('SELECT * FROM predictions WHERE photo_id = ? AND model = ?').get(id, model) as PredictionRow | undefined;
+    return this.stmt('SELECT * FROM predictions WHERE photo_id = ? AND model = ?').get(id, model) as PredictionRow | undefined;
   }
   latestPrediction(id: number): PredictionRow | undefined {
     return this.db.prepare('SELECT * FROM predictions WHERE photo_id = ? ORDER BY indexed_at DESC LIMIT 1').get(id) as PredictionRow | undefined;
@@ -563,11 +681,13 @@ export class Catalog {
   /** The descriptors from `model` of every indexed photo but `exceptId`, streamed (similar photos). */
   otherFeatureVectors(model: string, exceptId: number): Iterable<{ id: number; vec: Buffer }> {
     return this.db
-      .prepare("SELECT f.photo_id AS id, f.vec FROM features f JOIN photos p ON p.id = f.photo_id WHERE f.model = ? AND f.photo_id != ? AND p.status = 'indexed'")
+      .prepare(
+        "SELECT f.photo_id AS id, f.vec FROM features f JOIN photos p ON p.id = f.photo_id WHERE f.model = ? AND f.photo_id != ? AND p.status = 'indexed' AND p.pair_id IS NULL",
+      )
       .iterate(model, exceptId) as Iterable<{ id: number; vec: Buffer }>;
   }
   correction(id: number): CorrectionRow | undefined {
-    return this.db.prepare('SELECT * FROM corrections WHERE photo_id = ?').get(id) as CorrectionRow | undefined;
+    return this.stmt('SELECT * FROM corrections WHERE photo_id = ?').get(id) as CorrectionRow | undefined;
   }
 
   /** Sets the person's scene for a photo (null label clears it, keeping rejections). */
@@ -587,6 +707,42 @@ export class Catalog {
     });
   }
 
+  /**
+   * Bulk corrections (the grid's selection bar): the photos' current rows and corrections, read in one query each
+   * (json_each keeps 100,000 ids one bound parameter, not 100,000).
+   */
+  photoStates(ids: readonly number[]): { id: number; status: string; scene_index: number | null; folder_path: string; rel_path: string }[] {
+    return this.db
+      .prepare('SELECT p.id, p.status, p.scene_index, f.path AS folder_path, p.rel_path FROM photos p JOIN folders f ON f.id = p.folder_id WHERE p.id IN (SELECT value FROM json_each(?))')
+      .all(JSON.stringify(ids)) as { id: number; status: string; scene_index: number | null; folder_path: string; rel_path: string }[];
+  }
+  correctionsOf(ids: readonly number[]): Map<number, CorrectionRow> {
+    const rows = this.db.prepare('SELECT * FROM corrections WHERE photo_id IN (SELECT value FROM json_each(?))').all(JSON.stringify(ids)) as CorrectionRow[];
+    return new Map(rows.map((r) => [r.photo_id, r]));
+  }
+
+  /**
+   * Writes many photos' corrections as one transaction: `row` null deletes the photo's correction, else it is
+   * written as given (its updated_at too, so that an undo restores the row exactly). Each photo's shown scene follows.
+   */
+  writeCorrections(items: readonly { id: number; row: { label_index: number | null; rejected: string; updated_at: string } | null }[]): void {
+    const del = this.db.prepare('DELETE FROM corrections WHERE photo_id = ?');
+    const put = this.db.prepare(
+      `INSERT INTO corrections(photo_id, label_index, rejected, updated_at) VALUES(?, ?, ?, ?)
+       ON CONFLICT(photo_id) DO UPDATE SET label_index = excluded.label_index, rejected = excluded.rejected, updated_at = excluded.updated_at`,
+    );
+    const model = this.db.prepare('SELECT model FROM photos WHERE id = ?').pluck();
+    const bump = this.db.prepare('UPDATE photos SET version = version + 1 WHERE id = ?');
+    this.transaction(() => {
+      for (const { id, row } of items) {
+        if (row === null) del.run(id);
+        else put.run(id, row.label_index, row.rejected, row.updated_at);
+        this.refreshScene(id, (model.get(id) as string | null | undefined) ?? null);
+        bump.run(id);
+      }
+    });
+  }
+
   /** Stores the shown scene (labels/shown-scene.ts) in the photo's row, for grouping and listing in SQL. */
   private refreshScene(id: number, model: string | null): void {
     const c = this.correction(id);
@@ -602,9 +758,7 @@ export class Catalog {
       rejected: c ? (JSON.parse(c.rejected) as number[]) : [],
     });
     const indoor = shown ? shown.indoor : pred ? pred.indoor === 1 : null;
-    this.db
-      .prepare('UPDATE photos SET scene_index = ?, scene_prob = ?, corrected = ?, indoor = ? WHERE id = ?')
-      .run(shown?.index ?? null, shown?.prob ?? null, shown?.corrected ? 1 : 0, indoor === null ? null : indoor ? 1 : 0, id);
+    this.stmt('UPDATE photos SET scene_index = ?, scene_prob = ?, corrected = ?, indoor = ? WHERE id = ?').run(shown?.index ?? null, shown?.prob ?? null, shown?.corrected ? 1 : 0, indoor === null ? null : indoor ? 1 : 0, id);
   }
 
   // ---- jobs
@@ -662,7 +816,7 @@ export class Catalog {
       .prepare(
         `INSERT INTO jobs(photo_id, state, priority, enqueued_ts)
          SELECT p.id, 'pending', 0, ? FROM photos p
-         WHERE p.status IN ('indexed', 'pending') AND NOT EXISTS (SELECT 1 FROM predictions r WHERE r.photo_id = p.id AND r.model = ?)
+         WHERE p.status IN ('indexed', 'pending') AND p.pair_id IS NULL AND NOT EXISTS (SELECT 1 FROM predictions r WHERE r.photo_id = p.id AND r.model = ?)
          ON CONFLICT(photo_id) DO UPDATE SET state = 'pending'`,
       )
       .run(Date.now(), model).changes;
@@ -670,7 +824,7 @@ export class Catalog {
 
   /** The photos that could not be read (the ones retryFailed queues again). */
   failedPhotoIds(): number[] {
-    return this.db.prepare("SELECT id FROM photos WHERE status = 'failed'").pluck().all() as number[];
+    return this.db.prepare("SELECT id FROM photos WHERE status = 'failed' AND pair_id IS NULL").pluck().all() as number[];
   }
 
   retryFailed(): number {
@@ -726,7 +880,7 @@ export class Catalog {
   photoCounts(): { total: number; indexed: number; failed: number; pending: number; missing: number } {
     const r = this.db
       .prepare(
-        `SELECT COUNT(*) AS total, SUM(status='indexed') AS indexed, SUM(status='failed') AS failed, SUM(status='pending') AS pending, SUM(status='missing') AS missing FROM photos`,
+        `SELECT COUNT(*) AS total, SUM(status='indexed') AS indexed, SUM(status='failed') AS failed, SUM(status='pending') AS pending, SUM(status='missing') AS missing FROM photos WHERE pair_id IS NULL`,
       )
       .get() as { total: number; indexed: number | null; failed: number | null; pending: number | null; missing: number | null };
     return { total: r.total, indexed: r.indexed ?? 0, failed: r.failed ?? 0, pending: r.pending ?? 0, missing: r.missing ?? 0 };

@@ -4,7 +4,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../../test-support/harness.js';
-import { Catalog } from './catalog.js';
+import { Catalog, shotKey } from './catalog.js';
 import { MIGRATIONS } from './migrations.js';
 
 describe('migration 3 (photos by size and mtime)', () => {
@@ -34,11 +34,50 @@ describe('migration 3 (photos by size and mtime)', () => {
   });
 });
 
-describe('migration 4 (personal scenes)', () => {
+describe('migration 4 (RAW+JPEG pairs)', () => {
   const tmp = tempDir('migrations4');
   afterAll(() => tmp.cleanup());
 
-  it('upgrades a schema-3 catalog, keeping its photos, and stores scenes, examples and members that go with their photo', () => {
+  it('upgrades a schema-3 catalog: its JPEG gets its shot, and a RAW of the same shot added later joins it as one photo', () => {
+    const dir = join(tmp.path, 'lib');
+    mkdirSync(dir);
+    const old = new Database(join(dir, 'catalog.sqlite'));
+    for (const m of MIGRATIONS.slice(0, 3)) old.exec(m);
+    old.pragma('user_version = 3');
+    old.prepare("INSERT INTO folders(path, added_at) VALUES('/photos', 'x')").run();
+    old.prepare("INSERT INTO photos(folder_id, rel_path, name, size, mtime_ms, hash, added_ts, status) VALUES(1, 'Trip/IMG_0001.JPG', 'IMG_0001.JPG', 1234, 5678, 'h', 0, 'indexed')").run();
+    old.prepare("INSERT INTO photos(folder_id, rel_path, name, size, mtime_ms, hash, added_ts, status) VALUES(1, 'Trip.2/Ünïcode', 'Ünïcode', 1, 1, 'h2', 0, 'indexed')").run();
+    old.close();
+
+    const c = new Catalog(dir);
+    try {
+      expect(c.schemaVersion).toBe(MIGRATIONS.length);
+      expect(c.photo(1)).toMatchObject({ shot: 'trip/img_0001', pair_id: null });
+      // The same rule as new rows (JavaScript's lower-casing; a dot in a folder name is not an extension).
+      expect(c.photo(2)).toMatchObject({ shot: shotKey('Trip.2/Ünïcode') });
+      expect(shotKey('Trip.2/Ünïcode')).toBe('trip.2/ünïcode');
+      const changed: number[] = [];
+      c.pairsChanged = (ids) => changed.push(...ids);
+      const raw = c.upsertFile(1, { relPath: 'Trip/IMG_0001.CR2', name: 'IMG_0001.CR2', size: 9, mtimeMs: 9 }, 0);
+      expect(c.photo(raw.id)).toMatchObject({ pair_id: 1 });
+      expect(changed).toEqual([raw.id]);
+      expect(c.browse.photoPage({ failed: false, group: null, folderId: null, dated: null, month: null, byScene: false, threshold: 0, offset: 0, limit: 10 }).total).toBe(2);
+      expect(c.pairedFiles(1)).toEqual([{ name: 'IMG_0001.CR2', size: 9 }]);
+      // The hidden RAW is not queued for indexing.
+      expect(c.jobCounts().pending).toBe(0);
+      const plan = c.db.prepare('EXPLAIN QUERY PLAN SELECT id FROM photos WHERE folder_id = ? AND shot = ?').all(1, 'x') as { detail: string }[];
+      expect(plan.map((p) => p.detail).join(' ')).toMatch(/photos_shot/);
+    } finally {
+      c.close();
+    }
+  });
+});
+
+describe('migration 5 (personal scenes)', () => {
+  const tmp = tempDir('migrations5');
+  afterAll(() => tmp.cleanup());
+
+  it('upgrades a schema-3 catalog (through 4), keeping its photos, and stores scenes, examples and members that go with their photo', () => {
     const dir = join(tmp.path, 'lib');
     mkdirSync(dir);
     const old = new Database(join(dir, 'catalog.sqlite'));
@@ -51,7 +90,7 @@ describe('migration 4 (personal scenes)', () => {
 
     const c = new Catalog(dir);
     try {
-      expect(c.schemaVersion).toBe(4);
+      expect(c.schemaVersion).toBe(MIGRATIONS.length);
       expect(c.photo(1)?.name).toBe('a.jpg');
       const id = c.personal.create('Our cabin', 'm', 'svm');
       c.personal.setExamples(id, [1], true, 'example');

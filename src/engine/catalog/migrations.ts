@@ -87,7 +87,17 @@ export const MIGRATIONS: readonly string[] = [
   `
   CREATE INDEX photos_size_mtime ON photos(size, mtime_ms);
   `,
-  // 4: personal scenes (engine/personal/): scenes the person teaches by example, trained on the stored descriptors of
+  // 4: a RAW and a JPEG of the same shot shown as one photo (catalog.ts refreshShot). `shot` is the file's path
+  // without its extension, lower-cased (shot_key(), registered by the catalog before migrating); `pair_id` is the
+  // photo a file is shown as part of (its JPEG), NULL when it is a photo of its own.
+  `
+  ALTER TABLE photos ADD COLUMN shot TEXT;
+  ALTER TABLE photos ADD COLUMN pair_id INTEGER;
+  UPDATE photos SET shot = shot_key(rel_path);
+  CREATE INDEX photos_shot ON photos(folder_id, shot);
+  CREATE INDEX photos_pair ON photos(pair_id) WHERE pair_id IS NOT NULL;
+  `,
+  // 5: personal scenes (engine/personal/): scenes the person teaches by example, trained on the stored descriptors of
   // one model; their examples ("yes" and "no" answers, with where each came from), and the photos each one claims
   // with the classifier's 0..1 score (members only: the rest of the library scores below 0.5)
   `

@@ -28,7 +28,7 @@ export const INDEX_PAGE = 20000;
 
 const INDEX_ROWS = `SELECT p.id, p.folder_id, p.rel_path, p.status, p.taken_ts, r.indoor AS vote, r.top_index, r.top_prob, c.label_index AS correction, c.rejected
     FROM photos p LEFT JOIN predictions r ON r.photo_id = p.id AND r.model = p.model LEFT JOIN corrections c ON c.photo_id = p.id
-    WHERE p.status != 'missing'`;
+    WHERE p.status != 'missing' AND p.pair_id IS NULL`;
 
 export class SearchRows {
   private allStmt: Database.Statement | null = null;
@@ -49,7 +49,7 @@ export class SearchRows {
     return this.pageStmt.all(afterId) as IndexRow[];
   }
 
-  /** One photo, or undefined when it is missing or gone. */
+  /** One photo, or undefined when it is missing, gone, or shown as part of another (a RAW beside its JPEG). */
   one(id: number): IndexRow | undefined {
     this.oneStmt ??= this.db.prepare(`${INDEX_ROWS} AND p.id = ?`);
     return this.oneStmt.get(id) as IndexRow | undefined;

@@ -48,6 +48,7 @@ export function photoDetail(catalog: Catalog, p: PhotoRow): PhotoDetail {
     indoor: p.status === 'failed' ? null : indoorOf(p.scene_index, pred ? pred.indoor === 1 : null, p.corrected === 1),
     rejected: rejected.map((i) => PLACES365_LABELS[i] ?? String(i)),
     errorDetail: p.status === 'failed' ? p.error : null,
+    files: [{ name: p.name, size: p.size }, ...catalog.pairedFiles(p.id)],
   };
 }
 

@@ -2,7 +2,7 @@
 export class DecodeError extends Error {
   constructor(
     message: string,
-    readonly kind: 'empty' | 'corrupt' | 'unsupported' | 'too_large' | 'unreadable' | 'vanished' | 'not_a_file' | 'outside_folders' | 'stalled' | 'deferred',
+    readonly kind: 'empty' | 'corrupt' | 'unsupported' | 'too_large' | 'unreadable' | 'vanished' | 'not_a_file' | 'outside_folders' | 'stalled' | 'deferred' | 'raw_preview',
   ) {
     super(message);
     this.name = 'DecodeError';

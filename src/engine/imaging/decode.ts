@@ -11,6 +11,7 @@ import sharp, { type Sharp } from 'sharp';
 import heicDecode from 'heic-decode';
 import { DecodeError } from './decode-error.js';
 import { readPhotoFile } from './photo-file.js';
+import { isRawName } from '../scanner/file-types.js';
 
 export { DecodeError } from './decode-error.js';
 export { MAX_PHOTO_BYTES, readPhotoFile } from './photo-file.js';
@@ -76,6 +77,11 @@ export interface DecodeOptions {
   minSide?: number;
   /** Keep the long side at least this long too (the photo view's preview wants 2048 px). */
   minLongSide?: number;
+  /**
+   * The EXIF orientation (1-8) to apply instead of the image's own: a RAW's embedded preview is turned as
+   * the RAW's own EXIF says (imaging/raw-preview.ts), whatever the preview carries (often nothing).
+   */
+  orientation?: number;
 }
 
 /**
@@ -227,7 +233,7 @@ export async function decodeOriented(buf: Buffer, name: string, options: DecodeO
   let plan: DecodePlan | null = null;
   try {
     const meta = await sharp(buf).metadata();
-    if (meta.width && meta.height) plan = planDecode({ ...meta, width: meta.width, height: meta.height }, options);
+    if (meta.width && meta.height) plan = planDecode({ ...meta, width: meta.width, height: meta.height, orientation: options.orientation ?? meta.orientation }, options);
   } catch {
     // unreadable header: the decode below reports it
   }
@@ -244,7 +250,7 @@ export async function decodeOriented(buf: Buffer, name: string, options: DecodeO
   // No header: the decoder fails at once (or it is a HEIF that only heic-decode reads, and may be big).
   const release = await budget.acquire(plan?.cost ?? DECODE_MEMORY_BUDGET);
   try {
-    return isHeif(buf) ? await decodeHeif(buf, name, plan) : await decodeWithSharp(buf, name, plan);
+    return isHeif(buf) ? await decodeHeif(buf, name, plan) : await decodeWithSharp(buf, name, plan, options.orientation);
   } finally {
     release();
   }
@@ -267,9 +273,31 @@ async function decodeHeif(buf: Buffer, name: string, plan: DecodePlan | null): P
   return { data: small.data, width: small.info.width, height: small.info.height, channels: 4, fullWidth: img.width, fullHeight: img.height };
 }
 
-async function decodeWithSharp(buf: Buffer, name: string, plan: DecodePlan | null): Promise<OrientedPixels> {
+/** Turns `img` as EXIF orientation `o` says (sharp mirrors before it rotates, whatever the call order). */
+export function orient(img: Sharp, o: number): Sharp {
+  switch (o) {
+    case 2:
+      return img.flop();
+    case 3:
+      return img.rotate(180);
+    case 4:
+      return img.flip();
+    case 5:
+      return img.rotate(90).flip();
+    case 6:
+      return img.rotate(90);
+    case 7:
+      return img.rotate(90).flop();
+    case 8:
+      return img.rotate(270);
+    default:
+      return img;
+  }
+}
+
+async function decodeWithSharp(buf: Buffer, name: string, plan: DecodePlan | null, orientation?: number): Promise<OrientedPixels> {
   const decode = async (lenient: boolean): Promise<OrientedPixels> => {
-    let img = sharp(buf, {
+    const input = sharp(buf, {
       limitInputPixels: MAX_INPUT_PIXELS,
       // Streams the decode through the shrink below: the full-size image is never held.
       sequentialRead: true,
@@ -278,7 +306,8 @@ async function decodeWithSharp(buf: Buffer, name: string, plan: DecodePlan | nul
       // libjpeg turns a storm of "corrupt data" warnings into an error; cameras write such files and PIL reads them.
       unlimited: lenient,
       animated: false,
-    }).rotate();
+    });
+    let img = orientation === undefined ? input.rotate() : orient(input, orientation);
     const t = plan?.target;
     if (t) {
       img = plan.exactDct
@@ -318,6 +347,12 @@ export function fromPixels(p: OrientedPixels): Sharp {
 
 /** One image, oriented, ready for further sharp operations (CLI use; `fullResolution` for conformance). */
 export async function openImage(path: string, options: { fullResolution?: boolean } = {}): Promise<Sharp> {
-  const buf = await readPhotoFile(path);
-  return fromPixels(await decodeOriented(buf, extname(path) ? path.split(/[\\/]/).pop()! : path, { minSide: options.fullResolution ? 0 : undefined }));
+  const name = extname(path) ? path.split(/[\\/]/).pop()! : path;
+  const decode = { minSide: options.fullResolution ? 0 : undefined };
+  if (isRawName(name)) {
+    // Its embedded preview (raw-preview.ts imports this module, hence imported when needed).
+    const { decodeRawPreview } = await import('./raw-preview.js');
+    return fromPixels((await decodeRawPreview(path, name, decode)).pixels);
+  }
+  return fromPixels(await decodeOriented(await readPhotoFile(path), name, decode));
 }

@@ -19,6 +19,7 @@ export const FAILURE_SENTENCES: Record<FailureKind, string> = {
   outside_folders: 'This links to a file outside your watched folders.',
   stalled: 'The drive stopped responding while the file was read.',
   deferred: 'Not read yet: reads are waiting for a drive that is not answering.',
+  raw_preview: 'This RAW file has no embedded preview Scenery can read.',
   internal: 'Scenery could not process this file; try again.',
 };
 

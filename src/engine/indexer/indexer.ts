@@ -17,7 +17,9 @@ import type { Catalog, FileVersion } from '../catalog/catalog.js';
 import { Semaphore } from '../concurrency/semaphore.js';
 import { DecodeError, decodeOriented, fromPixels, readPhotoFile } from '../imaging/decode.js';
 import { readPhotoFacts } from '../imaging/metadata.js';
-import { contentHash } from '../imaging/photo-file.js';
+import { contentHash, hashPhotoFile } from '../imaging/photo-file.js';
+import { decodeRawPreview } from '../imaging/raw-preview.js';
+import { isRawName } from '../scanner/file-types.js';
 import { isInside } from '../media/media-files.js';
 import { WatchedRoots } from '../scanner/admit.js';
 import { cropToTensor, PIXELS, resizeForModel } from '../imaging/model-input.js';
@@ -314,8 +316,10 @@ export class Indexer {
     read: FileVersion,
   ): Promise<{ classified: Promise<{ prob: Float32Array; features: Float32Array; classes: number }> | null; done: boolean }> {
     const id = job.photoId;
-    const buf = await readPhotoFile(path, { mayRead: this.mayRead });
-    const hash = contentHash(buf);
+    // A RAW (tens of MB) is hashed as it streams by; only its embedded preview is decoded (imaging/raw-preview.ts).
+    const raw = isRawName(name);
+    const buf = raw ? null : await readPhotoFile(path, { mayRead: this.mayRead });
+    const hash = buf ? contentHash(buf) : await hashPhotoFile(path, { mayRead: this.mayRead });
     const adopted = this.catalog.adoptMovedPhoto(id, hash);
     if (adopted !== null) {
       job.photoId = adopted;
@@ -327,7 +331,8 @@ export class Indexer {
       }
     }
     const photoId = job.photoId;
-    const pixels = await decodeOriented(buf, name);
+    const rawDecode = raw ? await decodeRawPreview(path, name) : null;
+    const pixels = rawDecode ? rawDecode.pixels : await decodeOriented(buf!, name);
     // The model input first, so that the model runs while the thumbnail and metadata are written
     // (a new photo's time to being tagged is decode + inference, not decode + thumbnail + EXIF + inference).
     const rgb = await resizeForModel(fromPixels(pixels));
@@ -337,7 +342,7 @@ export class Indexer {
     // Handled by the caller; this keeps a failure while the thumbnail is written from being reported as unhandled.
     classified?.catch(() => {});
     if (!this.thumbs.hasThumb(hash)) await this.thumbs.writeThumb(hash, pixels);
-    const facts = await readPhotoFacts(buf);
+    const facts = rawDecode ? rawDecode.facts : await readPhotoFacts(buf!);
     this.catalog.setMetadata(photoId, { ...facts, hash, width: pixels.fullWidth, height: pixels.fullHeight, thumbKey: hash }, read);
     // Wrapped: an async function returning the promise itself would wait for it.
     return { classified, done: false };

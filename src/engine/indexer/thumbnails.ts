@@ -7,7 +7,8 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { decodeOriented, fromPixels, readPhotoFile, type OrientedPixels } from '../imaging/decode.js';
+import { fromPixels, type OrientedPixels } from '../imaging/decode.js';
+import { decodePhotoFile } from '../imaging/raw-preview.js';
 
 export const THUMB_SIZE = 400;
 export const PREVIEW_SIZE = 2048;
@@ -41,7 +42,8 @@ export class ThumbnailStore {
   async ensurePreview(key: string, originalPath: string): Promise<string> {
     const path = this.previewPath(key);
     if (existsSync(path)) return path;
-    const pixels = await decodeOriented(await readPhotoFile(originalPath), originalPath, { minLongSide: PREVIEW_SIZE });
+    // A RAW's view is rendered from its embedded preview.
+    const pixels = await decodePhotoFile(originalPath, originalPath, { minLongSide: PREVIEW_SIZE });
     const buf = await fromPixels(pixels).resize(PREVIEW_SIZE, PREVIEW_SIZE, { fit: 'inside', withoutEnlargement: true }).removeAlpha().jpeg({ quality: 86, mozjpeg: true }).toBuffer();
     await atomicWrite(path, buf);
     return path;

@@ -90,3 +90,27 @@ describe.skipIf(!hasShared)('photos.explain with a SqueezeNet model', () => {
     }
   }, 60_000);
 });
+
+describe.skipIf(!hasShared)('photos.explain on a RAW', () => {
+  const tmp = tempDir('explain-raw');
+  afterAll(() => tmp.cleanup());
+
+  it('explains the embedded preview the RAW was classified from', async () => {
+    const folder = join(tmp.path, 'Photos');
+    mkdirSync(folder, { recursive: true });
+    copyFileSync(shared('raw', 'pentax_k-3ii_trunc.pef'), join(folder, 'lake.pef'));
+    const model = join(tmp.path, 'tiny.onnx');
+    await convertModel(shared('reference', 'tiny', 'model.caffemodel'), model);
+    const lib = await Library.open({ dir: join(tmp.path, 'lib'), model, modelsDir: join(tmp.path, 'models'), threads: 1, watch: false });
+    try {
+      lib.addFolder(folder);
+      await waitFor('indexed', () => lib.status().indexedCount === 1);
+      const id = lib.catalog.db.prepare('SELECT id FROM photos').pluck().get() as number;
+      const r = await dispatch(createHandlers(lib, { mode: 'browser' }), 'photos.explain', { id });
+      expect(r.ok, JSON.stringify(r)).toBe(true);
+      expect((r as { value: Awaited<ReturnType<Library['explain']>> }).value.label).toBe(lib.photo(id).top[0]!.label);
+    } finally {
+      await lib.close();
+    }
+  }, 60_000);
+});

@@ -8,7 +8,8 @@
  * in memory because a map costs under a second to recompute and must never
  * outlive the photo or model it describes (the key holds both).
  */
-import { decodeOriented, fromPixels, readPhotoFile } from '../../imaging/decode.js';
+import { fromPixels } from '../../imaging/decode.js';
+import { decodePhotoFile } from '../../imaging/raw-preview.js';
 import { cropToTensor, PIXELS, resizeForModel } from '../../imaging/model-input.js';
 import type { LabelSet } from '../../labels/label-sets.js';
 import { CAM_SIDE, MODEL_CROP, type PhotoExplanation } from '../../../shared/heatmap.js';
@@ -49,8 +50,8 @@ export class PhotoExplainer {
     let cached = true;
     if (!entry || (wanted !== null && !entry.cams.has(wanted))) {
       cached = false;
-      const buf = await readPhotoFile(photo.path);
-      const rgb = await resizeForModel(fromPixels(await decodeOriented(buf, photo.name)));
+      // A RAW is explained on the embedded preview it was classified from.
+      const rgb = await resizeForModel(fromPixels(await decodePhotoFile(photo.path, photo.name)));
       const pixels = new Float32Array(3 * PIXELS);
       cropToTensor(rgb, pixels, 0);
       const r = await source.explain(pixels, 5, wanted === null ? [] : [wanted]);

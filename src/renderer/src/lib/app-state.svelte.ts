@@ -3,7 +3,7 @@
  * from the engine through `api`; events keep it current.
  */
 import { api } from '../api/api';
-import type { Responses, SearchResult } from '../../../shared/contract';
+import type { Request, Responses, SearchResult } from '../../../shared/contract';
 import type { FolderInfo, IndexingProgress, LibraryStatus, ModelState, SceneGroup, SceneVocabularyEntry } from '../../../shared/domain';
 import { isConnectionFailure, plainMessage } from './errors';
 import { Latest } from './latest';
@@ -220,17 +220,20 @@ export class AppState {
     const groups = this.groups;
     let sections: Section[];
     let fetcher: ConstructorParameters<typeof PhotoSource>[1];
+    // The same filters as the fetcher's, for photos.ids: selecting a whole view or a long range loads no summaries.
+    let filters: (s: Section) => Omit<Request<'photos.ids'>, 'offset' | 'limit'>;
     if (v.kind === 'scenes') {
       const shown = v.scene ? groups.filter((g) => g.key === v.scene) : v.family ? familyScenes(groups, v.family) : groups;
       sections = shown.map((g) => ({ key: g.key, title: g.name, subtitle: g.family === 'status' || g.family === 'other' ? undefined : familyName(g.family), count: g.count }));
-      fetcher = async (s, offset, limit) => (await api.call('photos.list', { order: 'date', scene: s.key, offset, limit })).items;
+      filters = (s) => ({ order: 'date', scene: s.key });
+      fetcher = async (s, offset, limit) => (await api.call('photos.list', { ...filters(s), offset, limit })).items;
     } else if (v.kind === 'timeline') {
       // A section per month (the scrubber jumps between them), newest first; photos without a date taken
       // come last, under "No date" (as the viewer says), not sorted as if taken when added.
       sections = this.timeline.months.map(({ month, count }) => ({ key: month, title: monthTitle(month), count, jump: { year: month.slice(0, 4), label: monthTitle(month) } }));
       sections.push({ key: 'undated', title: 'No date', subtitle: 'no date taken in the file', count: this.timeline.undated, jump: { year: 'No date', label: 'No date' } });
-      fetcher = async (s, offset, limit) =>
-        (await api.call('photos.list', s.key === 'undated' ? { order: 'date', dated: false, offset, limit } : { order: 'date', month: s.key, offset, limit })).items;
+      filters = (s) => (s.key === 'undated' ? { order: 'date', dated: false } : { order: 'date', month: s.key });
+      fetcher = async (s, offset, limit) => (await api.call('photos.list', { ...filters(s), offset, limit })).items;
     } else if (v.kind === 'folder') {
       const f = this.folders.find((x) => x.id === v.folderId);
       const sub = v.sub;
@@ -238,12 +241,13 @@ export class AppState {
       // A subfolder's heading is its path from the watched folder's name: "Pictures › 2019 › Trips".
       const title = sub ? [root.split(/[\\/]/).filter(Boolean).pop() ?? root, ...sub.path.split('/')].join(' › ') : root;
       sections = [{ key: `folder-${v.folderId}${sub ? `/${sub.path}` : ''}`, title, subtitle: sub ? root : undefined, count: sub ? sub.count : (f?.photoCount ?? 0) }];
-      fetcher = async (_s, offset, limit) =>
-        (await api.call('photos.list', { order: 'date', folderId: v.folderId, ...(sub ? { subfolder: sub.path } : {}), offset, limit })).items;
+      filters = () => ({ order: 'date', folderId: v.folderId, ...(sub ? { subfolder: sub.path } : {}) });
+      fetcher = async (s, offset, limit) => (await api.call('photos.list', { ...filters(s), offset, limit })).items;
     } else if (v.kind === 'failed') {
       const n = this.status?.failedCount ?? 0;
       sections = [{ key: 'failed', title: 'Photos that could not be read', count: n }];
-      fetcher = async (_s, offset, limit) => (await api.call('photos.list', { order: 'date', status: 'failed', offset, limit })).items;
+      filters = () => ({ order: 'date', status: 'failed' });
+      fetcher = async (s, offset, limit) => (await api.call('photos.list', { ...filters(s), offset, limit })).items;
     } else if (v.kind === 'similar') {
       const id = v.id;
       sections = [{ key: 'similar', title: 'Similar photos', count: 0 }];
@@ -259,7 +263,7 @@ export class AppState {
       this.source = src;
       return;
     } else return;
-    this.source = new PhotoSource(sections, fetcher);
+    this.source = new PhotoSource(sections, fetcher, undefined, async (s, offset, limit) => (await api.call('photos.ids', { ...filters(s), offset, limit })).ids);
   }
 
   /** Never throws: a failure becomes a plain message. */
@@ -286,7 +290,21 @@ export class AppState {
       (first) => {
         this.searchResult = first;
         const sections: Section[] = [{ key: 'results', title: first.total ? `${first.total.toLocaleString()} photo${first.total === 1 ? '' : 's'}` : 'No photos', subtitle: 'best match first', count: first.total }];
-        this.source = new PhotoSource(sections, async (_s, offset, limit) => (offset === 0 && limit <= 120 ? first.items.slice(0, limit) : (await api.call('search.run', { q, offset, limit })).items));
+        this.source = new PhotoSource(
+          sections,
+          async (_s, offset, limit) => (offset === 0 && limit <= 120 ? first.items.slice(0, limit) : (await api.call('search.run', { q, offset, limit })).items),
+          undefined,
+          // Selecting many results: the search's largest pages (its hits are ranked in memory; there is no id-only form).
+          async (_s, offset, limit) => {
+            const ids: number[] = [];
+            for (let at = offset; at < offset + limit; at += 5000) {
+              const r = await api.call('search.run', { q, offset: at, limit: Math.min(5000, offset + limit - at) });
+              ids.push(...r.items.map((p) => p.id));
+              if (r.items.length === 0) break;
+            }
+            return ids;
+          },
+        );
       },
     );
   }

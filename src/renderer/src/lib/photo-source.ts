@@ -15,6 +15,8 @@ export interface Section {
 }
 
 export type Fetcher = (section: Section, offset: number, limit: number) => Promise<PhotoSummary[]>;
+/** The ids of a section's items [offset, offset + limit), in order, without their summaries (photos.ids). */
+export type IdFetcher = (section: Section, offset: number, limit: number) => Promise<number[]>;
 
 export class PhotoSource {
   private readonly pages = new Map<string, PhotoSummary[]>();
@@ -25,7 +27,34 @@ export class PhotoSource {
     readonly sections: Section[],
     private readonly fetcher: Fetcher,
     readonly pageSize = 120,
+    /** Selecting many photos at once; without it their pages are loaded. */
+    private readonly idFetcher: IdFetcher | null = null,
   ) {}
+
+  /**
+   * The ids of items [from, to) of section s, in order (selecting a range or a
+   * whole section): from the pages already loaded, else from the id fetcher,
+   * else by loading the pages.
+   */
+  async idsIn(s: number, from: number, to: number): Promise<number[]> {
+    const section = this.sections[s];
+    if (!section) return [];
+    to = Math.min(to, section.count);
+    const fromPages = (): number[] | null => {
+      const out: number[] = [];
+      for (let i = from; i < to; i++) {
+        const p = this.get(s, i);
+        if (!p) return null;
+        out.push(p.id);
+      }
+      return out;
+    };
+    const have = fromPages();
+    if (have) return have;
+    if (this.idFetcher) return this.idFetcher(section, from, to - from);
+    await this.ensure(s, from, to);
+    return fromPages() ?? [];
+  }
 
   get total(): number {
     return this.sections.reduce((a, s) => a + s.count, 0);
