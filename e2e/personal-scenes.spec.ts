@@ -113,14 +113,26 @@ test('a personal scene from 3 photos: sidebar, overview, search by name, two sug
   }
 });
 
-/** Selects cabin-1..3 in the grid and makes "Our cabin" from them. */
+/** Selects cabin-1..3 in the grid (By date), and makes "Our cabin" from them with the selection bar. */
 async function createFromThree(page: Page): Promise<void> {
-  const ids = await page.evaluate(async () => {
-    const r = (await (await fetch('/api/photos.list', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ limit: 100 }) })).json()) as {
-      value: { items: { id: number; name: string }[] };
-    };
-    return r.value.items.filter((p) => /^cabin-[123]\.jpg$/.test(p.name)).map((p) => p.id);
-  });
-  expect(ids).toHaveLength(3);
-  await api(page, 'personal.create', { name: 'Our cabin', photoIds: ids });
+  await page.getByRole('button', { name: 'By date' }).click();
+  await page.waitForTimeout(1500); // the grid settles after the last indexing events
+  const cell = (n: string) => page.locator('button.cell').and(page.getByRole('button', { name: new RegExp(`^(Selected: )?${n.replace('.', '\\.')},`) }));
+  await cell('cabin-1.jpg').hover();
+  await cell('cabin-1.jpg').locator('.check').click();
+  await cell('cabin-2.jpg').click({ modifiers: ['Control'] });
+  await cell('cabin-3.jpg').click({ modifiers: ['Control'] });
+  const bar = page.getByRole('toolbar', { name: 'Selected photos' });
+  await expect(bar).toContainText('3 selected');
+  await page.screenshot({ path: join(shots, 'personal-selected-1920.png') });
+  await page.setViewportSize({ width: 800, height: 600 });
+  await page.screenshot({ path: join(shots, 'personal-selected-800.png') });
+  await page.setViewportSize({ width: 1920, height: 1080 });
+  await bar.getByRole('button', { name: 'New scene from these…' }).click();
+  const form = page.getByRole('form', { name: 'New scene' });
+  await form.getByLabel('Name the scene these 3 photos show').fill('Our cabin');
+  await page.screenshot({ path: join(shots, 'personal-naming-1920.png') });
+  await form.getByRole('button', { name: 'Create scene' }).click();
+  // The new scene opens.
+  await expect(page.getByRole('navigation', { name: 'Breadcrumb' })).toContainText('Our cabin', { timeout: 30_000 });
 }

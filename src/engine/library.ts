@@ -3,6 +3,7 @@
  * `scenery serve`, the CLI and the tests all open one of these; none of it
  * knows about Electron.
  */
+import { randomUUID } from 'node:crypto';
 import { existsSync, realpathSync, statSync, accessSync, constants as fsc } from 'node:fs';
 import { isAbsolute, join, resolve, sep } from 'node:path';
 import type { FolderInfo, FolderTreeNode, IndexingProgress, ModelInfo, ModelState, PhotoDetail, PhotoSummary, SceneGroup, SearchHitSummary } from '../shared/domain.js';
@@ -646,6 +647,35 @@ export class Library {
     const changed = plan.writes.map((w) => w.id);
     this.changes.changed(changed);
     return { changed: changed.length, skipped: plan.skipped + unique.length - photos.length, undo: this.undoBatches.remember(plan.before) };
+  }
+
+  /** Batches of personal-scene answers given through the selection bar, by undo token (this session only). */
+  private readonly personalUndo = new Map<string, { sceneId: number; before: Parameters<PersonalScenes['restore']>[1] }>();
+
+  /**
+   * The selection bar's Set scene / Not this scene with a personal scene (label `my:<id>`): "yes" or "no" answers
+   * for every photo, one retraining, and one undo token (corrections.undo puts the answers back as they were).
+   */
+  async personalAnswerMany(ids: readonly number[], label: string, positive: boolean): Promise<BulkCorrectionResult> {
+    const sceneId = Number(label.slice(3));
+    if (!Number.isInteger(sceneId) || !this.catalog.personal.scene(sceneId)) throw new ContractError('not_found', `no personal scene "${label}"`);
+    const unique = [...new Set(ids)];
+    const live = this.catalog.photoStates(unique).filter((p) => p.status !== 'missing' && p.status !== 'failed').map((p) => p.id);
+    if (!live.length) return { changed: 0, skipped: unique.length, undo: '' };
+    const { before } = await this.personal.answerUndoable(sceneId, live, positive, positive ? 'set-scene' : 'not-this');
+    const token = `personal:${randomUUID()}`;
+    this.personalUndo.set(token, { sceneId, before });
+    while (this.personalUndo.size > 20) this.personalUndo.delete(this.personalUndo.keys().next().value!);
+    return { changed: live.length, skipped: unique.length - live.length, undo: token };
+  }
+
+  /** corrections.undo for a batch of personal-scene answers; null when the token is not one. */
+  async undoPersonalAnswers(token: string): Promise<{ restored: number } | null> {
+    if (!token.startsWith('personal:')) return null;
+    const b = this.personalUndo.get(token);
+    this.personalUndo.delete(token);
+    if (!b) throw new ContractError('not_found', 'Nothing to undo: that change was already undone or is too old');
+    return { restored: await this.personal.restore(b.sceneId, b.before) };
   }
 
   /** Restores exactly the corrections a bulk batch replaced (once; an unknown or used token is an error). */

@@ -65,9 +65,10 @@ export function createHandlers(lib: Library, platform: PlatformHooks): HandlerTa
     'photos.setScene': (r) => (r.label.startsWith('my:') ? lib.personalCorrection(r.id, r.label, true) : lib.setScene(r.id, r.label)),
     'photos.rejectScene': (r) => (r.label.startsWith('my:') ? lib.personalCorrection(r.id, r.label, false) : lib.rejectScene(r.id, r.label)),
     'photos.clearCorrection': (r) => lib.clearCorrection(r.id),
-    'photos.setSceneMany': (r) => lib.setSceneMany(r.ids, r.label),
-    'photos.rejectSceneMany': (r) => lib.rejectSceneMany(r.ids, r.label),
-    'corrections.undo': (r) => lib.undoCorrections(r.token),
+    // With a personal scene's key (my:<id>): yes/no answers for it, retrained once, undone by the same token path.
+    'photos.setSceneMany': (r) => (r.label.startsWith('my:') ? lib.personalAnswerMany(r.ids, r.label, true) : lib.setSceneMany(r.ids, r.label)),
+    'photos.rejectSceneMany': (r) => (r.label?.startsWith('my:') ? lib.personalAnswerMany(r.ids, r.label, false) : lib.rejectSceneMany(r.ids, r.label)),
+    'corrections.undo': async (r) => (await lib.undoPersonalAnswers(r.token)) ?? lib.undoCorrections(r.token),
     'photos.displayPaths': (r) => lib.displayPaths(r.ids),
     'photos.showInFolder': async (r) => {
       if (!platform.showInFolder) unsupported('Show in folder');

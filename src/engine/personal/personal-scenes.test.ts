@@ -132,6 +132,26 @@ describe('personal scenes', () => {
     expect(await dispatch(h, 'photos.setScene', { id: member, label: 'my:999' })).toMatchObject({ ok: false, error: { code: 'not_found' } });
   });
 
+  it('the selection bar\'s bulk "Not this scene" on a personal scene is one batch of answers, and one undo puts them back', async () => {
+    const h = createHandlers(lib, { mode: 'browser' });
+    const s = await lib.personal.create('Our cabin', cabins.slice(0, 3));
+    const members = () => lib.listPhotos({ order: 'date', scene: s.key, folderId: null, status: null, offset: 0, limit: 500 }).items.map((p) => p.id);
+    const some = members().filter((id) => !cabins.slice(0, 3).includes(id)).slice(0, 2);
+    expect(some.length).toBe(2);
+    const ids = await dispatch(h, 'photos.ids', { scene: s.key });
+    expect((ids as { value: { ids: number[] } }).value.ids).toEqual(members());
+    const r = (await dispatch(h, 'photos.rejectSceneMany', { ids: [...some, cabins[0]!], label: s.key })) as { ok: true; value: { changed: number; undo: string } };
+    expect(r.value.changed).toBe(3);
+    for (const id of some) expect(members()).not.toContain(id);
+    // The example answered "no" too: the answer wins, so it is out.
+    expect(members()).not.toContain(cabins[0]);
+    expect(await dispatch(h, 'corrections.undo', { token: r.value.undo })).toMatchObject({ ok: true, value: { restored: 3 } });
+    const restored = lib.catalog.personal.examples(s.id).map((e) => [e.photo_id, e.positive, e.source] as const);
+    expect(restored.sort((a, b) => a[0] - b[0])).toEqual(cabins.slice(0, 3).map((id) => [id, 1, 'example']));
+    for (const id of [...some, cabins[0]!]) expect(members()).toContain(id);
+    expect(await dispatch(h, 'corrections.undo', { token: r.value.undo })).toMatchObject({ ok: false, error: { code: 'not_found' } });
+  });
+
   it('negative control: a scene of unrelated photos does not claim most of the library', async () => {
     const s = await lib.personal.create('Random', [others[1]!, others[100]!, others[200]!, others[300]!]);
     expect(s.count).toBeLessThan(80); // of 400

@@ -20,7 +20,7 @@ import type { LinearModel, Method } from './train.js';
 import { asInt8 } from './sketch.js';
 
 /** The method chosen by measurement (bench/personal.ts; docs/personal-scenes.md). */
-export const DEFAULT_METHOD: Method = 'logistic';
+export const DEFAULT_METHOD: Method = 'svm';
 /** Photos read from the catalog at a time while loading the worker (about 8 MB of VGG16 descriptors). */
 const LOAD_CHUNK = 2000;
 export const MAX_NAME = 60;
