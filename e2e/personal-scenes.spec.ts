@@ -101,6 +101,19 @@ test('a personal scene from 3 photos: sidebar, overview, search by name, two sug
     await expect(page.locator('.cell').filter({ hasText: second }).or(page.getByRole('button', { name: new RegExp(`^${second.replace('.', '\\.')}`) })).first()).toBeVisible();
     await expect(page.getByRole('button', { name: new RegExp(`^${first.replace('.', '\\.')},`) })).toHaveCount(0);
 
+    // Bulk "Not this scene" on the scene's page: a "no" answer for the selected photo, undone by Ctrl-Z.
+    const yesCell = page.locator('button.cell').and(page.getByRole('button', { name: new RegExp(`^(Selected: )?${second.replace('.', '\\.')},`) }));
+    await yesCell.hover();
+    await yesCell.locator('.check').click();
+    const bar = page.getByRole('toolbar', { name: 'Selected photos' });
+    await bar.getByRole('button', { name: 'Not Our cabin' }).click();
+    await expect(yesCell).toHaveCount(0, { timeout: 20_000 });
+    await expect(page.locator('.undo-toast')).toBeVisible();
+    await page.keyboard.press('Control+z');
+    await expect(yesCell).toHaveCount(1, { timeout: 20_000 });
+    const after = await api<{ value: { scenes: { examples: number; rejected: number }[] } }>(page, 'personal.list', {});
+    expect(after.value.scenes[0]).toMatchObject({ examples: 4, rejected: 1 });
+
     await page.setViewportSize({ width: 800, height: 600 });
     await thumbsLoaded(page);
     await page.screenshot({ path: join(shots, 'personal-scene-800.png') });
