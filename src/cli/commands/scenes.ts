@@ -71,7 +71,10 @@ async function run(argv: string[]): Promise<number> {
         const scenes = lib.personal.list();
         if (values.json) console.log(JSON.stringify({ scenes }, null, 2));
         else {
-          for (const s of scenes) console.log(`${s.name.padEnd(24)} ${String(s.count).padStart(6)} photo(s)  ${s.examples} example(s), ${s.rejected} rejected  model ${s.model ?? '-'} (${s.method})`);
+          for (const s of scenes)
+            console.log(
+              `${s.name.padEnd(24)} ${String(s.count).padStart(6)} photo(s)  ${s.examples} example(s), ${s.rejected} rejected  model ${s.model ?? '-'} (${s.method})${s.stale ? '  (the library was last indexed with another model: retrained from the same examples when Scenery runs it)' : ''}`,
+            );
           if (!scenes.length) console.log('no personal scenes yet: scenery scenes create NAME --example FILE...');
         }
         return 0;

@@ -166,6 +166,9 @@ describe('personal scenes', () => {
     expect(await dispatch(h, 'personal.create', { name: 'X', photoIds: [] })).toMatchObject({ ok: false, error: { code: 'invalid_request' } });
     expect(await dispatch(h, 'personal.create', { name: 'X', photoIds: [999_999] })).toMatchObject({ ok: false, error: { code: 'not_found', message: 'no photo with id 999999' } });
     expect(await dispatch(h, 'personal.answer', { id: 42, photoIds: [1], answer: 'yes' })).toMatchObject({ ok: false, error: { code: 'not_found' } });
+    // A built-in scene's or family's name would be hidden behind it in search.
+    expect(await dispatch(h, 'personal.create', { name: 'Kitchen', photoIds: [cabins[4]!] })).toMatchObject({ ok: false, error: { code: 'conflict', message: /built-in scene/ } });
+    expect(await dispatch(h, 'personal.create', { name: 'water', photoIds: [cabins[4]!] })).toMatchObject({ ok: false, error: { code: 'conflict', message: /family/ } });
     expect(lib.personal.list().map((s) => s.name)).toEqual(['Our cabin']);
   });
 

@@ -18,12 +18,23 @@ import type { ExampleSource, PersonalSceneRow } from '../catalog/personal-rows.j
 import { PersonalWorkerClient } from './personal-worker-client.js';
 import type { LinearModel, Method } from './train.js';
 import { asInt8 } from './sketch.js';
+import { PLACES365_LABELS, humanName } from '../labels/label-sets.js';
+import { FAMILIES } from '../search/families.js';
 
 /** The method chosen by measurement (bench/personal.ts; docs/personal-scenes.md). */
 export const DEFAULT_METHOD: Method = 'svm';
 /** Photos read from the catalog at a time while loading the worker (about 8 MB of VGG16 descriptors). */
 const LOAD_CHUNK = 2000;
 export const MAX_NAME = 60;
+
+/** Whether a name is taken by a built-in scene, family or search word (case-insensitive): what it is, or null. */
+function builtInName(name: string): string | null {
+  const n = name.toLowerCase().replace(/^"(.*)"$/, '$1');
+  if (n === 'indoor' || n === 'outdoor') return 'a search word';
+  if (Object.prototype.hasOwnProperty.call(FAMILIES, n)) return 'a family of built-in scenes';
+  if (PLACES365_LABELS.some((l) => l === n || humanName(l).toLowerCase() === n)) return 'a built-in scene';
+  return null;
+}
 
 export interface PersonalHooks {
   /** The model whose descriptors scenes train on now (null: none). */
@@ -195,6 +206,9 @@ export class PersonalScenes {
     const n = name.trim().replace(/\s+/g, ' ');
     if (!n) throw new ContractError('invalid_request', 'a personal scene needs a name');
     if (n.length > MAX_NAME) throw new ContractError('invalid_request', `a scene name has at most ${MAX_NAME} characters`);
+    // Search finds a personal scene by its name: one that is also a built-in scene or family would hide it.
+    const builtIn = builtInName(n);
+    if (builtIn) throw new ContractError('conflict', `"${n}" is ${builtIn}; give your scene another name (e.g. "Our ${n.toLowerCase()}")`);
     const other = this.catalog.personal.sceneByName(n);
     if (other && other.id !== except) throw new ContractError('conflict', `there is already a personal scene called "${other.name}"`);
     return n;

@@ -101,9 +101,25 @@ export class AppState {
     api.on('photo.updated', () => this.scheduleRefresh());
     api.on('photo.removed', () => this.scheduleRefresh());
     // A personal scene retrained (an answer, a new photo scored, a model switch): its counts and photos changed.
-    api.on('personal.changed', () => this.scheduleRefresh());
+    api.on('personal.changed', () => {
+      this.scheduleRefresh();
+      void this.sayPersonalNotice();
+    });
     await this.refresh();
     this.ready = true;
+  }
+
+  private personalNotice: string | null = null;
+
+  /** After a model switch the engine retrains the personal scenes and says which: shown once. */
+  private async sayPersonalNotice(): Promise<void> {
+    try {
+      const { notice } = await api.call('personal.list', {});
+      if (notice && notice !== this.personalNotice) this.info_(notice);
+      this.personalNotice = notice;
+    } catch {
+      // a refresh shows what failed
+    }
   }
 
   /** Library changes arrive in bursts while indexing: refresh at most twice a second. */
