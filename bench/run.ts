@@ -261,9 +261,54 @@ async function sqzFidelity() {
   const say = (label: string, c: Awaited<ReturnType<typeof compareInt8>>): void =>
     log(`  SqueezeNet int8 vs float32, ${label}, ${c.n} photos: top-1 agreement ${(c.top1Agreement * 100).toFixed(1)} %, top-5 overlap ${(c.top5Overlap * 100).toFixed(1)} %, mean KL ${c.meanKl.toFixed(4)}, max |Δprob| ${c.probMaxDiff.toFixed(3)}`);
   say(`calibrated on ${cal.used} photos, measured on the EXIF JPEGs (disjoint)`, heldOut);
+  const flipMargins = heldOut.flips.map((f) => f.fp32Margin).sort((a, b) => a - b);
+  log(`    its ${heldOut.flips.length} top-1 flips, float32 margin between the two best classes: ${flipMargins.map((m) => m.toFixed(4)).join(', ')}`);
   say(`same model, all test photos (${cal.used} of them calibrated it)`, overlapping);
   say('calibrated on generated images (no --calibrate), all test photos', generated);
-  return { calibrationPhotos: cal.used, heldOut, overlapping, generated };
+  // What top-1 agreement can mean on these photos: float32 against itself with ±2 grey levels of noise on the input.
+  const noise = await noiseFloor(src, exif.x, exif.n, 2, 4);
+  log(`  float32 vs float32 with ±2 grey levels of noise, ${exif.n} EXIF JPEGs, 4 draws: ${noise.map((r) => r.flips).join(', ')} top-1 flips, mean KL ${noise.map((r) => r.meanKl.toFixed(4)).join(', ')}`);
+  return { calibrationPhotos: cal.used, heldOut, overlapping, generated, flipMargins, noise };
+}
+
+/** Top-1 flips and mean KL of a model against itself when every input value gets a random integer offset within ±amp. */
+async function noiseFloor(src: string, x: Float32Array, n: number, amp: number, draws: number) {
+  const m = await OnnxModel.load(src, { threads: 2, accelerator: 'cpu' });
+  try {
+    const run = async (t: Float32Array) => {
+      const parts: Float32Array[] = [];
+      for (let i = 0; i < n; i += 8) parts.push((await m.run(t.subarray(i * 3 * PIXELS, Math.min(n, i + 8) * 3 * PIXELS), Math.min(8, n - i))).prob);
+      const out = new Float32Array(parts.reduce((a, p) => a + p.length, 0));
+      parts.reduce((o, p) => (out.set(p, o), o + p.length), 0);
+      return out;
+    };
+    const base = await run(x);
+    const K = base.length / n;
+    const argmax = (p: Float32Array, i: number): number => {
+      let best = i * K;
+      for (let j = i * K; j < (i + 1) * K; j++) if (p[j]! > p[best]!) best = j;
+      return best - i * K;
+    };
+    const results: { flips: number; meanKl: number }[] = [];
+    for (let d = 1; d <= draws; d++) {
+      let s = d * 7919;
+      const y = Float32Array.from(x, (v) => {
+        s = (Math.imul(s, 1103515245) + 12345) >>> 0;
+        return Math.max(0, Math.min(255, v + Math.round(((s / 4294967296) * 2 - 1) * amp)));
+      });
+      const p = await run(y);
+      let flips = 0;
+      let kl = 0;
+      for (let i = 0; i < n; i++) {
+        if (argmax(p, i) !== argmax(base, i)) flips++;
+        for (let j = i * K; j < (i + 1) * K; j++) if (base[j]! > 0) kl += base[j]! * Math.log(base[j]! / Math.max(1e-12, p[j]!));
+      }
+      results.push({ flips, meanKl: kl / n });
+    }
+    return results;
+  } finally {
+    await m.release();
+  }
 }
 
 function searchBench(n: number, model?: string) {
@@ -318,7 +363,8 @@ function convertModels() {
 
 async function main(): Promise<void> {
   // Single pieces, for working on one measure on a shared machine: --only=sqz (int8 fidelity on real weights),
-  // --only=index (`scenery index` peak RSS, float32 and int8), --only=personal (personal scenes: accuracy, speed).
+  // --only=vgg8 (int8 VGG16 speed, size and fc7 cosine against float32), --only=index (`scenery index` peak RSS,
+  // float32 and int8), --only=personal (personal scenes: accuracy, speed).
   const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length);
   if (only === 'sqz') {
     const r = await sqzFidelity();
@@ -336,6 +382,17 @@ async function main(): Promise<void> {
     await makeJpegs(join(tmp, 'photos'), quick ? 8 : 24);
     const cat = searchBench(n, model);
     console.log(JSON.stringify({ n, ...flattenGap(await mainThreadGap({ catalogDir: cat.dir, photosDir: join(tmp, 'photos'), model, work: join(tmp, 'main-thread') })), load_average: loadavg().map(round) }));
+    return;
+  }
+  if (only === 'vgg8') {
+    // int8 against float32 on the full-size synthetic VGG16, measured in the same run (the machine may be shared).
+    const { onnx, onnx8, conv8, int8Mb } = convertModels();
+    const m = await modelBench(onnx, [2]);
+    const m8 = await modelBench(onnx8, [2]);
+    const refImgs = readNpy(join(shared, 'reference', 'images_rgb_u8.npy'));
+    const c = await compareInt8(onnx, onnx8, nhwcToTensor(refImgs.data as Uint8Array, refImgs.shape[0]!), refImgs.shape[0]!);
+    log(`  synthetic VGG16 int8 vs float32 on ${c.n} images: fc7 cosine ${c.featuresCosine.toFixed(4)}, max |Δprob| ${c.probMaxDiff.toFixed(4)}`);
+    console.log(JSON.stringify({ inference_b8_ips: round(m['b8_t2']!), inference_int8_b8_ips: round(m8['b8_t2']!), int8_speedup_b8: round(m8['b8_t2']! / m['b8_t2']!), int8_weights_mb: round(int8Mb), int8_convert_s: round(conv8.seconds), int8_vgg_fc7_cosine: round4(c.featuresCosine), int8_vgg_prob_max_diff: round4(c.probMaxDiff), load_average: loadavg().map(round) }));
     return;
   }
   if (only === 'index') {
@@ -408,6 +465,8 @@ async function main(): Promise<void> {
     int8_sqz_top5_overlap: sqz ? round(sqz.top5Overlap) : null,
     int8_sqz_photos: sqz?.n ?? 0,
     int8_sqz_mean_kl: sqz ? round4(sqz.meanKl) : null,
+    int8_sqz_flip_fp32_margins: sqzAll ? sqzAll.flipMargins.map(round4).join(' ') : null,
+    fp32_sqz_noise2_flips: sqzAll ? sqzAll.noise.map((r) => r.flips).join(' ') : null,
     int8_sqz_calibration_photos: sqzAll?.calibrationPhotos ?? 0,
     int8_sqz_all_top1_agreement: sqzAll ? round(sqzAll.overlapping.top1Agreement) : null,
     int8_sqz_all_top5_overlap: sqzAll ? round(sqzAll.overlapping.top5Overlap) : null,
@@ -451,7 +510,7 @@ async function main(): Promise<void> {
       ['model load', `${result.load_s} s`, `convert ${result.convert_s} s, converter peak RSS ${result.convert_peak_rss_mb} MB for the 543 MB caffemodel`],
       ['int8 inference, batch 8, 2 threads', `${result.inference_int8_b8_ips} img/s`, `${result.int8_speedup_b8}x float32 (goal >= 1.6); batch 1 ${result.inference_int8_b1_ips} img/s`],
       ['int8 weights', `${result.int8_weights_mb} MB`, `goal <= 150; convert --int8 ${result.int8_convert_s} s, peak RSS ${result.int8_convert_peak_rss_mb} MB`],
-      ['int8 fidelity, SqueezeNet (real weights)', `${result.int8_sqz_top1_agreement} top-1`, `top-5 overlap ${result.int8_sqz_top5_overlap} on ${result.int8_sqz_photos} photos calibration never saw (goal >= 0.95); all ${result.int8_sqz_all_photos}: ${result.int8_sqz_all_top1_agreement} / ${result.int8_sqz_all_top5_overlap}; generated calibration: ${result.int8_sqz_generated_top1_agreement} / ${result.int8_sqz_generated_top5_overlap}`],
+      ['int8 fidelity, SqueezeNet (real weights)', `${result.int8_sqz_top1_agreement} top-1`, `top-5 overlap ${result.int8_sqz_top5_overlap} on ${result.int8_sqz_photos} photos calibration never saw (goal >= 0.95), mean KL ${result.int8_sqz_mean_kl}, flips at float32 margins ${result.int8_sqz_flip_fp32_margins}; float32 with ±2 grey levels of noise flips ${result.fp32_sqz_noise2_flips}; all ${result.int8_sqz_all_photos}: ${result.int8_sqz_all_top1_agreement} / ${result.int8_sqz_all_top5_overlap}; generated calibration: ${result.int8_sqz_generated_top1_agreement} / ${result.int8_sqz_generated_top5_overlap}`],
       ['int8 fidelity, VGG16 (synthetic weights)', `${result.int8_vgg_fc7_cosine} fc7 cos`, `max |dprob| ${result.int8_vgg_prob_max_diff} (goal cos >= 0.99)`],
       ['scenery index peak RSS, float32', `${result.index_peak_rss_mb} MB`, `goal <= 1000; ${result.index_peak_rss_with_launcher_mb} MB with the launcher process`],
       ['scenery index peak RSS, int8', `${result.index_int8_peak_rss_mb} MB`, 'goal <= 500'],

@@ -6,7 +6,9 @@ import { UsageError } from './args.js';
 import { libraryCommands, libraryHelp } from './commands/library.js';
 import { serveCommand, serveHelp } from './commands/serve.js';
 import { scenesCommand, scenesHelp } from './commands/scenes.js';
+import { keywordsCommand, keywordsHelp } from './commands/keywords.js';
 import { ENGINE_VERSION } from '../engine/version.js';
+import { endExiftool } from '../engine/metadata/exiftool.js';
 
 const help = `scenery ${ENGINE_VERSION}: scene recognition for your photos, on your machine.
 
@@ -19,6 +21,7 @@ ${modelHelp}
 ${libraryHelp}
 
 ${scenesHelp}
+${keywordsHelp}
 
 ${serveHelp}`;
 
@@ -39,6 +42,8 @@ async function main(argv: string[]): Promise<number> {
       return scenesCommand(rest);
     case 'serve':
       return serveCommand(rest);
+    case 'keywords':
+      return keywordsCommand(rest);
     case '--version':
     case 'version':
       console.log(ENGINE_VERSION);
@@ -55,7 +60,10 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-main(process.argv.slice(2)).then(
+main(process.argv.slice(2))
+  // Every command's library ends ExifTool's processes when it closes; this ends any left by one that did not open.
+  .finally(() => endExiftool())
+  .then(
   (code) => {
     process.exitCode = code;
   },

@@ -2,7 +2,7 @@
  * `scenery index`, `search` and `photos` as a user runs them: they exit as soon as their answer is printed, with a
  * non-zero code and the reason when they cannot do their job, and only writers take the library lock.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
@@ -123,5 +123,21 @@ describe('scenery index', () => {
     expect(r.stdout).toBe('');
     const read = run(['photos', '--library', lib, '--json']);
     expect((JSON.parse(read.stdout) as { status: string }[]).filter((p) => p.status === 'failed')).toEqual([]);
+  });
+
+  it('reads keywords other apps wrote (photos --json lists them) and exits promptly: ExifTool is ended', async () => {
+    const lib = join(tmp.path, 'keywords');
+    const photos = await photoFolder('keyword-photos', 1);
+    execFileSync('/usr/bin/exiftool', ['-q', '-overwrite_original', '-IPTC:Keywords=Grandma', join(photos, 'p0.jpg')]);
+    execFileSync('/usr/bin/exiftool', ['-q', '-XMP-dc:Subject=Lightroom pick', '-o', join(photos, 'p0.xmp')]);
+    const model = writeFixture(join(tmp.path, 'kw', 'good.onnx'));
+    const r = run(['index', photos, '--library', lib, '--model', model, '--json'], 30_000);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ indexed: 1, failed: 0 });
+    // Node, the bundle, the model and one photo: seconds. ExifTool's processes left running kept it alive until killed.
+    expect(r.ms).toBeLessThan(20_000);
+    const listed = run(['photos', '--library', lib, '--json']);
+    expect((JSON.parse(listed.stdout) as { keywords: string[] }[]).map((p) => p.keywords)).toEqual([['Grandma', 'Lightroom pick']]);
   });
 });

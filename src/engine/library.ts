@@ -6,12 +6,11 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync, realpathSync, statSync, accessSync, constants as fsc } from 'node:fs';
 import { isAbsolute, join, resolve, sep } from 'node:path';
-import type { FolderInfo, FolderTreeNode, IndexingProgress, ModelInfo, ModelState, PhotoDetail, PhotoSummary, SceneGroup, SearchHitSummary } from '../shared/domain.js';
+import type { FolderInfo, FolderTreeNode, IndexingProgress, KeywordSettings, KeywordState, ModelInfo, ModelState, PhotoDetail, PhotoSummary, SceneGroup, SearchHitSummary } from '../shared/domain.js';
 import { ContractError, type BulkCorrectionResult, type SearchResult } from '../shared/contract.js';
 import { Catalog, type PhotoRow } from './catalog/catalog.js';
 import type { PhotoPageQuery } from './catalog/browse-queries.js';
 import { folderInfo, photoDetail, photoSummary, scene } from './catalog/views.js';
-import { endExiftool } from './metadata/exiftool.js';
 import { EngineEvents } from './events/engine-events.js';
 import { PhotoChanges } from './events/photo-changes.js';
 import { Indexer, type ActiveModel, type Classifier } from './indexer/indexer.js';
@@ -38,6 +37,11 @@ import { acquireLibraryLock } from './library-lock.js';
 import { buildFolderTree } from './folder-tree.js';
 import { PersonalScenes } from './personal/personal-scenes.js';
 import { CorrectionUndo, planBulk, type BulkAction } from './corrections/bulk-corrections.js';
+import { KeywordJobs, type KeywordAction } from './keywords/keyword-jobs.js';
+import { syncPhotoKeywords } from './keywords/keyword-sync.js';
+import { holdExiftool } from './metadata/exiftool.js';
+import { readKeywords } from './metadata/photo-metadata.js';
+import { KeywordBackfill } from './metadata/keyword-backfill.js';
 
 export interface LibraryOptions {
   dir?: string;
@@ -118,6 +122,8 @@ export class Library {
   /** Scenes the person taught by example (personal/personal-scenes.ts). */
   readonly personal: PersonalScenes;
   private readonly searchIndex: LiveSearchIndex;
+  /** Reads the keywords of photos catalogued before Scenery read keywords (metadata/keyword-backfill.ts). */
+  private readonly keywordBackfill: KeywordBackfill;
   private worker: (Classifier & { close?(): Promise<void> }) | null = null;
   private modelInfo: InstalledModel | null = null;
   private modelState: ModelState;
@@ -127,8 +133,12 @@ export class Library {
   private closed = false;
   /** Releases the writer lock (library-lock.ts) taken by a library that scans and indexes. */
   private releaseLock: (() => void) | null = null;
+  /** Releases this library's use of the ExifTool pool (metadata/exiftool.ts): its processes end with the last library. */
+  private releaseExiftool: (() => Promise<void>) | null = null;
   /** Settles when the first scan of every folder has finished. */
   initialScan: Promise<void> = Promise.resolve();
+  /** The background keyword writer (keywords/): files follow corrections, the threshold and re-indexing. */
+  readonly keywordJobs: KeywordJobs;
 
   private constructor(
     readonly dir: string,
@@ -148,6 +158,11 @@ export class Library {
         if (!this.closed) this.events.emit('personal.changed', { scenes: this.personal.list() });
       },
     });
+    this.keywordJobs = new KeywordJobs(
+      (id, action) => this.syncKeywords(id, action),
+      (p) => this.events.emit('keywords.progress', p),
+    );
+    this.keywordBackfill = new KeywordBackfill(this.catalog, (id) => this.changes.changed([id]));
     this.followPhotoChanges();
     // A RAW hidden behind its JPEG, or shown again (and perhaps queued) when the JPEG went.
     this.catalog.pairsChanged = (ids) => {
@@ -173,6 +188,7 @@ export class Library {
         photoRemoved: (id) => this.changes.removed([id]),
         foldersChanged: () => this.events.emit('folders.changed', { folders: this.folders() }),
         storageFault: (e) => this.indexer.reportStorageFault(e),
+        sidecarChanged: (folderId, root, rel) => void this.sidecarChanged(folderId, root, rel),
       },
       { watch: options.watch ?? true, writeFinishMs: options.writeFinishMs, rescanMs: options.rescanMs, rootCheckMs: options.rootCheckMs },
     );
@@ -191,6 +207,7 @@ export class Library {
       throw e;
     }
     lib.releaseLock = releaseLock;
+    lib.releaseExiftool = holdExiftool();
     if (options.start === false) {
       lib.indexer.pause();
       return lib;
@@ -202,6 +219,8 @@ export class Library {
       throw e;
     }
     lib.initialScan = lib.scanner.startAll().then(() => lib.indexer.kick());
+    // After the first scan: photos indexed before keywords were read get theirs, in the background.
+    lib.initialScan.then(() => lib.keywordBackfill.start(), () => {});
     lib.indexer.kick();
     // A failure here only means the first search builds the index itself.
     lib.warmSearchIndex().catch(() => {});
@@ -470,9 +489,63 @@ export class Library {
   }
 
   setThreshold(t: number): number {
+    const before = this.threshold;
     this.catalog.setSetting('threshold', String(t));
     this.groupsCache = null;
+    // Scenes cross the threshold: their files' keywords follow.
+    if (t !== before) this.writeAllKeywords();
     return t;
+  }
+
+  // ---------------------------------------------------------------- keywords in the files
+  keywordSettings(): KeywordSettings {
+    const mode = this.catalog.getSetting('keywords.mode');
+    const naming = this.catalog.getSetting('keywords.sidecarName');
+    return {
+      mode: mode === 'sidecar' || mode === 'embedded' ? mode : 'off',
+      sidecarName: naming === 'filename' ? 'filename' : 'basename',
+      keepModifiedTime: this.catalog.getSetting('keywords.keepModifiedTime') !== '0',
+    };
+  }
+
+  keywordState(): KeywordState {
+    return { settings: this.keywordSettings(), progress: this.keywordJobs.progress() };
+  }
+
+  /** Changes where keywords go (fields left out keep their value) and writes every photo's keywords in the background. */
+  setKeywordSettings(change: Partial<KeywordSettings>): KeywordState {
+    if (this.catalog.readOnly) throw new ContractError('conflict', 'this library is open read-only: keyword settings cannot be changed');
+    const before = this.keywordSettings();
+    const next = { ...before, ...Object.fromEntries(Object.entries(change).filter(([, v]) => v !== undefined)) } as KeywordSettings;
+    this.catalog.setSetting('keywords.mode', next.mode);
+    this.catalog.setSetting('keywords.sidecarName', next.sidecarName);
+    this.catalog.setSetting('keywords.keepModifiedTime', next.keepModifiedTime ? '1' : '0');
+    if (next.mode !== 'off' && (next.mode !== before.mode || next.sidecarName !== before.sidecarName)) this.writeAllKeywords();
+    return this.keywordState();
+  }
+
+  /** Takes Scenery's keywords out of every file it wrote (nothing else is touched) and turns writing off. */
+  removeKeywords(): KeywordState {
+    if (this.catalog.readOnly) throw new ContractError('conflict', 'this library is open read-only: keywords cannot be removed');
+    this.catalog.setSetting('keywords.mode', 'off');
+    this.keywordJobs.enqueue(this.catalog.keywordRecords.recordedIds(), 'remove');
+    return this.keywordState();
+  }
+
+  /** Queues every photo (after a setting or the threshold changed); nothing while writing is off. */
+  writeAllKeywords(): void {
+    if (this.keywordSettings().mode === 'off' || this.catalog.readOnly) return;
+    this.keywordJobs.enqueue(this.catalog.keywordRecords.presentPhotoIds(), 'write');
+  }
+
+  private syncKeywords(id: number, action: KeywordAction): Promise<'written' | 'unchanged' | 'skipped'> {
+    const settings = this.keywordSettings();
+    // Writing was turned off after this photo was queued: leave its files as they are.
+    if (action === 'write' && settings.mode === 'off') return Promise.resolve('skipped');
+    return syncPhotoKeywords({ records: this.catalog.keywordRecords, settings, threshold: this.threshold }, id, action).catch((e: unknown) => {
+      const f = this.photoFile(id);
+      throw new Error(`${f ? f.path : `photo ${id}`}: ${(e as Error).message}`);
+    });
   }
 
   listPhotos(req: { order: 'date' | 'scene'; scene: string | null; folderId: number | null; subfolder?: string | null; status: 'failed' | null; dated?: boolean | null; month?: string | null; offset: number; limit: number }): {
@@ -725,13 +798,17 @@ export class Library {
     const t0 = performance.now();
     const mine = this.personal.byName(q.trim());
     if (mine) return this.searchPersonal(mine.id, mine.name, q, offset, limit, t0);
-    const parsed = parseQuery(q);
+    // Built only when needed: a word that names no scene asks whether it is a keyword.
+    const indexNow = (): ReturnType<LiveSearchIndex['get']> => this.searchIndex.get();
+    const parsed = parseQuery(q, (word) => indexNow().hasKeyword(word));
     const notices = widenedNotices(parsed);
     const folder = parsed.folder ? folderMatcher(parsed.folder, this.catalog.folders()) : null;
     const hasTerms = parsed.any.length > 0 || parsed.folder || parsed.from || parsed.to;
     if (!hasTerms) return { query: parsed, total: 0, items: [], notices, tookMs: Math.round((performance.now() - t0) * 100) / 100 };
-    const index = this.searchIndex.get();
+    const index = indexNow();
     if (folder && !index.hasDir(folder)) parsed.errors.push(`No folder called "${parsed.folder}" in the library.`);
+    for (const g of parsed.any)
+      for (const t of g) if (t.kind === 'keyword' && !index.hasKeyword(t.value)) parsed.errors.push(`No photo has the keyword "${t.value}".`);
     const { total, hits } = index.search(parsed, { threshold: this.threshold, folder, offset, limit });
     const rows = this.catalog.searchRows.photos(hits.map((h) => h.id));
     const byId = new Map(rows.map((r) => [r.id, r]));
@@ -866,6 +943,12 @@ export class Library {
       changed: (ids) => void this.personal.photosIndexed(ids).catch(() => {}),
       removed: (ids) => this.personal.photosRemoved(ids),
     });
+    // A correction, a new scene from (re-)indexing: the photo's keywords follow, when writing is on.
+    this.changes.follow({
+      changed: (ids) => {
+        if (this.keywordSettings().mode !== 'off' && !this.catalog.readOnly) this.keywordJobs.enqueue(ids, 'write');
+      },
+    });
     this.changes.follow({
       changed: (ids, how) => {
         for (const id of ids) {
@@ -887,6 +970,8 @@ export class Library {
     this.changes.close();
     this.searchIndex.close();
     this.pauseFetch();
+    await this.keywordJobs.close();
+    await this.keywordBackfill.stop();
     await this.scanner.close();
     const indexerClosed = this.indexer.close();
     await this.worker?.close?.();
@@ -899,8 +984,29 @@ export class Library {
     this.catalog.close();
     this.releaseLock?.();
     this.releaseLock = null;
-    // ExifTool's processes (RAW previews) would keep a finished command alive.
-    await endExiftool();
+    // ExifTool's processes must not outlive the library: the desktop app and tests go on running after a close.
+    await this.releaseExiftool?.();
+    this.releaseExiftool = null;
+  }
+
+  /** A sidecar was created, changed or deleted: its photos' keywords are read again (file + sidecars). */
+  private async sidecarChanged(folderId: number, root: string, rel: string): Promise<void> {
+    const stem = rel.slice(0, rel.length - '.xmp'.length);
+    try {
+      if (this.closed) return;
+      for (const p of this.catalog.photosForSidecar(folderId, stem)) {
+        const keywords = await readKeywords(join(root, ...p.rel_path.split('/')));
+        if (this.closed) return;
+        if (keywords === null) continue;
+        const row = this.catalog.photo(p.id);
+        if (!row || row.keywords === JSON.stringify(keywords)) continue;
+        this.catalog.setKeywords(p.id, keywords);
+        this.changes.changed([p.id]);
+      }
+    } catch (e) {
+      // The catalog could not be read or written (full disk…): the keywords are read again with the sidecar's next change.
+      if (!this.closed) console.error(`scenery: could not update the keywords of the photos of ${rel}:`, e);
+    }
   }
 }
 

@@ -6,6 +6,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { copyFileSync, mkdirSync, readFileSync, realpathSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Envelope } from '../shared/contract.js';
 import { IPC_EVENT, IPC_INVOKE } from '../shared/contract.js';
@@ -309,7 +310,7 @@ describe('desktop shell: what reaches the OS', () => {
   it('opens and reveals only the real path of a photo inside a watched folder, never a link out of it', async () => {
     const folder = join(tmp.path, 'photos');
     mkdirSync(folder);
-    writeFileSync(join(folder, 'real.jpg'), 'a photo');
+    await sharp({ create: { width: 64, height: 48, channels: 3, background: { r: 90, g: 140, b: 200 } } }).jpeg().toFile(join(folder, 'real.jpg'));
     writeFileSync(join(tmp.path, 'secret.jpg'), 'outside every watched folder');
     const invoke = fake.ipc.get(IPC_INVOKE)!;
     const own = { senderFrame: { url: 'app://renderer/' } };

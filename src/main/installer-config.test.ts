@@ -2,10 +2,12 @@
  * build/electron-builder.yml: only native binaries leave the asar, so asar integrity covers all JavaScript,
  * the main process and the model worker included.
  */
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import { tempDir } from '../test-support/harness.js';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { asarUnpackedPath, vendoredExiftoolPath } from '../engine/metadata/exiftool.js';
 
 const root = join(__dirname, '..', '..');
 const req = createRequire(join(root, 'package.json'));
@@ -40,6 +42,7 @@ describe('electron-builder asar', () => {
       'node_modules/onnxruntime-common/dist/cjs/index.js',
       'node_modules/h5wasm/dist/node/hdf5_util.js',
       'node_modules/libheif-js/libheif-wasm/libheif-bundle.js',
+      'node_modules/exiftool-vendored/dist/ExifTool.js',
     ]) {
       expect(unpacked(f), f).toBe(false);
     }
@@ -68,5 +71,46 @@ describe('electron-builder asar', () => {
     const hook = readFileSync(join(root, 'build', 'after-pack.cjs'), 'utf8');
     expect(hook).toContain("join(resources, 'app.asar.unpacked', 'node_modules', 'onnxruntime-node', 'bin')");
     expect(unpacked('node_modules/onnxruntime-node/bin/napi-v6/linux/arm64/libonnxruntime.so.1')).toBe(true);
+  });
+
+  it('unpacks the vendored ExifTool (Perl script with its libraries; Windows exe with its Perl runtime)', () => {
+    for (const f of [
+      'node_modules/exiftool-vendored.pl/bin/exiftool',
+      'node_modules/exiftool-vendored.pl/bin/lib/Image/ExifTool.pm',
+      'node_modules/exiftool-vendored.pl/bin/lib/Image/ExifTool/XMP.pm',
+      'node_modules/exiftool-vendored.pl/index.js',
+      'node_modules/exiftool-vendored.exe/bin/exiftool.exe',
+      'node_modules/exiftool-vendored.exe/bin/exiftool_files/perl5.dll',
+      'node_modules/exiftool-vendored.exe/bin/exiftool_files/lib/Image/ExifTool.pm',
+    ]) {
+      expect(unpacked(f), f).toBe(true);
+    }
+  });
+
+  it('the engine launches ExifTool from app.asar.unpacked in a packaged app', () => {
+    const inAsar = ['', 'opt', 'Scenery', 'resources', 'app.asar', 'node_modules', 'exiftool-vendored.pl', 'bin', 'exiftool'].join('/');
+    expect(asarUnpackedPath(inAsar, '/')).toBe('/opt/Scenery/resources/app.asar.unpacked/node_modules/exiftool-vendored.pl/bin/exiftool');
+    const win = 'C:\\Program Files\\Scenery\\resources\\app.asar\\node_modules\\exiftool-vendored.exe\\bin\\exiftool.exe';
+    expect(asarUnpackedPath(win, '\\')).toBe('C:\\Program Files\\Scenery\\resources\\app.asar.unpacked\\node_modules\\exiftool-vendored.exe\\bin\\exiftool.exe');
+    // outside an installer: the package's own copy, unchanged
+    expect(vendoredExiftoolPath('linux')).toBe(realpathSync(join(root, 'node_modules', 'exiftool-vendored.pl', 'bin', 'exiftool')));
+    // an installer's layout: the package inside app.asar, its unpacked copy beside it
+    const tmp = tempDir('asar-layout');
+    try {
+      const resources = join(tmp.path, 'resources');
+      for (const top of ['app.asar', 'app.asar.unpacked']) {
+        mkdirSync(join(resources, top, 'node_modules', 'exiftool-vendored.pl', 'bin'), { recursive: true });
+        writeFileSync(join(resources, top, 'node_modules', 'exiftool-vendored.pl', 'bin', 'exiftool'), '#!/usr/bin/perl\n');
+      }
+      writeFileSync(join(resources, 'app.asar', 'node_modules', 'exiftool-vendored.pl', 'index.js'), 'module.exports = require("path").join(__dirname, "bin", "exiftool");\n');
+      const main = join(resources, 'app.asar', 'out', 'main', 'index.js');
+      expect(vendoredExiftoolPath('linux', main)).toBe(join(resources, 'app.asar.unpacked', 'node_modules', 'exiftool-vendored.pl', 'bin', 'exiftool'));
+    } finally {
+      tmp.cleanup();
+    }
+  });
+
+  it('electron-vite leaves exiftool-vendored outside the main bundle (it finds its vendored ExifTool beside itself)', () => {
+    expect(readFileSync(join(root, 'electron.vite.config.ts'), 'utf8')).toMatch(/nativeExternals = \[[^\]]*'exiftool-vendored'/);
   });
 });

@@ -12,6 +12,8 @@ import type {
   FolderInfo,
   FolderTreeNode,
   IndexingProgress,
+  KeywordProgress,
+  KeywordState,
   LibraryStatus,
   ModelInfo,
   ModelState,
@@ -88,6 +90,10 @@ export interface Responses {
   'search.run': SearchResult;
   'search.suggest': { items: Suggestion[] };
   'settings.setThreshold': { threshold: number };
+  'settings.keywords': KeywordState;
+  'settings.setKeywords': KeywordState;
+  'keywords.remove': KeywordState;
+  'keywords.cancel': KeywordState;
   'indexing.status': IndexingProgress;
   'indexing.pause': IndexingProgress;
   'indexing.resume': IndexingProgress;
@@ -120,6 +126,7 @@ export interface Events {
   'model.status': ModelState;
   /** Personal scenes or their members changed (retrained, renamed, new photos scored). */
   'personal.changed': { scenes: PersonalScene[] };
+  'keywords.progress': KeywordProgress;
 }
 export type EventName = keyof Events;
 export const eventNames: readonly EventName[] = [
@@ -130,6 +137,7 @@ export const eventNames: readonly EventName[] = [
   'folders.changed',
   'model.status',
   'personal.changed',
+  'keywords.progress',
 ];
 
 export type Envelope<T> = { ok: true; value: T } | { ok: false; error: ContractErrorBody };

@@ -71,6 +71,8 @@ export interface PhotoDetail extends PhotoSummary {
   errorDetail: string | null;
   /** The photo's files: the one shown first, then the others of the same shot (a RAW beside its JPEG). */
   files: { name: string; size: number }[];
+  /** Keywords found in the file and its XMP sidecars (written by Lightroom, digiKam, Windows…), as written. */
+  keywords: string[];
 }
 
 export interface SceneGroup {
@@ -144,7 +146,8 @@ export interface IndexingProgress {
 }
 
 export interface ParsedQueryTerm {
-  kind: 'label' | 'family' | 'indoor' | 'outdoor' | 'text';
+  /** `keyword`: a keyword found in photos' files or sidecars (`keyword:NAME`, or a plain word that is no scene). */
+  kind: 'label' | 'family' | 'indoor' | 'outdoor' | 'keyword' | 'text';
   value: string;
   negated: boolean;
   /** The labels this term stands for. */
@@ -246,4 +249,39 @@ export interface PersonalSuggestion {
   id: number;
   /** The classifier's 0..1 score (0.5 = its threshold). */
   score: number;
+}
+
+/**
+ * Writing scene keywords into the photos' metadata for other apps (Lightroom, digiKam, darktable...):
+ * `off` (the default), `sidecar` (an XMP file beside the photo), or `embedded` (into the photo file itself; never a
+ * RAW other than DNG, which gets a sidecar instead).
+ */
+export type KeywordMode = 'off' | 'sidecar' | 'embedded';
+/** `basename`: IMG_0001.xmp (Lightroom, Capture One); `filename`: IMG_0001.CR2.xmp (darktable, digiKam). */
+export type SidecarNaming = 'basename' | 'filename';
+
+export interface KeywordSettings {
+  mode: KeywordMode;
+  sidecarName: SidecarNaming;
+  /** Embedded writes keep the photo file's modification time (default true). */
+  keepModifiedTime: boolean;
+}
+
+/** The background keyword writer: how far it is (a setting, correction or threshold change rewrites files). */
+export interface KeywordProgress {
+  running: boolean;
+  action: 'write' | 'remove' | null;
+  done: number;
+  total: number;
+  /** Files whose keywords were changed (others already had the right ones or were skipped). */
+  written: number;
+  failed: number;
+  /** The last failure, in a sentence naming the file. */
+  lastError: string | null;
+  cancelled: boolean;
+}
+
+export interface KeywordState {
+  settings: KeywordSettings;
+  progress: KeywordProgress;
 }

@@ -4,7 +4,7 @@ import type { ParsedQuery, ParsedQueryTerm } from './domain.js';
 export function termText(t: ParsedQueryTerm): string {
   const v = t.kind === 'label' && t.labels.length === 1 ? t.value.replace(/[_/]+/g, ' ') : t.value;
   const quoted = v.includes(' ') ? `"${v}"` : v;
-  return `${t.negated ? '-' : ''}${quoted}`;
+  return `${t.negated ? '-' : ''}${t.kind === 'keyword' ? 'keyword:' : ''}${quoted}`;
 }
 
 export function queryText(q: ParsedQuery): string {

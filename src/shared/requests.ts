@@ -87,6 +87,23 @@ export const requestSchemas = {
   'search.run': z.object({ q: z.string().max(500), ...page }).strict(),
   'search.suggest': z.object({ prefix: z.string().max(80), limit: z.number().int().min(1).max(50).default(8) }).strict(),
   'settings.setThreshold': z.object({ threshold: z.number().min(0).max(1) }).strict(),
+  /** Writing scene keywords into the photos' metadata for other apps: the setting and the background writer's progress. */
+  'settings.keywords': z.object({}).strict(),
+  /**
+   * Chooses where scene keywords are written (off, XMP sidecars, or embedded in the photo files) and writes every
+   * photo's keywords in the background; fields left out keep their value.
+   */
+  'settings.setKeywords': z
+    .object({
+      mode: z.enum(['off', 'sidecar', 'embedded']).optional(),
+      sidecarName: z.enum(['basename', 'filename']).optional(),
+      keepModifiedTime: z.boolean().optional(),
+    })
+    .strict(),
+  /** Takes Scenery's keywords out of every file it wrote them to (everything else stays) and turns writing off. */
+  'keywords.remove': z.object({}).strict(),
+  /** Stops the background keyword writer after the files in flight. */
+  'keywords.cancel': z.object({}).strict(),
   'indexing.status': z.object({}).strict(),
   'indexing.pause': z.object({}).strict(),
   'indexing.resume': z.object({}).strict(),

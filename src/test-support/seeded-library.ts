@@ -14,6 +14,8 @@ export interface Seed {
   /** The model's top-10 indoor vote. */
   vote?: boolean;
   failed?: { message: string; kind: 'corrupt' | 'unsupported' | 'empty' };
+  /** Keywords found in the file or its sidecars. */
+  keywords?: string[];
 }
 
 export function seedLibrary(lib: Library, root: string, seeds: Seed[]): { id: (rel: string) => number } {
@@ -22,7 +24,7 @@ export function seedLibrary(lib: Library, root: string, seeds: Seed[]): { id: (r
   for (const s of seeds) {
     const name = s.rel.split('/').pop()!;
     const { id } = lib.catalog.upsertFile(folder.id, { relPath: s.rel, name, size: 100, mtimeMs: 1 }, 0);
-    lib.catalog.setMetadata(id, { hash: s.rel, width: 40, height: 30, takenAt: null, takenTs: null, camera: null, gpsLat: null, gpsLon: null, thumbKey: s.rel });
+    lib.catalog.setMetadata(id, { hash: s.rel, width: 40, height: 30, takenAt: null, takenTs: null, camera: null, gpsLat: null, gpsLon: null, thumbKey: s.rel, ...(s.keywords ? { keywords: s.keywords } : {}) });
     lib.catalog.savePrediction(id, {
       model: 'test',
       labels: 'places365',

@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { Library } from '../../engine/library.js';
 import { defaultLibraryDir, defaultModelsDir } from '../../engine/paths.js';
 import { damagedCatalogError, decodeTop } from '../../engine/catalog/catalog.js';
+import { keywordsOf } from '../../engine/catalog/views.js';
 import { PLACES365_LABELS } from '../../engine/labels/label-sets.js';
 import { intOption, parse, UsageError } from '../args.js';
 
@@ -147,6 +148,7 @@ async function photosCommand(argv: string[]): Promise<number> {
         scene: r.scene_index !== null ? PLACES365_LABELS[r.scene_index] : null,
         corrected: r.corrected === 1,
         top: top ? top.index.slice(0, 5).map((i, k) => ({ label: PLACES365_LABELS[i], prob: top.prob[k] })) : [],
+        keywords: keywordsOf(r),
       };
     });
     if (values.json) console.log(JSON.stringify(out, null, 2));

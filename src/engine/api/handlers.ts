@@ -85,6 +85,13 @@ export function createHandlers(lib: Library, platform: PlatformHooks): HandlerTa
     'search.run': (r) => lib.search(r.q, r.offset, r.limit),
     'search.suggest': (r) => lib.suggest(r.prefix, r.limit),
     'settings.setThreshold': (r) => ({ threshold: lib.setThreshold(r.threshold) }),
+    'settings.keywords': () => lib.keywordState(),
+    'settings.setKeywords': (r) => lib.setKeywordSettings(r),
+    'keywords.remove': () => lib.removeKeywords(),
+    'keywords.cancel': () => {
+      lib.keywordJobs.cancel();
+      return lib.keywordState();
+    },
     'indexing.status': () => lib.progress(),
     'indexing.pause': () => {
       lib.indexer.pause();

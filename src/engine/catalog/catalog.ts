@@ -31,6 +31,7 @@ function primaryRank(name: string): number {
   const ext = extensionOf(name);
   return ext === 'jpg' || ext === 'jpeg' || ext === 'jpe' ? 0 : 1;
 }
+import { KeywordRecords } from './keyword-records.js';
 
 export interface FolderRow {
   id: number;
@@ -71,6 +72,8 @@ export interface PhotoRow {
   shot: string | null;
   /** The photo this file is shown as part of (a RAW beside its JPEG), or null when it is a photo of its own. */
   pair_id: number | null;
+  /** Keywords found in the file and its sidecars, a JSON array of strings (null until read). */
+  keywords: string | null;
 }
 
 export interface PredictionRow {
@@ -124,6 +127,8 @@ export interface PhotoMetadata {
   gpsLat: number | null;
   gpsLon: number | null;
   thumbKey: string;
+  /** Keywords found in the file and its sidecars (left as they were when not given). */
+  keywords?: string[];
 }
 
 export interface PredictionInput {
@@ -213,6 +218,8 @@ export class Catalog {
    */
   pairsChanged: ((ids: number[]) => void) | null = null;
   private shotStmt: Database.Statement | null = null;
+  /** What Scenery wrote into photos' keywords (keywords/keyword-sync.ts). */
+  readonly keywordRecords: KeywordRecords;
 
   constructor(
     readonly dir: string,
@@ -237,6 +244,7 @@ export class Catalog {
     this.browse = new BrowseQueries(this.db);
     this.searchRows = new SearchRows(this.db);
     this.personal = new PersonalRows(this.db);
+    this.keywordRecords = new KeywordRecords(this.db);
   }
 
   private openWritable(): Database.Database {
@@ -627,10 +635,52 @@ export class Catalog {
   setMetadata(id: number, m: PhotoMetadata, read?: FileVersion): void {
     this.db
       .prepare(
-        `UPDATE photos SET hash = ?, width = ?, height = ?, taken_at = ?, taken_ts = ?, camera = ?, gps_lat = ?, gps_lon = ?, thumb_key = ?
+        `UPDATE photos SET hash = ?, width = ?, height = ?, taken_at = ?, taken_ts = ?, camera = ?, gps_lat = ?, gps_lon = ?, thumb_key = ?, keywords = COALESCE(?, keywords)
          WHERE id = ? AND (? IS NULL OR (size = ? AND mtime_ms = ?))`,
       )
-      .run(m.hash, m.width, m.height, m.takenAt, m.takenTs, m.camera, m.gpsLat, m.gpsLon, m.thumbKey, id, read ? 1 : null, read?.size ?? null, read?.mtimeMs ?? null);
+      .run(m.hash, m.width, m.height, m.takenAt, m.takenTs, m.camera, m.gpsLat, m.gpsLon, m.thumbKey, m.keywords ? JSON.stringify(m.keywords) : null, id, read ? 1 : null, read?.size ?? null, read?.mtimeMs ?? null);
+  }
+
+  /** A photo's keywords after its sidecar changed (the photo itself was not read again). */
+  setKeywords(id: number, keywords: string[]): void {
+    // No version bump: the version busts image caches, and keywords change no pixels.
+    this.db.prepare('UPDATE photos SET keywords = ? WHERE id = ?').run(JSON.stringify(keywords), id);
+  }
+
+  /**
+   * Indexed photos whose keywords were never read (catalogued before Scenery read keywords), after `afterId`, by id:
+   * metadata/keyword-backfill.ts reads them without decoding the photo again.
+   */
+  photosWithoutKeywords(afterId: number, limit: number): { id: number; root: string; rel_path: string }[] {
+    return this.db
+      .prepare(
+        `SELECT p.id, f.path AS root, p.rel_path FROM photos p JOIN folders f ON f.id = p.folder_id
+         WHERE p.id > ? AND p.keywords IS NULL AND p.status = 'indexed' ORDER BY p.id LIMIT ?`,
+      )
+      .all(afterId, limit) as { id: number; root: string; rel_path: string }[];
+  }
+
+  /** What the backfill read: the keywords, and a date taken only where none was known (a maker-note or WebP date). */
+  setBackfilledMetadata(id: number, keywords: string[], takenAt: string | null, takenTs: number | null): void {
+    this.db
+      .prepare(
+        `UPDATE photos SET keywords = ?, taken_at = COALESCE(taken_at, ?), taken_ts = CASE WHEN taken_at IS NULL THEN ? ELSE taken_ts END
+         WHERE id = ? AND keywords IS NULL`,
+      )
+      .run(JSON.stringify(keywords), takenAt, takenTs, id);
+  }
+
+  /**
+   * The photos of a folder a sidecar at `relStem + .xmp` belongs to: `dir/IMG_1` (from IMG_1.xmp) names every
+   * `dir/IMG_1.<ext>`, and `dir/IMG_1.JPG` (from IMG_1.JPG.xmp) names that file too.
+   */
+  photosForSidecar(folderId: number, relStem: string): { id: number; rel_path: string }[] {
+    const like = `${relStem.replace(/[\\%_]/g, (c) => `\\${c}`)}.%`;
+    const rows = this.db
+      .prepare(`SELECT id, rel_path FROM photos WHERE folder_id = ? AND status != 'missing' AND (rel_path = ? OR rel_path LIKE ? ESCAPE '\\')`)
+      .all(folderId, relStem, like) as { id: number; rel_path: string }[];
+    // LIKE ignores ASCII case and `IMG_1.%` also matches `IMG_1.a.b`: keep exact stems with one extension.
+    return rows.filter((r) => r.rel_path === relStem || (r.rel_path.startsWith(`${relStem}.`) && !r.rel_path.slice(relStem.length + 1).includes('.') && !r.rel_path.slice(relStem.length + 1).includes('/')));
   }
 
   setFailed(id: number, message: string, kind: FailureKind = 'internal'): void {

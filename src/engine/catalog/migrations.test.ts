@@ -32,6 +32,28 @@ describe('migration 3 (photos by size and mtime)', () => {
       c.close();
     }
   });
+
+  it('migration 5 adds the record of keywords Scenery wrote; a schema-3 catalog gets it (after migration 4), keeping its rows', () => {
+    const dir = join(tmp.path, 'lib4');
+    mkdirSync(dir);
+    const old = new Database(join(dir, 'catalog.sqlite'));
+    for (const m of MIGRATIONS.slice(0, 3)) old.exec(m);
+    old.pragma('user_version = 3');
+    old.prepare("INSERT INTO folders(path, added_at) VALUES('/photos', 'x')").run();
+    old.prepare("INSERT INTO photos(folder_id, rel_path, name, size, mtime_ms, hash, added_ts, status) VALUES(1, 'a.jpg', 'a.jpg', 1234, 5678, 'h', 0, 'indexed')").run();
+    old.close();
+
+    const c = new Catalog(dir);
+    try {
+      expect(c.schemaVersion).toBe(MIGRATIONS.length);
+      expect(c.keywordRecords.get(1)).toBeNull();
+      c.keywordRecords.set({ photoId: 1, target: '/photos/a.xmp', embedded: false, owned: { subject: ['forest path'], iptc: [] }, hierarchy: ['Scenery|Outdoor|Forest|forest path'] });
+      expect(c.keywordRecords.get(1)).toEqual({ photoId: 1, target: '/photos/a.xmp', embedded: false, owned: { subject: ['forest path'], iptc: [] }, hierarchy: ['Scenery|Outdoor|Forest|forest path'] });
+      expect(c.keywordRecords.photo(1)).toMatchObject({ path: join('/photos', 'a.jpg'), size: 1234, mtime_ms: 5678, status: 'indexed' });
+    } finally {
+      c.close();
+    }
+  });
 });
 
 describe('migration 4 (RAW+JPEG pairs)', () => {
@@ -73,11 +95,44 @@ describe('migration 4 (RAW+JPEG pairs)', () => {
   });
 });
 
-describe('migration 5 (personal scenes)', () => {
-  const tmp = tempDir('migrations5');
+describe('migration 4 (keywords found in files and sidecars)', () => {
+  const tmp = tempDir('migrations4');
   afterAll(() => tmp.cleanup());
 
-  it('upgrades a schema-3 catalog (through 4), keeping its photos, and stores scenes, examples and members that go with their photo', () => {
+  it('upgrades a schema-3 catalog: its photos keep their rows, have no keywords yet, and can be given some', () => {
+    const dir = join(tmp.path, 'lib');
+    mkdirSync(dir);
+    const old = new Database(join(dir, 'catalog.sqlite'));
+    for (const m of MIGRATIONS.slice(0, 3)) old.exec(m);
+    old.pragma('user_version = 3');
+    old.prepare("INSERT INTO folders(path, added_at) VALUES('/photos', 'x')").run();
+    old.prepare("INSERT INTO photos(folder_id, rel_path, name, size, mtime_ms, hash, added_ts, status, camera) VALUES(1, 'a/IMG_1.JPG', 'IMG_1.JPG', 1, 2, 'h', 0, 'indexed', 'Canon')").run();
+    old.close();
+
+    const c = new Catalog(dir);
+    try {
+      expect(c.schemaVersion).toBeGreaterThanOrEqual(4);
+      const p = c.photo(1)!;
+      expect(p.keywords).toBeNull();
+      expect(p.camera).toBe('Canon');
+      c.setKeywords(1, ['Holiday', 'Places|France']);
+      expect(JSON.parse(c.photo(1)!.keywords!)).toEqual(['Holiday', 'Places|France']);
+      // both sidecar names find the photo
+      expect(c.photosForSidecar(1, 'a/IMG_1').map((r) => r.id)).toEqual([1]);
+      expect(c.photosForSidecar(1, 'a/IMG_1.JPG').map((r) => r.id)).toEqual([1]);
+      expect(c.photosForSidecar(1, 'a/IMG')).toEqual([]);
+      expect(c.photosForSidecar(1, 'IMG_1')).toEqual([]);
+    } finally {
+      c.close();
+    }
+  });
+});
+
+describe('migration 7 (personal scenes)', () => {
+  const tmp = tempDir('migrations7');
+  afterAll(() => tmp.cleanup());
+
+  it('upgrades a schema-3 catalog (through 4-6), keeping its photos, and stores scenes, examples and members that go with their photo', () => {
     const dir = join(tmp.path, 'lib');
     mkdirSync(dir);
     const old = new Database(join(dir, 'catalog.sqlite'));

@@ -97,7 +97,23 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX photos_shot ON photos(folder_id, shot);
   CREATE INDEX photos_pair ON photos(pair_id) WHERE pair_id IS NOT NULL;
   `,
-  // 5: personal scenes (engine/personal/): scenes the person teaches by example, trained on the stored descriptors of
+  // 5: what Scenery wrote into each photo's keywords (keywords/keyword-sync.ts): the file written and the flat keywords
+  // it added itself, so that it removes only those and never a keyword the person had before
+  `
+  CREATE TABLE keyword_writes (
+    photo_id INTEGER PRIMARY KEY REFERENCES photos(id) ON DELETE CASCADE,
+    target TEXT NOT NULL,
+    embedded INTEGER NOT NULL,
+    owned TEXT NOT NULL,
+    hierarchy TEXT NOT NULL,
+    written_at TEXT NOT NULL
+  );
+  `,
+  // 6: keywords other apps wrote into the file or its XMP sidecars (metadata/photo-metadata.ts), a JSON array; NULL until read
+  `
+  ALTER TABLE photos ADD COLUMN keywords TEXT;
+  `,
+  // 7: personal scenes (engine/personal/): scenes the person teaches by example, trained on the stored descriptors of
   // one model; their examples ("yes" and "no" answers, with where each came from), and the photos each one claims
   // with the classifier's 0..1 score (members only: the rest of the library scores below 0.5)
   `

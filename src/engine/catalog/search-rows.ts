@@ -21,12 +21,14 @@ export interface IndexRow {
   top_prob: Buffer | null;
   correction: number | null;
   rejected: string | null;
+  /** Keywords found in the file and its sidecars (JSON array), or null. */
+  keywords: string | null;
 }
 
 /** Rows per slice of the background warm-up (searchRows.after). */
 export const INDEX_PAGE = 20000;
 
-const INDEX_ROWS = `SELECT p.id, p.folder_id, p.rel_path, p.status, p.taken_ts, r.indoor AS vote, r.top_index, r.top_prob, c.label_index AS correction, c.rejected
+const INDEX_ROWS = `SELECT p.id, p.folder_id, p.rel_path, p.status, p.taken_ts, r.indoor AS vote, r.top_index, r.top_prob, c.label_index AS correction, c.rejected, p.keywords
     FROM photos p LEFT JOIN predictions r ON r.photo_id = p.id AND r.model = p.model LEFT JOIN corrections c ON c.photo_id = p.id
     WHERE p.status != 'missing' AND p.pair_id IS NULL`;
 

@@ -49,7 +49,19 @@ export function photoDetail(catalog: Catalog, p: PhotoRow): PhotoDetail {
     rejected: rejected.map((i) => PLACES365_LABELS[i] ?? String(i)),
     errorDetail: p.status === 'failed' ? p.error : null,
     files: [{ name: p.name, size: p.size }, ...catalog.pairedFiles(p.id)],
+    keywords: keywordsOf(p),
   };
+}
+
+/** The keywords found in the photo's file and sidecars (none until it was read). */
+export function keywordsOf(p: Pick<PhotoRow, 'keywords'>): string[] {
+  if (!p.keywords) return [];
+  try {
+    const k = JSON.parse(p.keywords) as unknown;
+    return Array.isArray(k) ? k.filter((x): x is string => typeof x === 'string') : [];
+  } catch {
+    return [];
+  }
 }
 
 export function folderInfo(f: FolderRow, counts: { total: number; indexed: number; failed: number } | undefined): FolderInfo {

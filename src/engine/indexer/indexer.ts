@@ -16,9 +16,9 @@ import type { IndexingProgress, IndexingStall } from '../../shared/domain.js';
 import type { Catalog, FileVersion } from '../catalog/catalog.js';
 import { Semaphore } from '../concurrency/semaphore.js';
 import { DecodeError, decodeOriented, fromPixels, readPhotoFile } from '../imaging/decode.js';
-import { readPhotoFacts } from '../imaging/metadata.js';
 import { contentHash, hashPhotoFile } from '../imaging/photo-file.js';
 import { decodeRawPreview } from '../imaging/raw-preview.js';
+import { readFileMetadata, readKeywords } from '../metadata/photo-metadata.js';
 import { isRawName } from '../scanner/file-types.js';
 import { isInside } from '../media/media-files.js';
 import { WatchedRoots } from '../scanner/admit.js';
@@ -331,6 +331,11 @@ export class Indexer {
       }
     }
     const photoId = job.photoId;
+    // ExifTool reads the file's metadata and its sidecars in its own process (metadata/photo-metadata.ts) while sharp
+    // decodes and the model runs; it never rejects. A RAW's facts come with its preview (imaging/raw-preview.ts);
+    // its keywords (in it, or in a darktable/Lightroom sidecar) are read beside it.
+    const metadata = raw ? null : readFileMetadata(path, buf!);
+    const rawKeywords = raw ? readKeywords(path) : null;
     const rawDecode = raw ? await decodeRawPreview(path, name) : null;
     const pixels = rawDecode ? rawDecode.pixels : await decodeOriented(buf!, name);
     // The model input first, so that the model runs while the thumbnail and metadata are written
@@ -342,7 +347,9 @@ export class Indexer {
     // Handled by the caller; this keeps a failure while the thumbnail is written from being reported as unhandled.
     classified?.catch(() => {});
     if (!this.thumbs.hasThumb(hash)) await this.thumbs.writeThumb(hash, pixels);
-    const facts = rawDecode ? rawDecode.facts : await readPhotoFacts(buf!);
+    const { orientation: _orientation, ...facts } = rawDecode
+      ? { ...rawDecode.facts, orientation: null, keywords: (await rawKeywords) ?? [] }
+      : await metadata!;
     this.catalog.setMetadata(photoId, { ...facts, hash, width: pixels.fullWidth, height: pixels.fullHeight, thumbKey: hash }, read);
     // Wrapped: an async function returning the promise itself would wait for it.
     return { classified, done: false };

@@ -39,6 +39,11 @@ export function isRawName(name: string): boolean {
   return RAW_EXTENSIONS.has(extensionOf(name));
 }
 
+/** An XMP sidecar (`IMG_1.xmp` or `IMG_1.JPG.xmp`): read for its photo's keywords, never catalogued as a photo. */
+export function isSidecarName(name: string): boolean {
+  return !isIgnoredName(name) && extensionOf(name) === 'xmp';
+}
+
 export function isIgnoredDir(name: string): boolean {
   return name.startsWith('.') || IGNORED_DIRS.has(name);
 }

@@ -24,7 +24,7 @@ import { Semaphore } from '../concurrency/semaphore.js';
 import { hashPhotoFile } from '../imaging/photo-file.js';
 import { storageFault } from '../indexer/storage-faults.js';
 import { admitFile, WatchedRoots } from './admit.js';
-import { isIgnoredDir, isIgnoredName, isPhotoName } from './file-types.js';
+import { isIgnoredDir, isIgnoredName, isPhotoName, isSidecarName } from './file-types.js';
 import { skippedNotice, walkPhotos, type Admitted, type Skipped } from './walk.js';
 import { WriteFinishGate } from './write-finish.js';
 
@@ -45,6 +45,11 @@ export interface ScannerHooks {
   foldersChanged(): void;
   /** The catalog could not be written (full disk...): indexing stalls, and rescanAfterStall() is called once it can write. */
   storageFault?(e: unknown): void;
+  /**
+   * An XMP sidecar (`rel` below the watched folder `root`) was created, changed or deleted, and its write has
+   * settled: its photos' keywords are read again. A sidecar is never a photo itself.
+   */
+  sidecarChanged?(folderId: number, root: string, rel: string): void;
 }
 
 export interface ScannerOptions {
@@ -84,6 +89,8 @@ export class Scanner {
   /** Settles when a folder's watcher has made its first pass (chokidar's 'ready'): from then on every change is seen. */
   private readonly watchersReady = new Map<number, Promise<void>>();
   private readonly gates = new Map<number, WriteFinishGate>();
+  /** Per watched folder: sidecars whose events have not settled yet. */
+  private readonly sidecarTimers = new Map<number, Map<string, NodeJS.Timeout>>();
   private readonly offlineTimers = new Map<number, NodeJS.Timeout>();
   private readonly scans = new Map<number, Promise<void>>();
   private readonly hashSlots = new Semaphore(HASH_CONCURRENCY);
@@ -310,10 +317,26 @@ export class Scanner {
         if (path === root) return false;
         const name = basename(path);
         if (stats?.isDirectory()) return isIgnoredDir(name);
-        if (stats?.isFile()) return !isPhotoName(name);
+        if (stats?.isFile()) return !isPhotoName(name) && !isSidecarName(name);
         return isIgnoredName(name);
       },
     });
+    // Sidecars: reported once their events have settled for writeFinishMs (an app writes, renames, then touches).
+    const sidecarTimers = new Map<string, NodeJS.Timeout>();
+    this.sidecarTimers.set(folderId, sidecarTimers);
+    const onSidecar = (path: string): boolean => {
+      if (!isSidecarName(basename(path))) return false;
+      clearTimeout(sidecarTimers.get(path));
+      sidecarTimers.set(
+        path,
+        setTimeout(() => {
+          sidecarTimers.delete(path);
+          if (this.closed || this.watchers.get(folderId) !== watcher) return;
+          this.hooks.sidecarChanged?.(folderId, root, this.relPath(root, path));
+        }, this.options.writeFinishMs ?? 800),
+      );
+      return true;
+    };
     this.watchersReady.set(folderId, new Promise<void>((r) => watcher.once('ready', () => r())));
     const record = (a: Admitted): void => {
       if (this.closed || this.gates.get(folderId) !== gate) return;
@@ -368,11 +391,12 @@ export class Scanner {
         () => {},
       );
     };
-    watcher.on('add', (path) => onEvent('add', path));
-    watcher.on('change', (path) => onEvent('change', path));
+    watcher.on('add', (path) => onSidecar(path) || onEvent('add', path));
+    watcher.on('change', (path) => onSidecar(path) || onEvent('change', path));
     // Events of a watcher already replaced (its root went offline) are not about the folder any more.
     const current = (): boolean => this.watchers.get(folderId) === watcher && !this.closed;
     watcher.on('unlink', (path) => {
+      if (onSidecar(path)) return;
       gate.forget(path);
       // A file still there was not deleted (chokidar reports the files of an unmounted drive even if another is mounted at once).
       if (!current() || this.checkRoot(folderId, root) || existsSync(path)) return;
@@ -572,6 +596,8 @@ export class Scanner {
     this.watchersReady.delete(folderId);
     this.gates.get(folderId)?.close();
     this.gates.delete(folderId);
+    for (const t of this.sidecarTimers.get(folderId)?.values() ?? []) clearTimeout(t);
+    this.sidecarTimers.delete(folderId);
     const t = this.offlineTimers.get(folderId);
     if (t) clearInterval(t);
     this.offlineTimers.delete(folderId);

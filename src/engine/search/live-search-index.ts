@@ -13,6 +13,7 @@
 import { INDEX_PAGE, type IndexRow, type SearchRows } from '../catalog/search-rows.js';
 import type { PhotoChangeFollower } from '../events/photo-changes.js';
 import { SearchIndex, type IndexEntry } from './search-index.js';
+import { keywordsOf } from '../catalog/views.js';
 
 export class LiveSearchIndex implements PhotoChangeFollower {
   private index: SearchIndex | null = null;
@@ -107,5 +108,6 @@ export function indexEntry(r: IndexRow): IndexEntry {
     vote: r.vote === null ? null : r.vote === 1,
     correction: r.correction,
     rejected: r.rejected ? (JSON.parse(r.rejected) as number[]) : [],
+    keywords: keywordsOf(r),
   };
 }

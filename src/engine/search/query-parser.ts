@@ -6,6 +6,8 @@
  *   forest path            several words naming one scene
  *   a b                    both; a OR b: either; -c: not c
  *   folder:Trips           photos in folders whose path contains "Trips"
+ *   keyword:Paris          photos with that keyword in their file or sidecar (written by another app); quotes for
+ *                          several words: keyword:"Eiffel Tower". A plain word matches keywords too.
  *   from:2020-06 to:2021   taken in a date range (year, month or day); year:2019
  */
 import type { ParsedQuery, ParsedQueryTerm } from '../../shared/domain.js';
@@ -33,12 +35,14 @@ interface Token {
 
 function tokenize(q: string): Token[] {
   const out: Token[] = [];
-  const re = /(-?)"([^"]*)"|(\S+)/g;
+  // A filter's quoted value (`keyword:"Eiffel Tower"`, `folder:"My Trips"`) is one token.
+  const re = /(-?)((?:keyword|folder|in):)?"([^"]*)"|(\S+)/gi;
   let m: RegExpExecArray | null;
   while ((m = re.exec(q))) {
-    if (m[2] !== undefined) out.push({ text: m[2], negated: m[1] === '-', quoted: true });
+    if (m[3] !== undefined && m[2]) out.push({ text: `${m[2]}${m[3]}`, negated: m[1] === '-', quoted: false });
+    else if (m[3] !== undefined) out.push({ text: m[3], negated: m[1] === '-', quoted: true });
     else {
-      const raw = m[3]!;
+      const raw = m[4]!;
       const negated = raw.length > 1 && raw.startsWith('-');
       out.push({ text: negated ? raw.slice(1) : raw, negated, quoted: false });
     }
@@ -87,7 +91,11 @@ export function resolveTerm(text: string, negated: boolean): ParsedQueryTerm {
   return { kind: 'text', value: text, negated, labels: [] };
 }
 
-export function parseQuery(q: string): ParsedQuery {
+/**
+ * `isKeyword(word)`: whether any photo has a keyword of that name; a word that names no scene is then a keyword
+ * term instead of an error.
+ */
+export function parseQuery(q: string, isKeyword: (text: string) => boolean = () => false): ParsedQuery {
   const result: ParsedQuery = { any: [], folder: null, from: null, to: null, errors: [] };
   const tokens = tokenize(q);
   let group: ParsedQueryTerm[] = [];
@@ -113,7 +121,8 @@ export function parseQuery(q: string): ParsedQuery {
       if (!matched) {
         const w = words[i]!;
         const term = resolveTerm(w.text, w.negated);
-        if (term.kind === 'text') result.errors.push(`No scene or family called "${w.text}".`);
+        if (term.kind === 'text' && isKeyword(w.text)) group.push({ kind: 'keyword', value: w.text, negated: w.negated, labels: [] });
+        else if (term.kind === 'text') result.errors.push(`No scene or family called "${w.text}", and no photo has that keyword.`);
         else group.push(term);
         i++;
       }
@@ -128,12 +137,15 @@ export function parseQuery(q: string): ParsedQuery {
       group = [];
       continue;
     }
-    const filter = !t.quoted ? /^(folder|in|from|after|to|before|until|year):(.*)$/i.exec(t.text) : null;
+    const filter = !t.quoted ? /^(folder|in|from|after|to|before|until|year|keyword):(.*)$/i.exec(t.text) : null;
     if (filter) {
       flushWords();
       const key = filter[1]!.toLowerCase();
       const value = filter[2]!.replace(/^"|"$/g, '');
-      if (key === 'folder' || key === 'in') result.folder = value || null;
+      if (key === 'keyword') {
+        if (value.trim()) group.push({ kind: 'keyword', value: value.trim(), negated: t.negated, labels: [] });
+        else result.errors.push('keyword: needs a name, e.g. keyword:Paris or keyword:"Eiffel Tower".');
+      } else if (key === 'folder' || key === 'in') result.folder = value || null;
       else {
         const from = key === 'from' || key === 'after' || key === 'year' ? parseDateBound(value, false) : null;
         const to = key === 'to' || key === 'before' || key === 'until' || key === 'year' ? parseDateBound(value, true) : null;
@@ -146,7 +158,8 @@ export function parseQuery(q: string): ParsedQuery {
     if (t.quoted) {
       flushWords();
       const term = resolveTerm(t.text, t.negated);
-      if (term.kind === 'text') result.errors.push(`No scene or family called "${t.text}".`);
+      if (term.kind === 'text' && isKeyword(t.text)) group.push({ kind: 'keyword', value: t.text, negated: t.negated, labels: [] });
+      else if (term.kind === 'text') result.errors.push(`No scene or family called "${t.text}", and no photo has that keyword.`);
       else group.push(term);
       continue;
     }

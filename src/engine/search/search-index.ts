@@ -26,6 +26,18 @@ export interface IndexEntry extends SceneEvidence {
   /** The photo's folder below the watched root, `/`-separated (`''` at the root). */
   dir: string;
   takenTs: number | null;
+  /** Keywords found in the photo's file and sidecars, as written (none when absent). */
+  keywords?: readonly string[];
+}
+
+/** A keyword as search compares it: lower case, hierarchy separators (`|`, `/`) and `_` read as spaces. */
+export function normaliseKeyword(k: string): string {
+  return k.toLowerCase().replace(/[|/_()]+/g, ' ').replace(/\s+/g, ' ').trim();
+}
+
+/** Whether searched words `n` (normalised) name keyword `k` (normalised): the whole keyword or whole words of it. */
+function keywordMatches(k: string, n: string): boolean {
+  return n.length > 0 && (k === n || ` ${k} `.includes(` ${n} `));
 }
 
 export interface SearchHit {
@@ -60,6 +72,9 @@ export class SearchIndex {
   private readonly dirs: { folderId: number; dir: string }[] = [];
   private readonly dirIds = new Map<string | number, number>();
   private freeSlots: number[] = [];
+  /** Keywords: each slot's (normalised), and the slots of each keyword. */
+  private readonly keywordsOf = new Map<number, string[]>();
+  private readonly keywordSlots = new Map<string, Set<number>>();
   /** Bitsets: one per label, then indoor, outdoor and alive; valid for `bitsThreshold`. */
   private bits: Uint32Array[] | null = null;
   private bitsThreshold = NaN;
@@ -111,7 +126,45 @@ export class SearchIndex {
     const indoor = indoorOf(n ? this.top[s * TOP_K]! : null, e.vote, e.correction !== null);
     this.indoor[s] = indoor === null ? -1 : indoor ? 1 : 0;
     this.alive[s] = 1;
+    this.setKeywords(s, e.keywords ?? []);
     this.setBits(s, true);
+  }
+
+  private setKeywords(s: number, keywords: readonly string[]): void {
+    for (const k of this.keywordsOf.get(s) ?? []) {
+      const slots = this.keywordSlots.get(k);
+      slots?.delete(s);
+      if (slots && slots.size === 0) this.keywordSlots.delete(k);
+    }
+    const ks = [...new Set(keywords.map(normaliseKeyword).filter(Boolean))];
+    if (!ks.length) {
+      this.keywordsOf.delete(s);
+      return;
+    }
+    this.keywordsOf.set(s, ks);
+    for (const k of ks) {
+      let slots = this.keywordSlots.get(k);
+      if (!slots) this.keywordSlots.set(k, (slots = new Set()));
+      slots.add(s);
+    }
+  }
+
+  /** Whether any photo has a keyword named by `text` (a whole keyword or whole words of one). */
+  hasKeyword(text: string): boolean {
+    const n = normaliseKeyword(text);
+    for (const k of this.keywordSlots.keys()) if (keywordMatches(k, n)) return true;
+    return false;
+  }
+
+  /** The slots of photos with a keyword named by `text`, as a bitset of `words` words. */
+  private keywordBits(text: string, words: number): Uint32Array {
+    const out = new Uint32Array(words);
+    const n = normaliseKeyword(text);
+    for (const [k, slots] of this.keywordSlots) {
+      if (!keywordMatches(k, n)) continue;
+      for (const s of slots) if (s >>> 5 < words) out[s >>> 5]! |= 1 << (s & 31);
+    }
+    return out;
   }
 
   remove(id: number): void {
@@ -119,6 +172,7 @@ export class SearchIndex {
     if (s === undefined) return;
     this.setBits(s, false);
     this.alive[s] = 0;
+    this.setKeywords(s, []);
     this.slotOf.delete(id);
     this.freeSlots.push(s);
   }
@@ -229,7 +283,13 @@ export class SearchIndex {
     const words = this.words;
     const alive = bits[ALIVE]!;
     const groups: CompiledTerm[][] = q.any.map((g) =>
-      g.map((t) => ({ kind: t.kind === 'indoor' ? 1 : t.kind === 'outdoor' ? 2 : 0, negated: t.negated, bitmap: bitmapFor(t) ?? new Uint8Array(365) })),
+      g.map((t) => ({
+        kind: t.kind === 'indoor' ? 1 : t.kind === 'outdoor' ? 2 : t.kind === 'keyword' ? 3 : 0,
+        negated: t.negated,
+        bitmap: bitmapFor(t) ?? new Uint8Array(365),
+        // A plain word that names a scene also finds photos with that keyword (`beach`: scenes and keyword "Beach").
+        keyword: t.kind === 'keyword' ? t.value : t.kind === 'label' || t.kind === 'family' ? (t.widenedFrom ?? t.value) : null,
+      })),
     );
     // Matching: one bitset per group (AND of its terms), OR over groups.
     const groupBits = groups.map((g) => {
@@ -239,8 +299,8 @@ export class SearchIndex {
         if (t.kind === 1) tb = bits[INDOOR]!;
         else if (t.kind === 2) tb = bits[OUTDOOR]!;
         else {
-          tb = new Uint32Array(words);
-          for (let l = 0; l < 365; l++) {
+          tb = t.keyword !== null && this.keywordSlots.size ? this.keywordBits(t.keyword, words) : new Uint32Array(words);
+          for (let l = 0; t.kind === 0 && l < 365; l++) {
             if (!t.bitmap[l]) continue;
             const lb = bits[l]!;
             for (let w = 0; w < words; w++) tb[w]! |= lb[w]!;
@@ -316,10 +376,12 @@ const OUTDOOR = 366;
 const ALIVE = 367;
 
 interface CompiledTerm {
-  /** 0: scene labels (bitmap), 1: indoor, 2: outdoor */
-  kind: 0 | 1 | 2;
+  /** 0: scene labels (bitmap) or a keyword of that name, 1: indoor, 2: outdoor, 3: a keyword only */
+  kind: 0 | 1 | 2 | 3;
   negated: boolean;
   bitmap: Uint8Array;
+  /** The words a keyword must contain to match this term, or null. */
+  keyword: string | null;
 }
 
 function bitmapFor(t: ParsedQueryTerm): Uint8Array | null {

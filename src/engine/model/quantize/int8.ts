@@ -79,3 +79,11 @@ export function transposeInt8(q: Int8Array, rows: number, cols: number): Int8Arr
   }
   return out;
 }
+
+/** Nearest rounding with given per-channel scales (rows layout). */
+export function quantizeWithScales(w: Float32Array, scales: Float32Array): QuantizedWeights {
+  const per = w.length / scales.length;
+  const q = new Int8Array(w.length);
+  for (let i = 0; i < w.length; i++) q[i] = clamp127(Math.round(w[i]! / scales[Math.floor(i / per)]!));
+  return { q, scales };
+}
