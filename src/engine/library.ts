@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { existsSync, realpathSync, statSync, accessSync, constants as fsc } from 'node:fs';
-import { isAbsolute, join, resolve, sep } from 'node:path';
+import { dirname, isAbsolute, join, resolve, sep } from 'node:path';
 import type { FolderInfo, FolderTreeNode, IndexingProgress, KeywordSettings, KeywordState, ModelInfo, ModelState, PhotoDetail, PhotoSummary, SceneGroup, SearchHitSummary } from '../shared/domain.js';
 import { ContractError, type BulkCorrectionResult, type SearchResult } from '../shared/contract.js';
 import { Catalog, type PhotoRow } from './catalog/catalog.js';
@@ -150,6 +150,8 @@ export class Library {
     this.models = new ModelStore(options.modelsDir ?? defaultModelsDir(), (p) => probeModelInWorker(p, { workerPath: options.workerPath }));
     this.modelState = { state: 'missing', available: KNOWN_MODELS.map((m) => m.name) };
     this.searchIndex = new LiveSearchIndex(this.catalog.searchRows, () => this.threshold);
+    // The personal-scenes worker is bundled beside the model worker (out/main in the desktop app, out/cli for serve).
+    const personalWorker = options.workerPath ? join(dirname(options.workerPath), 'personal-worker.js') : undefined;
     this.personal = new PersonalScenes(this.catalog, {
       // A library opened without its model (read-only commands) reads the scenes of the model it was indexed with.
       model: () => (this.modelState.state === 'ready' ? this.modelState.model.name : options.start === false ? this.catalog.personal.dominantModel() : null),
@@ -157,7 +159,7 @@ export class Library {
         this.groupsCache = null;
         if (!this.closed) this.events.emit('personal.changed', { scenes: this.personal.list() });
       },
-    });
+    }, personalWorker && existsSync(personalWorker) ? personalWorker : undefined);
     this.keywordJobs = new KeywordJobs(
       (id, action) => this.syncKeywords(id, action),
       (p) => this.events.emit('keywords.progress', p),
