@@ -115,10 +115,28 @@ export class PersonalRows {
   }
 
   /** Descriptors from `model` of indexed photos with ids above `afterId`, by id, `limit` at a time (loading the worker in steps). */
-  featureChunk(model: string, afterId: number, limit: number): { id: number; vec: Buffer }[] {
+  featureChunk(model: string, afterId: number, limit: number): { id: number; vec: Buffer; indexed_at: string | null }[] {
     return this.db
-      .prepare("SELECT f.photo_id AS id, f.vec FROM features f JOIN photos p ON p.id = f.photo_id WHERE f.model = ? AND f.photo_id > ? AND p.status = 'indexed' ORDER BY f.photo_id LIMIT ?")
-      .all(model, afterId, limit) as { id: number; vec: Buffer }[];
+      .prepare(
+        `SELECT f.photo_id AS id, f.vec, r.indexed_at FROM features f JOIN photos p ON p.id = f.photo_id
+         LEFT JOIN predictions r ON r.photo_id = f.photo_id AND r.model = f.model
+         WHERE f.model = ? AND f.photo_id > ? AND p.status = 'indexed' ORDER BY f.photo_id LIMIT ?`,
+      )
+      .all(model, afterId, limit) as { id: number; vec: Buffer; indexed_at: string | null }[];
+  }
+
+  /**
+   * When each of these indexed photos was classified by `model` (its descriptor's date): a photo reported changed
+   * whose date is the one already loaded (a correction, a keyword write) has no new descriptor to score.
+   */
+  descriptorDates(ids: readonly number[], model: string): Map<number, string> {
+    const out = new Map<number, string>();
+    const st = this.db.prepare("SELECT r.indexed_at FROM predictions r JOIN photos p ON p.id = r.photo_id WHERE r.photo_id = ? AND r.model = ? AND p.status = 'indexed'").pluck();
+    for (const id of ids) {
+      const d = st.get(id, model) as string | undefined;
+      if (d !== undefined) out.set(id, d);
+    }
+    return out;
   }
 
   /** The model most photos were last indexed with (personal scenes of a library opened without its model). */

@@ -5,7 +5,8 @@
  */
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { PersonalWorkerClient } from './personal-worker-client.js';
 import { FakeClassifier, tempDir, waitFor } from '../../test-support/harness.js';
 import { hasShared, shared } from '../../test-support/shared-data.js';
 import { createHandlers, dispatch } from '../api/handlers.js';
@@ -174,12 +175,20 @@ describe('personal scenes', () => {
 
   it('scores a photo indexed later as soon as its descriptor exists', async () => {
     const s = await lib.personal.create('Our cabin', cabins.slice(0, 5));
+    // Photos reported changed without a new descriptor (a bulk correction of many) are not sent or scored again.
+    const upserts = vi.spyOn(PersonalWorkerClient.prototype, 'upsert');
+    lib.setScene(others[0]!, 'kitchen');
+    await lib.personal.photosIndexed([...others.slice(0, 200), ...cabins]);
+    expect(upserts).not.toHaveBeenCalled();
     const fresh = addPhoto(lib, root, 'new-cabin.jpg', 'test', descriptor(true));
     const plain = addPhoto(lib, root, 'new-other.jpg', 'test', descriptor(false));
     await lib.personal.photosIndexed([fresh, plain]);
     const ids = lib.listPhotos({ order: 'date', scene: s.key, folderId: null, status: null, offset: 0, limit: 500 }).items.map((p) => p.id);
     expect(ids).toContain(fresh);
     expect(ids).not.toContain(plain);
+    expect(upserts).toHaveBeenCalledTimes(1);
+    expect(upserts.mock.calls[0]![0]).toEqual([fresh, plain]);
+    upserts.mockRestore();
   });
 
   it('is retrained from the same examples when the library runs another model, and says which', async () => {

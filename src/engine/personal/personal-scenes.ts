@@ -54,6 +54,8 @@ export class PersonalScenes {
   private loadedModel: string | null = null;
   private loading: Promise<void> | null = null;
   private readonly trained = new Map<number, Trained>();
+  /** The date (predictions.indexed_at) of each descriptor in the worker: what photosIndexed need not send again. */
+  private readonly loadedDates = new Map<number, string | null>();
   /** Operations one at a time: a retrain never interleaves with loading or another retrain. */
   private chain: Promise<unknown> = Promise.resolve();
   private closed = false;
@@ -123,6 +125,7 @@ export class PersonalScenes {
       const w = this.worker();
       await w.reset();
       this.trained.clear();
+      this.loadedDates.clear();
       let after = 0;
       for (;;) {
         const rows = this.catalog.personal.featureChunk(model, after, LOAD_CHUNK);
@@ -138,7 +141,8 @@ export class PersonalScenes {
     return model;
   }
 
-  private async send(rows: { id: number; vec: Buffer }[]): Promise<void> {
+  private async send(rows: { id: number; vec: Buffer; indexed_at?: string | null }[]): Promise<void> {
+    for (const r of rows) this.loadedDates.set(r.id, r.indexed_at ?? null);
     const dim = rows[0]!.vec.byteLength;
     const same = rows.filter((r) => r.vec.byteLength === dim);
     const vecs = new Int8Array(same.length * dim);
@@ -351,18 +355,23 @@ export class PersonalScenes {
     if (!model || !this.catalog.personal.scenes().length) return Promise.resolve();
     return this.serial(async () => {
       if (this.loadedModel !== model) return;
-      const rows = ids.flatMap((id) => {
-        const p = this.catalog.photo(id);
-        const vec = p?.status === 'indexed' ? this.catalog.featureVector(id, model) : undefined;
-        return vec ? [{ id, vec }] : [];
-      });
+      // Only photos with a descriptor the worker does not have yet (new, or classified again): a bulk correction of
+      // 10,000 photos reports them all changed, and their descriptors have not.
+      const dates = this.catalog.personal.descriptorDates(ids, model);
+      const fresh = [...dates].filter(([id, d]) => this.loadedDates.get(id) !== d);
+      if (!fresh.length) return;
+      const rows: { id: number; vec: Buffer; indexed_at: string }[] = [];
+      for (const [id, d] of fresh) {
+        const vec = this.catalog.featureVector(id, model);
+        if (vec) rows.push({ id, vec, indexed_at: d });
+      }
       if (!rows.length) return;
       await this.send(rows);
       let changed = false;
-      const fresh = new Set(rows.map((r) => r.id));
+      const sent = new Set(rows.map((r) => r.id));
       for (const s of this.catalog.personal.scenes()) {
         // A scene waiting for the new model's descriptors of its examples (after a model switch): retrain it now.
-        if (s.model !== model && this.catalog.personal.examples(s.id).some((e) => e.positive && fresh.has(e.photo_id))) {
+        if (s.model !== model && this.catalog.personal.examples(s.id).some((e) => e.positive && sent.has(e.photo_id))) {
           await this.retrain(s.id).catch(() => {});
           changed = true;
           continue;
@@ -382,6 +391,7 @@ export class PersonalScenes {
   }
 
   photosRemoved(ids: readonly number[]): void {
+    for (const id of ids) this.loadedDates.delete(id);
     if (this.loadedModel && this.client) void this.serial(() => this.worker().remove([...ids])).catch(() => {});
   }
 
