@@ -595,11 +595,15 @@ export class Library {
     return q ? this.catalog.browse.photoIds(q) : { total: 0, ids: [] };
   }
 
-  /** A personal scene's photos, best first (photos.list with scene `my:<id>`). */
-  private personalPhotos(id: number, offset: number, limit: number): { total: number; items: PhotoSummary[] } {
-    if (!Number.isInteger(id) || !this.catalog.personal.scene(id)) return { total: 0, items: [] };
+  /**
+   * A personal scene's photos, best first (photos.list with scene `my:<id>`), each with `match`: the scene and the
+   * classifier's 0..1 score, as a search for its name gives them (the tiles show that, not the Places365 scene).
+   */
+  private personalPhotos(id: number, offset: number, limit: number): { total: number; items: SearchHitSummary[] } {
+    const scene = Number.isInteger(id) ? this.catalog.personal.scene(id) : undefined;
+    if (!scene) return { total: 0, items: [] };
     const { total, rows } = this.catalog.personal.memberPage(id, offset, limit);
-    return { total, items: rows.map(photoSummary) };
+    return { total, items: rows.map((r) => ({ ...photoSummary(r), match: { label: `my:${id}`, name: scene.name, index: -1, prob: r.personal_score } })) };
   }
 
   /** The sidebar's folder tree: a watched folder's subfolders, nested, each with its photos at any depth. */

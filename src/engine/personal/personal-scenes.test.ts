@@ -82,6 +82,10 @@ describe('personal scenes', () => {
     expect(found).toBeGreaterThanOrEqual(12);
     expect(ids.filter((id) => others.includes(id)).length).toBeLessThan(20);
     expect(page.total).toBe(s.count);
+    // Best first, each with the scene's score (what its tiles show).
+    const scores = page.items.map((p) => (p as { match?: { name: string; prob: number } }).match!);
+    expect(scores.every((m) => m.name === 'Our cabin')).toBe(true);
+    expect(scores.map((m) => m.prob)).toEqual(scores.map((m) => m.prob).sort((a, b) => b - a));
     for (const e of cabins.slice(0, 3)) expect(ids).toContain(e);
 
     const groups = lib.sceneGroups().groups;
@@ -90,8 +94,8 @@ describe('personal scenes', () => {
     const r = lib.search('our cabin', 0, 100);
     expect(r.total).toBe(s.count);
     expect(r.items[0]!.match).toMatchObject({ label: s.key, name: 'Our cabin' });
-    const scores = r.items.map((i) => i.match!.prob);
-    expect(scores).toEqual([...scores].sort((a, b) => b - a));
+    const hitScores = r.items.map((i) => i.match!.prob);
+    expect(hitScores).toEqual([...hitScores].sort((a, b) => b - a));
     expect(r.items.filter((i) => !cabins.slice(0, 3).includes(i.id)).every((i) => i.match!.prob >= 0.5)).toBe(true);
     // Other searches are untouched.
     expect(lib.search('cabin', 0, 10).notices.join(' ')).not.toMatch(/personal/);
