@@ -5,7 +5,7 @@
  * a download. Real engine, SqueezeNet test model, real photos. Screenshots at 800x600 and 1920x1080, light and dark.
  */
 import { test, expect, type Page, type Locator } from '@playwright/test';
-import { copyFileSync, existsSync, mkdirSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT, serve, SHARED, SQUEEZENET, type Served } from './serve-fixture';
 
@@ -162,9 +162,11 @@ test('zoom, pan, preload, details panel and download', async ({ page }) => {
     const photoName = (await viewer.getByRole('heading', { level: 2 }).textContent())!;
     await expect(download).toHaveAttribute('download', photoName);
     const href = (await download.getAttribute('href'))!;
-    expect(href).toMatch(/\/media\/image\/\d+\?v=/);
-    const body = await (await page.request.get(new URL(href, page.url()).href)).body();
-    expect(body.length).toBe(statSync(join(s.dir, 'Photos', photoName)).size);
+    expect(href).toMatch(/\/media\/original\/\d+\?v=/);
+    const got = await page.request.get(new URL(href, page.url()).href);
+    expect(got.headers()['content-disposition']).toContain(`filename="${photoName}"`);
+    const body = await got.body();
+    expect(body.equals(readFileSync(join(s.dir, 'Photos', photoName)))).toBe(true);
 
     // The details panel: open at 1920, the toggle hides it (the photo gets the room) and it is remembered.
     const details = viewer.getByRole('button', { name: 'Details' });

@@ -613,8 +613,8 @@ export class Library {
   }
 
   /** By date's month headings and scrubber: photos per month, newest first, and how many have no date. */
-  monthCounts(): { months: { month: string; count: number }[]; undated: number } {
-    return this.catalog.browse.monthCounts();
+  monthCounts(withDays = false): { months: { month: string; count: number; days?: [number, number][] }[]; undated: number } {
+    return this.catalog.browse.monthCounts(withDays);
   }
 
   photo(id: number): PhotoDetail {

@@ -17,7 +17,7 @@ import { extname, join, normalize, resolve, sep } from 'node:path';
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { EngineHandle } from '../engine/host/engine-handle.js';
-import { MediaError, parseMediaPath } from '../engine/media/media-files.js';
+import { attachmentHeader, MediaError, parseMediaPath } from '../engine/media/media-files.js';
 import { eventNames } from '../shared/contract.js';
 import { CSP } from '../shared/csp.js';
 
@@ -230,7 +230,11 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
         try {
           const { kind, id } = parseMediaPath(url.pathname.slice(7));
           const file = await engine.resolveMedia(kind, id);
-          res.writeHead(200, { 'Content-Type': file.contentType, 'Cache-Control': 'private, max-age=31536000, immutable' });
+          res.writeHead(200, {
+            'Content-Type': file.contentType,
+            'Cache-Control': 'private, max-age=31536000, immutable',
+            ...(file.download ? { 'Content-Disposition': attachmentHeader(file.download) } : {}),
+          });
           createReadStream(file.path).on('error', () => res.destroy()).pipe(res);
         } catch (e) {
           send(res, e instanceof MediaError ? e.status : 500, (e as Error).message);

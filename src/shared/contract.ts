@@ -69,8 +69,11 @@ export interface Responses {
   /** `count`: all the watched folder's photos; `children`: its subfolders by name. */
   'folders.tree': { folderId: number; count: number; children: FolderTreeNode[] };
   'photos.list': { total: number; items: PhotoSummary[] };
-  /** Newest month first; `month` is `YYYY-MM` in the camera's local time; `undated`: photos without a date taken. */
-  'photos.months': { months: { month: string; count: number }[]; undated: number };
+  /**
+   * Newest month first; `month` is `YYYY-MM` in the camera's local time; `undated`: photos without a date taken.
+   * Asked with `days`: each month's days too, newest first, as [day of the month, photos].
+   */
+  'photos.months': { months: { month: string; count: number; days?: [number, number][] }[]; undated: number };
   /** `ids` in the view's order; `total`: how many match (more than `ids` only past `limit`). */
   'photos.ids': { total: number; ids: number[] };
   'photos.get': PhotoDetail;
@@ -146,8 +149,8 @@ export type Envelope<T> = { ok: true; value: T } | { ok: false; error: ContractE
 export interface SceneryApi {
   call<C extends Command>(command: C, request: Request<C>): Promise<Response<C>>;
   on<E extends EventName>(event: E, listener: (payload: Events[E]) => void): () => void;
-  /** URL of a photo's thumbnail or full image; by id only, never by path. */
-  mediaUrl(kind: 'thumb' | 'image', id: number, version: number): string;
+  /** URL of a photo's thumbnail, its image as shown, or its original file as a download; by id only, never by path. */
+  mediaUrl(kind: 'thumb' | 'image' | 'original', id: number, version: number): string;
   /** Desktop only: folders dropped on the window (paths are resolved outside the page). */
   addDroppedFolders?(files: File[]): Promise<void>;
   /**

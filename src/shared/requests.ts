@@ -80,8 +80,8 @@ export const requestSchemas = {
   /** Desktop only. */
   'photos.showInFolder': z.object({ id }).strict(),
   'photos.openExternal': z.object({ id }).strict(),
-  /** By date: how many photos each month holds (newest first; undated photos counted apart). */
-  'photos.months': z.object({}).strict(),
+  /** By date: how many photos each month holds (newest first; undated photos counted apart); with `days`, each day too. */
+  'photos.months': z.object({ days: z.boolean().optional() }).strict(),
   'scenes.groups': z.object({}).strict(),
   'scenes.vocabulary': z.object({}).strict(),
   'search.run': z.object({ q: z.string().max(500), ...page }).strict(),

@@ -57,7 +57,7 @@ export function createHandlers(lib: Library, platform: PlatformHooks): HandlerTa
     'folders.tree': (r) => lib.folderTree(r.folderId),
     'photos.list': (r) => lib.listPhotos(r),
     'photos.ids': (r) => lib.photoIds(r),
-    'photos.months': () => lib.monthCounts(),
+    'photos.months': (r) => lib.monthCounts(r.days === true),
     'photos.get': (r) => lib.photo(r.id),
     'photos.similar': (r) => lib.similar(r.id, r.limit),
     'photos.explain': (r) => lib.explain(r.id, r.label),

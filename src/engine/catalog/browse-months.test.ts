@@ -49,6 +49,26 @@ describe('photos per month', () => {
     });
   });
 
+  it('counts each day of each month too, when asked (the day headings of By date), by the same clock', () => {
+    photo(1, '2021-11-03T10:00:00');
+    photo(2, '2021-11-20T18:00:00');
+    photo(3, '2021-11-20T08:00:00');
+    photo(4, '2021-12-01T00:30:00+02:00');
+    photo(5, '2003-06-01T12:00:00');
+    photo(6, null);
+    photo(7, '2021-11-21T10:00:00', 'failed');
+    expect(cat.browse.monthCounts(true)).toEqual({
+      months: [
+        { month: '2021-12', count: 1, days: [[1, 1]] },
+        { month: '2021-11', count: 3, days: [[20, 2], [3, 1]] },
+        { month: '2003-06', count: 1, days: [[1, 1]] },
+      ],
+      undated: 1,
+    });
+    // Without asking, the answer is as before (no days).
+    expect(cat.browse.monthCounts().months[1]).toEqual({ month: '2021-11', count: 3 });
+  });
+
   it('leaves out files that could not be read and files that are gone', () => {
     photo(1, '2021-11-03T10:00:00');
     photo(2, '2021-11-04T10:00:00', 'failed');

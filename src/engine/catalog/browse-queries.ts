@@ -127,12 +127,28 @@ export class BrowseQueries {
    * December, wherever the library is browsed (taken_ts, the instant, would
    * put it in November UTC). A time without a zone is the camera's clock too.
    */
-  monthCounts(): { months: { month: string; count: number }[]; undated: number } {
+  monthCounts(withDays = false): { months: { month: string; count: number; days?: [number, number][] }[]; undated: number } {
     const live = "status NOT IN ('missing', 'failed') AND pair_id IS NULL";
-    const months = this.db
-      .prepare(`SELECT substr(taken_at, 1, 7) AS month, COUNT(*) AS count FROM photos WHERE ${live} AND taken_ts IS NOT NULL GROUP BY month ORDER BY month DESC`)
-      .all() as { month: string; count: number }[];
     const undated = this.db.prepare(`SELECT COUNT(*) FROM photos WHERE ${live} AND taken_ts IS NULL`).pluck().get() as number;
+    if (!withDays) {
+      const months = this.db
+        .prepare(`SELECT substr(taken_at, 1, 7) AS month, COUNT(*) AS count FROM photos WHERE ${live} AND taken_ts IS NOT NULL GROUP BY month ORDER BY month DESC`)
+        .all() as { month: string; count: number }[];
+      return { months, undated };
+    }
+    // By date's day headings: each month's days, newest first, as [day of the month, photos] (compact: a large
+    // library has thousands of days). The same clock as the months.
+    const days = this.db
+      .prepare(`SELECT substr(taken_at, 1, 10) AS day, COUNT(*) AS count FROM photos WHERE ${live} AND taken_ts IS NOT NULL GROUP BY day ORDER BY day DESC`)
+      .all() as { day: string; count: number }[];
+    const months: { month: string; count: number; days: [number, number][] }[] = [];
+    for (const { day, count } of days) {
+      const month = day.slice(0, 7);
+      let m = months.at(-1);
+      if (m?.month !== month) months.push((m = { month, count: 0, days: [] }));
+      m.count += count;
+      m.days.push([Number(day.slice(8, 10)), count]);
+    }
     return { months, undated };
   }
 

@@ -95,11 +95,11 @@ export class EngineClient {
   }
 
   /** The file behind a media URL (thumbnail or photo, by id), checked by the engine; throws MediaError. */
-  resolveMedia(kind: MediaKind, photoId: number): Promise<{ path: string; contentType: string }> {
+  resolveMedia(kind: MediaKind, photoId: number): Promise<{ path: string; contentType: string; download?: string }> {
     if (this.exited || this.closing) return Promise.reject(new MediaError(500, 'the Scenery engine is not running'));
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
-      this.media.set(id, (a) => (a.ok ? resolve({ path: a.path, contentType: a.contentType }) : reject(new MediaError(a.status, a.message))));
+      this.media.set(id, (a) => (a.ok ? resolve({ path: a.path, contentType: a.contentType, ...(a.download ? { download: a.download } : {}) }) : reject(new MediaError(a.status, a.message))));
       this.child.post({ t: 'media', id, kind, photoId });
     });
   }

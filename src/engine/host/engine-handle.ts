@@ -12,7 +12,8 @@ import { resolveMedia, type MediaKind } from '../media/media-files.js';
 export interface EngineHandle {
   call(command: string, payload: unknown): Promise<Envelope<unknown>>;
   /** Throws MediaError (403/404/415/500) when the id does not lead to a file it may serve. */
-  resolveMedia(kind: MediaKind, photoId: number): Promise<{ path: string; contentType: string }>;
+  /** `download`: the name to save an `original` under (sent as Content-Disposition). */
+  resolveMedia(kind: MediaKind, photoId: number): Promise<{ path: string; contentType: string; download?: string }>;
   onEvent(listener: <E extends EventName>(name: E, payload: Events[E]) => void): () => void;
 }
 

@@ -38,7 +38,7 @@ export function runEngineHost(port: HostPort, open: (o: EngineHostOptions) => Pr
       void dispatch(table, msg.command, msg.payload).then((envelope) => port.post({ t: 'result', id: msg.id, envelope }));
     } else if (msg.t === 'media') {
       resolveMedia(l, msg.kind, msg.photoId).then(
-        (f) => port.post({ t: 'media-result', id: msg.id, answer: { ok: true, path: f.path, contentType: f.contentType } }),
+        (f) => port.post({ t: 'media-result', id: msg.id, answer: { ok: true, path: f.path, contentType: f.contentType, ...(f.download ? { download: f.download } : {}) } }),
         (e: unknown) =>
           port.post({ t: 'media-result', id: msg.id, answer: { ok: false, status: e instanceof MediaError ? e.status : 500, message: (e as Error).message } }),
       );

@@ -30,7 +30,7 @@ export type ToEngine =
   | { t: 'platform-reply'; id: number; ok: false; message: string }
   | { t: 'close' };
 
-export type MediaAnswer = { ok: true; path: string; contentType: string } | { ok: false; status: 403 | 404 | 415 | 500; message: string };
+export type MediaAnswer = { ok: true; path: string; contentType: string; download?: string } | { ok: false; status: 403 | 404 | 415 | 500; message: string };
 
 export type FromEngine =
   | { t: 'ready'; pid: number }

@@ -4,12 +4,13 @@
  */
 import { api } from '../api/api';
 import type { Request, Responses, SearchResult } from '../../../shared/contract';
-import type { FolderInfo, IndexingProgress, LibraryStatus, ModelState, SceneGroup, SceneVocabularyEntry } from '../../../shared/domain';
+import type { FolderInfo, IndexingProgress, LibraryStatus, ModelState, PhotoSummary, SceneGroup, SceneVocabularyEntry } from '../../../shared/domain';
 import { isConnectionFailure, plainMessage } from './errors';
 import { Latest } from './latest';
 import { PhotoSource, type Section } from './photo-source';
 import { familyScenes } from './scene-overview';
-import { familyName, monthTitle } from './format';
+import { dayTitle, familyName, monthTitle } from './format';
+import { loadRowHeight, saveRowHeight } from './grid-size';
 
 export type View =
   /**
@@ -50,6 +51,8 @@ export class AppState {
   epoch = $state(0);
   /** By date: photos per month (`YYYY-MM`, newest first) and photos without a date taken (listed last, under "No date"). */
   timeline = $state<Responses['photos.months']>({ months: [], undated: 0 });
+  /** The photo grids' target row height, px: the size zoom (Ctrl/Cmd +/−, the slider), kept across sessions. */
+  rowHeight = $state(loadRowHeight());
   /** Once the viewer closes: the photos to give keyboard focus back to in the grid (the one shown, else the one opened). */
   focusPhotoIds = $state<number[] | null>(null);
   private openedFrom: number | null = null;
@@ -164,7 +167,11 @@ export class AppState {
   }
 
   private async loadMonths(): Promise<void> {
-    this.timeline = await api.call('photos.months', {});
+    this.timeline = await api.call('photos.months', { days: true });
+  }
+
+  setRowHeight(px: number): void {
+    this.rowHeight = saveRowHeight(px);
   }
 
   setView(v: View): void {
@@ -238,18 +245,61 @@ export class AppState {
     let fetcher: ConstructorParameters<typeof PhotoSource>[1];
     // The same filters as the fetcher's, for photos.ids: selecting a whole view or a long range loads no summaries.
     let filters: (s: Section) => Omit<Request<'photos.ids'>, 'offset' | 'limit'>;
+    /** Where a section starts in what `filters` lists (By date: a day within its month), for photos.ids. */
+    let baseOf: (s: Section) => number = () => 0;
     if (v.kind === 'scenes') {
       const shown = v.scene ? groups.filter((g) => g.key === v.scene) : v.family ? familyScenes(groups, v.family) : groups;
       sections = shown.map((g) => ({ key: g.key, title: g.name, subtitle: g.family === 'status' || g.family === 'other' ? undefined : familyName(g.family), count: g.count }));
       filters = (s) => ({ order: 'date', scene: s.key });
       fetcher = async (s, offset, limit) => (await api.call('photos.list', { ...filters(s), offset, limit })).items;
     } else if (v.kind === 'timeline') {
-      // A section per month (the scrubber jumps between them), newest first; photos without a date taken
-      // come last, under "No date" (as the viewer says), not sorted as if taken when added.
-      sections = this.timeline.months.map(({ month, count }) => ({ key: month, title: monthTitle(month), count, jump: { year: month.slice(0, 4), label: monthTitle(month) } }));
+      // A section per day under its month's heading (the scrubber jumps between months), newest first; photos
+      // without a date taken come last, under "No date" (as the viewer says), not sorted as if taken when added.
+      // A day's photos are pages of its month (offset by the days before it), fetched a month page at a time,
+      // so a month of many short days costs a few requests, not one per day.
+      sections = [];
+      const dayBase = new Map<Section, { month: string; base: number }>();
+      for (const { month, count, days } of this.timeline.months) {
+        const title = monthTitle(month);
+        const jump = { year: month.slice(0, 4), label: title };
+        let base = 0;
+        for (const [d, n] of days ?? [[0, count]]) {
+          const sec: Section = d
+            ? { key: `${month}-${d}`, title: dayTitle(month, d), count: n, day: { month: title } }
+            : { key: month, title, count: n };
+          if (base === 0) Object.assign(sec, { jump, ...(d ? { group: { title, count } } : {}) });
+          dayBase.set(sec, { month, base });
+          sections.push(sec);
+          base += n;
+        }
+      }
       sections.push({ key: 'undated', title: 'No date', subtitle: 'no date taken in the file', count: this.timeline.undated, jump: { year: 'No date', label: 'No date' } });
-      filters = (s) => (s.key === 'undated' ? { order: 'date', dated: false } : { order: 'date', month: s.key });
-      fetcher = async (s, offset, limit) => (await api.call('photos.list', { ...filters(s), offset, limit })).items;
+      const MONTH_PAGE = 120;
+      const monthPages = new Map<string, Promise<PhotoSummary[]>>();
+      const monthPage = (month: string, k: number): Promise<PhotoSummary[]> => {
+        const key = `${month}:${k}`;
+        let job = monthPages.get(key);
+        if (!job) {
+          job = api.call('photos.list', { order: 'date', month, offset: k * MONTH_PAGE, limit: MONTH_PAGE }).then((r) => r.items);
+          job.catch(() => monthPages.delete(key));
+          monthPages.set(key, job);
+        }
+        return job;
+      };
+      // photos.ids (selecting a whole day): the day's range of its month.
+      filters = (s) => (s.key === 'undated' ? { order: 'date', dated: false } : { order: 'date', month: dayBase.get(s)!.month });
+      baseOf = (s) => dayBase.get(s)?.base ?? 0;
+      fetcher = async (s, offset, limit) => {
+        if (s.key === 'undated') return (await api.call('photos.list', { ...filters(s), offset, limit })).items;
+        const at = dayBase.get(s)!;
+        const from = at.base + offset;
+        const to = at.base + Math.min(s.count, offset + limit);
+        const parts = [];
+        for (let k = Math.floor(from / MONTH_PAGE); k * MONTH_PAGE < to; k++) parts.push(monthPage(at.month, k));
+        const items = (await Promise.all(parts)).flat();
+        const first = Math.floor(from / MONTH_PAGE) * MONTH_PAGE;
+        return items.slice(from - first, to - first);
+      };
     } else if (v.kind === 'folder') {
       const f = this.folders.find((x) => x.id === v.folderId);
       const sub = v.sub;
@@ -279,7 +329,7 @@ export class AppState {
       this.source = src;
       return;
     } else return;
-    this.source = new PhotoSource(sections, fetcher, undefined, async (s, offset, limit) => (await api.call('photos.ids', { ...filters(s), offset, limit })).ids);
+    this.source = new PhotoSource(sections, fetcher, undefined, async (s, offset, limit) => (await api.call('photos.ids', { ...filters(s), offset: offset + baseOf(s), limit })).ids);
   }
 
   /** Never throws: a failure becomes a plain message. */

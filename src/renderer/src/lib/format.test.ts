@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatDate, monthTitle, percent } from './format';
+import { dayTitle, formatDate, monthTitle, percent } from './format';
 
 describe('percent', () => {
   it('rounds down, so a photo under a 10 % threshold never shows as "10%"', () => {
@@ -26,5 +26,13 @@ describe('monthTitle', () => {
     expect(monthTitle('2021-11')).toBe('November 2021');
     expect(monthTitle('2003-01')).toBe('January 2003');
     expect(monthTitle('1999-12')).toBe('December 1999');
+  });
+});
+
+describe('dayTitle', () => {
+  it('names a By date day heading with its weekday, day and month, whatever the time zone of the machine', () => {
+    expect(dayTitle('2025-06', 14)).toBe('Sat 14 June');
+    expect(dayTitle('2021-11', 1)).toBe('Mon 1 November');
+    expect(dayTitle('2000-02', 29)).toBe('Tue 29 February');
   });
 });

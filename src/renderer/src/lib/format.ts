@@ -38,6 +38,16 @@ export function monthTitle(month: string): string {
   return new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, 15)).toLocaleString('en', { timeZone: 'UTC', month: 'long', year: 'numeric' });
 }
 
+/** Day `d` of `2025-06` → "Sat 14 June" (a day heading of By date, under its month's heading; the camera's clock). */
+export function dayTitle(month: string, d: number): string {
+  const m = /^(\d{4})-(\d{2})$/.exec(month);
+  if (!m) return `${month}-${d}`;
+  const date = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, d, 12));
+  const weekday = date.toLocaleString('en', { timeZone: 'UTC', weekday: 'short' });
+  const rest = date.toLocaleString('en-GB', { timeZone: 'UTC', day: 'numeric', month: 'long' });
+  return `${weekday} ${rest}`;
+}
+
 /**
  * Confidence as a whole percentage, rounded DOWN: a photo at 9.6 % sits under a
  * 10 % threshold (in "Uncertain") and must not read "10%" there. The tiny

@@ -12,6 +12,10 @@ export interface Section {
   count: number;
   /** By date: where the scrubber places this section (its year marker) and what it calls it (`November 2021`). */
   jump?: { year: string; label: string };
+  /** By date: the section is a day (a small heading), `month` the title of the month it belongs to. */
+  day?: { month: string };
+  /** By date: the month heading drawn above this section (its first day), and the month's count. */
+  group?: { title: string; count: number };
 }
 
 export type Fetcher = (section: Section, offset: number, limit: number) => Promise<PhotoSummary[]>;
@@ -87,6 +91,11 @@ export class PhotoSource {
       jobs.push(job);
     }
     return Promise.all(jobs).then(() => undefined);
+  }
+
+  /** Page p of section s when loaded (cut to the section's length), else undefined. */
+  loadedPage(s: number, p: number): PhotoSummary[] | undefined {
+    return this.pages.get(`${s}:${p}`);
   }
 
   locate(id: number): { s: number; i: number } | null {
