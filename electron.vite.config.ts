@@ -15,6 +15,7 @@ export default defineConfig({
         input: {
           index: resolve(__dirname, 'src/main/index.ts'),
           'model-worker': resolve(__dirname, 'src/engine/model/runtime/worker-entry.ts'),
+          'personal-worker': resolve(__dirname, 'src/engine/personal/personal-worker.ts'),
           // The engine's own process (an Electron utilityProcess): catalog, scanner, indexer, search.
           'engine-process': resolve(__dirname, 'src/engine/host/engine-process.ts'),
         },

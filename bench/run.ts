@@ -35,6 +35,7 @@ import { readNpy } from '../src/engine/model/npy.js';
 import { compareInt8, quantizeOnnx } from '../src/engine/model/quantize/quantize-onnx.js';
 import { calibrationFromPhotos } from '../src/engine/model/quantize/calibration-images.js';
 import { explainBench } from './explain.js';
+import { personalBench } from './personal.js';
 import { flatten as flattenGap, mainThreadGap } from './main-thread.js';
 import { describeOnnx } from '../src/engine/model/store/model-store.js';
 
@@ -363,10 +364,15 @@ function convertModels() {
 async function main(): Promise<void> {
   // Single pieces, for working on one measure on a shared machine: --only=sqz (int8 fidelity on real weights),
   // --only=vgg8 (int8 VGG16 speed, size and fc7 cosine against float32), --only=index (`scenery index` peak RSS,
-  // float32 and int8).
+  // float32 and int8), --only=personal (personal scenes: accuracy, speed).
   const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length);
   if (only === 'sqz') {
     const r = await sqzFidelity();
+    console.log(JSON.stringify({ ...r, load_average: loadavg().map(round) }, null, 2));
+    return;
+  }
+  if (only === 'personal') {
+    const r = await personalBench({ quick, fresh: process.argv.includes('--fresh'), log });
     console.log(JSON.stringify({ ...r, load_average: loadavg().map(round) }, null, 2));
     return;
   }
@@ -432,6 +438,7 @@ async function main(): Promise<void> {
   log(`shell thread: ${N.toLocaleString()} photos searched while 12 MP photos are indexed, engine in its own process vs on the shell's thread…`);
   const gap = flattenGap(await mainThreadGap({ catalogDir: cat.dir, photosDir: join(tmp, 'photos'), model: onnx, work: join(tmp, 'main-thread') }));
   log(`  max gap ${gap.main_thread_max_gap_ms} ms (engine on the same thread: ${gap.main_thread_max_gap_ms_engine_in_process} ms; idle thread: ${gap.main_thread_max_gap_ms_idle} ms); utilisation ${gap.main_thread_utilization} vs ${gap.main_thread_utilization_engine_in_process}`);
+  const personal = await personalBench({ quick, log });
   clearInterval(rssTimer);
   const threads = availableParallelism() >= 2 ? 2 : 1;
   const result = {
@@ -483,6 +490,10 @@ async function main(): Promise<void> {
     search_p50_ms: round(search.p50),
     search_index_load_s: round(search.indexLoad),
     catalog_build_s: round(cat.built),
+    personal_accuracy: personal.accuracy.map((a) => ({ ...a, precision: round(a.precision), recall: round(a.recall), f1: round(a.f1), fpr: round4(a.fpr) })),
+    personal_retrain_rescore_ms: Object.fromEntries(personal.speed.rows.map((r) => [r.method, Math.round(r.totalMs)])),
+    personal_store_mb: round(personal.speed.storeMb),
+    personal_photos: personal.photos,
     ...gap,
     peak_rss_mb: Math.round(peakRss / 1e6),
     load_average: loadavg().map((v) => round(v)),
@@ -508,6 +519,8 @@ async function main(): Promise<void> {
       ['end to end, 12 MP JPEGs', `${result.end_to_end_ips} img/s`, `${result.end_to_end_ratio}x inference b8 (goal >= 0.8)`],
       ['main thread max event-loop gap', `${result.event_loop_max_gap_ms} ms`, `p99 ${result.event_loop_p99_gap_ms} ms (goal < 50)`],
       [`search p95, ${N.toLocaleString()} photos`, `${round(search.p95)} ms`, `p50 ${result.search_p50_ms} ms, index load ${result.search_index_load_s} s (goal < 50)`],
+      ...personal.accuracy.map((a): [string, string, string] => [`personal scene, ${a.method}, K=${a.k}`, `P ${a.precision.toFixed(2)} R ${a.recall.toFixed(2)}`, `${personal.pictures} pictures x ${personal.views} views; library claimed ${(a.fpr * 100).toFixed(2)} %`]),
+      ...personal.speed.rows.map((r): [string, string, string] => [`personal retrain + rescore, ${r.method}`, `${Math.round(r.totalMs)} ms`, `${personal.photos.toLocaleString()} photos (goal < 1000), off the main thread; store ${personal.speed.storeMb.toFixed(0)} MB`]),
       ['shell thread max event-loop gap, engine process', `${result.main_thread_max_gap_ms} ms`, `searching ${N.toLocaleString()} photos while indexing (goal < 16); engine on the same thread ${result.main_thread_max_gap_ms_engine_in_process} ms; an idle thread ${result.main_thread_max_gap_ms_idle} ms`],
       ['shell thread utilisation, engine process', `${result.main_thread_utilization}`, `engine on the same thread ${result.main_thread_utilization_engine_in_process} (share of the time the thread was busy)`],
       ['peak RSS (bench process)', `${result.peak_rss_mb} MB`, ''],

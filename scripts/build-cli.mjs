@@ -17,6 +17,7 @@ export async function buildCli(outdir = 'out/cli') {
       scenery: 'src/cli/index.ts',
       'model-worker': 'src/engine/model/runtime/worker-entry.ts',
       'engine-process': 'src/engine/host/engine-process.ts',
+      'personal-worker': 'src/engine/personal/personal-worker.ts',
     },
     outdir,
     bundle: true,

@@ -5,6 +5,7 @@ import { modelCommand, modelHelp } from './commands/model.js';
 import { UsageError } from './args.js';
 import { libraryCommands, libraryHelp } from './commands/library.js';
 import { serveCommand, serveHelp } from './commands/serve.js';
+import { scenesCommand, scenesHelp } from './commands/scenes.js';
 import { keywordsCommand, keywordsHelp } from './commands/keywords.js';
 import { ENGINE_VERSION } from '../engine/version.js';
 import { endExiftool } from '../engine/metadata/exiftool.js';
@@ -19,6 +20,7 @@ ${modelHelp}
 
 ${libraryHelp}
 
+${scenesHelp}
 ${keywordsHelp}
 
 ${serveHelp}`;
@@ -36,6 +38,8 @@ async function main(argv: string[]): Promise<number> {
     case 'search':
     case 'photos':
       return libraryCommands[cmd](rest);
+    case 'scenes':
+      return scenesCommand(rest);
     case 'serve':
       return serveCommand(rest);
     case 'keywords':

@@ -3,8 +3,9 @@
  * `scenery serve`, the CLI and the tests all open one of these; none of it
  * knows about Electron.
  */
+import { randomUUID } from 'node:crypto';
 import { existsSync, realpathSync, statSync, accessSync, constants as fsc } from 'node:fs';
-import { isAbsolute, join, resolve, sep } from 'node:path';
+import { dirname, isAbsolute, join, resolve, sep } from 'node:path';
 import type { FolderInfo, FolderTreeNode, IndexingProgress, KeywordSettings, KeywordState, ModelInfo, ModelState, PhotoDetail, PhotoSummary, SceneGroup, SearchHitSummary } from '../shared/domain.js';
 import { ContractError, type BulkCorrectionResult, type SearchResult } from '../shared/contract.js';
 import { Catalog, type PhotoRow } from './catalog/catalog.js';
@@ -34,6 +35,7 @@ import { ENGINE_VERSION } from './version.js';
 import { expandHome } from './folder-browser.js';
 import { acquireLibraryLock } from './library-lock.js';
 import { buildFolderTree } from './folder-tree.js';
+import { PersonalScenes } from './personal/personal-scenes.js';
 import { CorrectionUndo, planBulk, type BulkAction } from './corrections/bulk-corrections.js';
 import { KeywordJobs, type KeywordAction } from './keywords/keyword-jobs.js';
 import { syncPhotoKeywords } from './keywords/keyword-sync.js';
@@ -117,6 +119,8 @@ export class Library {
   readonly models: ModelStore;
   readonly indexer: Indexer;
   readonly scanner: Scanner;
+  /** Scenes the person taught by example (personal/personal-scenes.ts). */
+  readonly personal: PersonalScenes;
   private readonly searchIndex: LiveSearchIndex;
   /** Reads the keywords of photos catalogued before Scenery read keywords (metadata/keyword-backfill.ts). */
   private readonly keywordBackfill: KeywordBackfill;
@@ -146,6 +150,16 @@ export class Library {
     this.models = new ModelStore(options.modelsDir ?? defaultModelsDir(), (p) => probeModelInWorker(p, { workerPath: options.workerPath }));
     this.modelState = { state: 'missing', available: KNOWN_MODELS.map((m) => m.name) };
     this.searchIndex = new LiveSearchIndex(this.catalog.searchRows, () => this.threshold);
+    // The personal-scenes worker is bundled beside the model worker (out/main in the desktop app, out/cli for serve).
+    const personalWorker = options.workerPath ? join(dirname(options.workerPath), 'personal-worker.js') : undefined;
+    this.personal = new PersonalScenes(this.catalog, {
+      // A library opened without its model (read-only commands) reads the scenes of the model it was indexed with.
+      model: () => (this.modelState.state === 'ready' ? this.modelState.model.name : options.start === false ? this.catalog.personal.dominantModel() : null),
+      changed: () => {
+        this.groupsCache = null;
+        if (!this.closed) this.events.emit('personal.changed', { scenes: this.personal.list() });
+      },
+    }, personalWorker && existsSync(personalWorker) ? personalWorker : undefined);
     this.keywordJobs = new KeywordJobs(
       (id, action) => this.syncKeywords(id, action),
       (p) => this.events.emit('keywords.progress', p),
@@ -235,6 +249,7 @@ export class Library {
       };
       this.indexer.setModel({ name: c.name, labels: LABEL_SETS[c.labels ?? 'places365'], classifier: c.classifier });
       this.setModelState({ state: 'ready', model: this.modelInfo });
+      this.personalFollowModel();
       return;
     }
     const unsupported = runtimeUnsupportedReason();
@@ -276,6 +291,16 @@ export class Library {
     this.releaseModel?.();
     this.releaseModel = this.models.get(info.name)?.onnxPath === info.onnxPath ? this.models.claim(info.name) : null;
     await old?.close?.();
+    this.personalFollowModel();
+  }
+
+  private personalModel: string | null = null;
+
+  /** Personal scenes train on the running model's descriptors: (re)trained when it first runs and when it changes. */
+  private personalFollowModel(): void {
+    if (this.options.start === false || this.modelState.state !== 'ready' || this.modelState.model.name === this.personalModel) return;
+    this.personalModel = this.modelState.model.name;
+    this.personal.modelChanged().catch(() => {});
   }
 
   /** Starts a model download in the background (progress arrives as model.status events). */
@@ -439,6 +464,26 @@ export class Library {
     return { path: resolve(f.path, ...p.rel_path.split('/')), folder: f.path, row: p };
   }
 
+  /** The photo a file on disk is in the library as (the CLI names photos by path), or null. */
+  photoIdForPath(path: string): number | null {
+    const abs = resolve(path);
+    let real = abs;
+    try {
+      real = realpathSync(abs);
+    } catch {
+      // a path that is gone can still name a catalogued photo
+    }
+    for (const f of this.catalog.folders()) {
+      for (const p of new Set([abs, real])) {
+        if (!p.startsWith(f.path.endsWith(sep) ? f.path : f.path + sep)) continue;
+        const rel = p.slice(f.path.length).replace(/^[\\/]+/, '').split(sep).join('/');
+        const row = this.catalog.photoByPath(f.id, rel);
+        if (row && row.status !== 'missing') return row.id;
+      }
+    }
+    return null;
+  }
+
   // ---------------------------------------------------------------- photos
   get threshold(): number {
     const v = Number(this.catalog.getSetting('threshold'));
@@ -509,6 +554,7 @@ export class Library {
     total: number;
     items: PhotoSummary[];
   } {
+    if (req.scene?.startsWith('my:')) return this.personalPhotos(Number(req.scene.slice(3)), req.offset, req.limit);
     const q = this.pageQuery(req);
     if (!q) return { total: 0, items: [] };
     const { total, rows } = this.catalog.browse.photoPage(q);
@@ -539,8 +585,25 @@ export class Library {
 
   /** The ids of a `listPhotos` view, in its order ("Select all" without loading every photo's summary). */
   photoIds(req: Parameters<Library['listPhotos']>[0]): { total: number; ids: number[] } {
+    if (req.scene?.startsWith('my:')) {
+      const id = Number(req.scene.slice(3));
+      if (!Number.isInteger(id) || !this.catalog.personal.scene(id)) return { total: 0, ids: [] };
+      const { total, rows } = this.catalog.personal.memberPage(id, req.offset, req.limit);
+      return { total, ids: rows.map((r) => r.id) };
+    }
     const q = this.pageQuery(req);
     return q ? this.catalog.browse.photoIds(q) : { total: 0, ids: [] };
+  }
+
+  /**
+   * A personal scene's photos, best first (photos.list with scene `my:<id>`), each with `match`: the scene and the
+   * classifier's 0..1 score, as a search for its name gives them (the tiles show that, not the Places365 scene).
+   */
+  private personalPhotos(id: number, offset: number, limit: number): { total: number; items: SearchHitSummary[] } {
+    const scene = Number.isInteger(id) ? this.catalog.personal.scene(id) : undefined;
+    if (!scene) return { total: 0, items: [] };
+    const { total, rows } = this.catalog.personal.memberPage(id, offset, limit);
+    return { total, items: rows.map((r) => ({ ...photoSummary(r), match: { label: `my:${id}`, name: scene.name, index: -1, prob: r.personal_score } })) };
   }
 
   /** The sidebar's folder tree: a watched folder's subfolders, nested, each with its photos at any depth. */
@@ -577,7 +640,9 @@ export class Library {
       return { key, name: special ?? humanName(key), family: special ? 'status' : primaryFamily(key), count: r.n, cover: { id: r.cover, version: r.cover_version } };
     });
     groups.sort((a, b) => (a.family === 'status' ? 1 : 0) - (b.family === 'status' ? 1 : 0) || a.name.localeCompare(b.name));
-    return { threshold: t, groups };
+    // Personal scenes first, as the family "personal" (key my:<id>); an empty one has no cover and is left out here.
+    const mine = this.personal.list().flatMap((p) => (p.cover ? [{ key: p.key, name: p.name, family: 'personal', count: p.count, cover: p.cover }] : []));
+    return { threshold: t, groups: [...mine, ...groups] };
   }
 
   vocabulary(): { entries: { label: string; name: string; index: number; indoor: boolean; families: string[] }[]; families: string[] } {
@@ -663,6 +728,35 @@ export class Library {
     return { changed: changed.length, skipped: plan.skipped + unique.length - photos.length, undo: this.undoBatches.remember(plan.before) };
   }
 
+  /** Batches of personal-scene answers given through the selection bar, by undo token (this session only). */
+  private readonly personalUndo = new Map<string, { sceneId: number; before: Parameters<PersonalScenes['restore']>[1] }>();
+
+  /**
+   * The selection bar's Set scene / Not this scene with a personal scene (label `my:<id>`): "yes" or "no" answers
+   * for every photo, one retraining, and one undo token (corrections.undo puts the answers back as they were).
+   */
+  async personalAnswerMany(ids: readonly number[], label: string, positive: boolean): Promise<BulkCorrectionResult> {
+    const sceneId = Number(label.slice(3));
+    if (!Number.isInteger(sceneId) || !this.catalog.personal.scene(sceneId)) throw new ContractError('not_found', `no personal scene "${label}"`);
+    const unique = [...new Set(ids)];
+    const live = this.catalog.photoStates(unique).filter((p) => p.status !== 'missing' && p.status !== 'failed').map((p) => p.id);
+    if (!live.length) return { changed: 0, skipped: unique.length, undo: '' };
+    const { before } = await this.personal.answerUndoable(sceneId, live, positive, positive ? 'set-scene' : 'not-this');
+    const token = `personal:${randomUUID()}`;
+    this.personalUndo.set(token, { sceneId, before });
+    while (this.personalUndo.size > 20) this.personalUndo.delete(this.personalUndo.keys().next().value!);
+    return { changed: live.length, skipped: unique.length - live.length, undo: token };
+  }
+
+  /** corrections.undo for a batch of personal-scene answers; null when the token is not one. */
+  async undoPersonalAnswers(token: string): Promise<{ restored: number } | null> {
+    if (!token.startsWith('personal:')) return null;
+    const b = this.personalUndo.get(token);
+    this.personalUndo.delete(token);
+    if (!b) throw new ContractError('not_found', 'Nothing to undo: that change was already undone or is too old');
+    return { restored: await this.personal.restore(b.sceneId, b.before) };
+  }
+
   /** Restores exactly the corrections a bulk batch replaced (once; an unknown or used token is an error). */
   undoCorrections(token: string): { restored: number } {
     const before = this.undoBatches.take(token);
@@ -708,6 +802,8 @@ export class Library {
 
   search(q: string, offset: number, limit: number): SearchResult {
     const t0 = performance.now();
+    const mine = this.personal.byName(q.trim());
+    if (mine) return this.searchPersonal(mine.id, mine.name, q, offset, limit, t0);
     // Built only when needed: a word that names no scene asks whether it is a keyword.
     const indexNow = (): ReturnType<LiveSearchIndex['get']> => this.searchIndex.get();
     const parsed = parseQuery(q, (word) => indexNow().hasKeyword(word));
@@ -728,6 +824,31 @@ export class Library {
       if (r) items.push({ ...photoSummary(r), match: h.match ? scene(h.match.index, h.match.prob) : null });
     }
     return { query: parsed, total, items, notices, tookMs: Math.round((performance.now() - t0) * 100) / 100 };
+  }
+
+  /** A search for a personal scene's name: its photos, best first, each with the classifier's 0..1 score. */
+  private searchPersonal(id: number, name: string, q: string, offset: number, limit: number, t0: number): SearchResult {
+    const { total, rows } = this.catalog.personal.memberPage(id, offset, limit);
+    const items = rows.map((r) => ({ ...photoSummary(r), match: { label: `my:${id}`, name, index: -1, prob: r.personal_score } }));
+    const query = { any: [[{ kind: 'text' as const, value: q.trim(), negated: false, labels: [] }]], folder: null, from: null, to: null, errors: [] };
+    return { query, total, items, notices: [`${name}: your personal scene`], tookMs: Math.round((performance.now() - t0) * 100) / 100 };
+  }
+
+  /**
+   * "Set scene" / "Not this scene" with a personal scene (label `my:<id>`): a "yes" or "no" answer for it, which
+   * retrains it. The photo's Places365 scene and corrections are untouched.
+   */
+  async personalCorrection(id: number, label: string, positive: boolean): Promise<PhotoDetail> {
+    const sceneId = Number(label.slice(3));
+    if (!Number.isInteger(sceneId) || !this.catalog.personal.scene(sceneId)) throw new ContractError('not_found', `no personal scene "${label}"`);
+    await this.personal.answer(sceneId, [id], positive, positive ? 'set-scene' : 'not-this');
+    return this.photo(id);
+  }
+
+  /** A personal scene's least-sure photos, as the suggestions strip shows them. */
+  async personalSuggestions(id: number, limit: number): Promise<{ items: (PhotoSummary & { score: number })[] }> {
+    const s = await this.personal.suggestions(id, limit);
+    return { items: s.flatMap((x) => { const p = this.catalog.photo(x.id); return p ? [{ ...photoSummary(p), score: x.score }] : []; }) };
   }
 
   suggest(prefix: string, limit: number) {
@@ -823,6 +944,11 @@ export class Library {
     };
     this.changes.follow({ changed: dropGroups, removed: dropGroups });
     this.changes.follow(this.searchIndex);
+    // New or re-indexed photos get their personal scenes as soon as their descriptor exists.
+    this.changes.follow({
+      changed: (ids) => void this.personal.photosIndexed(ids).catch(() => {}),
+      removed: (ids) => this.personal.photosRemoved(ids),
+    });
     // A correction, a new scene from (re-)indexing: the photo's keywords follow, when writing is on.
     this.changes.follow({
       changed: (ids) => {
@@ -855,6 +981,7 @@ export class Library {
     await this.scanner.close();
     const indexerClosed = this.indexer.close();
     await this.worker?.close?.();
+    await this.personal.close();
     this.releaseModel?.();
     // At most 10 s for photos in flight; the timer must not keep a finished command alive for those 10 s.
     let timer: NodeJS.Timeout | undefined;

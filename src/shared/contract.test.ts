@@ -14,8 +14,9 @@ const COMMANDS = [
   'settings.keywords', 'settings.setKeywords', 'keywords.remove', 'keywords.cancel',
   'indexing.status', 'indexing.pause', 'indexing.resume', 'indexing.retryFailed',
   'model.status', 'model.fetch', 'model.pauseFetch', 'model.import', 'model.pickAndImport', 'model.list', 'model.use', 'model.useInt8',
+  'personal.list', 'personal.create', 'personal.answer', 'personal.forget', 'personal.rename', 'personal.remove', 'personal.suggestions',
 ] as const;
-const EVENTS = ['indexing.progress', 'photo.added', 'photo.updated', 'photo.removed', 'folders.changed', 'model.status', 'keywords.progress'] as const;
+const EVENTS = ['indexing.progress', 'photo.added', 'photo.updated', 'photo.removed', 'folders.changed', 'model.status', 'keywords.progress', 'personal.changed'] as const;
 
 // Both directions, at compile time: nothing in the contract is missing from the lists, nothing listed is not in it.
 type Listed = (typeof COMMANDS)[number];

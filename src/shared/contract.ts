@@ -18,6 +18,7 @@ import type {
   ModelInfo,
   ModelState,
   ParsedQuery,
+  PersonalScene,
   PhotoDetail,
   PhotoSummary,
   SceneGroup,
@@ -108,6 +109,13 @@ export interface Responses {
   'model.list': { models: ModelInfo[]; active: string | null };
   'model.use': ModelState;
   'model.useInt8': ModelState;
+  'personal.list': { scenes: PersonalScene[]; notice: string | null };
+  'personal.create': PersonalScene;
+  'personal.answer': PersonalScene;
+  'personal.forget': PersonalScene;
+  'personal.rename': PersonalScene;
+  'personal.remove': { removed: boolean };
+  'personal.suggestions': { items: (PhotoSummary & { score: number })[] };
 }
 
 export type Response<C extends Command> = Responses[C];
@@ -119,6 +127,8 @@ export interface Events {
   'photo.removed': { id: number };
   'folders.changed': { folders: FolderInfo[] };
   'model.status': ModelState;
+  /** Personal scenes or their members changed (retrained, renamed, new photos scored). */
+  'personal.changed': { scenes: PersonalScene[] };
   'keywords.progress': KeywordProgress;
 }
 export type EventName = keyof Events;
@@ -129,6 +139,7 @@ export const eventNames: readonly EventName[] = [
   'photo.removed',
   'folders.changed',
   'model.status',
+  'personal.changed',
   'keywords.progress',
 ];
 

@@ -222,6 +222,35 @@ export interface FolderBrowse {
   roots: { name: string; path: string }[];
 }
 
+/** A scene the person taught Scenery by example ("Our cabin"): a classifier over one model's scene descriptors. */
+export interface PersonalScene {
+  id: number;
+  /** What photos.list's `scene` takes to browse it: `my:<id>`. */
+  key: string;
+  name: string;
+  /** The model whose descriptors it was trained on (null: not trained yet). */
+  model: string | null;
+  /** prototype, logistic or svm (docs/personal-scenes.md). */
+  method: string;
+  /** The calibrated raw-score threshold of its classifier (scores shown are 0..1, 0.5 at this threshold). */
+  threshold: number | null;
+  /** Photos it claims (not missing, not failed). */
+  count: number;
+  cover: { id: number; version: number } | null;
+  /** "Yes" answers (the first examples included) and "no" answers. */
+  examples: number;
+  rejected: number;
+  /** Trained on another model than the one the library runs now (it is being retrained). */
+  stale: boolean;
+}
+
+/** A photo a personal scene is least sure about: "Is this also Our cabin?". */
+export interface PersonalSuggestion {
+  id: number;
+  /** The classifier's 0..1 score (0.5 = its threshold). */
+  score: number;
+}
+
 /**
  * Writing scene keywords into the photos' metadata for other apps (Lightroom, digiKam, darktable...):
  * `off` (the default), `sidecar` (an XMP file beside the photo), or `embedded` (into the photo file itself; never a

@@ -12,6 +12,7 @@ const page = {
   limit: z.number().int().min(1).max(5000).default(500),
 };
 const label = z.string().min(1).max(80);
+const personalName = z.string().trim().min(1, 'a personal scene needs a name').max(60);
 /** A selection: up to 100,000 photos. */
 const manyIds = z.array(id).min(1, 'select at least one photo').max(100_000, 'at most 100,000 photos at once');
 
@@ -118,6 +119,23 @@ export const requestSchemas = {
   'model.use': z.object({ name: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/i, 'an installed model name') }).strict(),
   /** Switch to (making it first if needed) or away from the int8 variant of the installed model. */
   'model.useInt8': z.object({ use: z.boolean() }).strict(),
+  /** Personal scenes (scenes taught by example); `notice` says which were retrained after a model switch. */
+  'personal.list': z.object({}).strict(),
+  /** A new personal scene from example photos (the UI asks for 3 or more); trained at once. */
+  'personal.create': z.object({ name: personalName, photoIds: z.array(id).min(1).max(10_000) }).strict(),
+  /**
+   * Answers: `yes` (also one of these) or `no` (not this scene), with where they were given (the suggestions strip,
+   * "Not this", "Set scene"...). Retrains.
+   */
+  'personal.answer': z
+    .object({ id, photoIds: z.array(id).min(1).max(10_000), answer: z.enum(['yes', 'no']), source: z.enum(['example', 'yes', 'no', 'not-this', 'set-scene']).optional() })
+    .strict(),
+  /** Takes answers back (undo). Retrains. */
+  'personal.forget': z.object({ id, photoIds: z.array(id).min(1).max(10_000) }).strict(),
+  'personal.rename': z.object({ id, name: personalName }).strict(),
+  'personal.remove': z.object({ id }).strict(),
+  /** The photos the scene is least sure about, for "Is this also …? yes / no". */
+  'personal.suggestions': z.object({ id, limit: z.number().int().min(1).max(50).default(6) }).strict(),
 } as const;
 
 // The same as contract.ts's Command and ParsedRequest, written here so that this module does not import contract.ts (which imports it).

@@ -107,7 +107,8 @@ async function searchCommand(argv: string[]): Promise<number> {
     const rows = r.items.map((p) => ({
       id: p.id,
       path: lib.photoFile(p.id)?.path ?? null,
-      match: p.match ? { label: p.match.label, prob: p.match.prob } : null,
+      // A personal scene's hits (label my:<id>) also name the scene; prob is its classifier's 0..1 score.
+      match: p.match ? { label: p.match.label, ...(p.match.index < 0 ? { name: p.match.name } : {}), prob: p.match.prob } : null,
       scene: p.scene ? { label: p.scene.label, prob: p.scene.prob } : null,
       corrected: p.corrected,
     }));

@@ -61,12 +61,14 @@ export function createHandlers(lib: Library, platform: PlatformHooks): HandlerTa
     'photos.get': (r) => lib.photo(r.id),
     'photos.similar': (r) => lib.similar(r.id, r.limit),
     'photos.explain': (r) => lib.explain(r.id, r.label),
-    'photos.setScene': (r) => lib.setScene(r.id, r.label),
-    'photos.rejectScene': (r) => lib.rejectScene(r.id, r.label),
+    // A personal scene's key (my:<id>) instead of a Places365 label: a yes/no answer that retrains it.
+    'photos.setScene': (r) => (r.label.startsWith('my:') ? lib.personalCorrection(r.id, r.label, true) : lib.setScene(r.id, r.label)),
+    'photos.rejectScene': (r) => (r.label.startsWith('my:') ? lib.personalCorrection(r.id, r.label, false) : lib.rejectScene(r.id, r.label)),
     'photos.clearCorrection': (r) => lib.clearCorrection(r.id),
-    'photos.setSceneMany': (r) => lib.setSceneMany(r.ids, r.label),
-    'photos.rejectSceneMany': (r) => lib.rejectSceneMany(r.ids, r.label),
-    'corrections.undo': (r) => lib.undoCorrections(r.token),
+    // With a personal scene's key (my:<id>): yes/no answers for it, retrained once, undone by the same token path.
+    'photos.setSceneMany': (r) => (r.label.startsWith('my:') ? lib.personalAnswerMany(r.ids, r.label, true) : lib.setSceneMany(r.ids, r.label)),
+    'photos.rejectSceneMany': (r) => (r.label?.startsWith('my:') ? lib.personalAnswerMany(r.ids, r.label, false) : lib.rejectSceneMany(r.ids, r.label)),
+    'corrections.undo': async (r) => (await lib.undoPersonalAnswers(r.token)) ?? lib.undoCorrections(r.token),
     'photos.displayPaths': (r) => lib.displayPaths(r.ids),
     'photos.showInFolder': async (r) => {
       if (!platform.showInFolder) unsupported('Show in folder');
@@ -128,6 +130,13 @@ export function createHandlers(lib: Library, platform: PlatformHooks): HandlerTa
       await lib.useInt8(r.use);
       return lib.model;
     },
+    'personal.list': () => ({ scenes: lib.personal.list(), notice: lib.personal.notice }),
+    'personal.create': (r) => lib.personal.create(r.name, r.photoIds),
+    'personal.answer': (r) => lib.personal.answer(r.id, r.photoIds, r.answer === 'yes', r.source ?? r.answer),
+    'personal.forget': (r) => lib.personal.forget(r.id, r.photoIds),
+    'personal.rename': (r) => lib.personal.rename(r.id, r.name),
+    'personal.remove': (r) => ({ removed: lib.personal.remove(r.id) }),
+    'personal.suggestions': (r) => lib.personalSuggestions(r.id, r.limit),
   };
 }
 

@@ -14,6 +14,7 @@ import { shownScene } from '../labels/shown-scene.js';
 import type { FailureKind } from '../imaging/failure-reasons.js';
 import { BrowseQueries } from './browse-queries.js';
 import { SearchRows } from './search-rows.js';
+import { PersonalRows } from './personal-rows.js';
 import { extensionOf, isRawName } from '../scanner/file-types.js';
 
 /**
@@ -209,6 +210,8 @@ export class Catalog {
   readonly browse: BrowseQueries;
   /** What the search index reads. */
   readonly searchRows: SearchRows;
+  /** Personal scenes, their examples and members (engine/personal/). */
+  readonly personal: PersonalRows;
   /**
    * Called with the photos whose pairing changed (a RAW hidden behind its JPEG, or shown again when the JPEG
    * went): the library reports them on its "photos changed" path and wakes the indexer.
@@ -240,6 +243,7 @@ export class Catalog {
     }
     this.browse = new BrowseQueries(this.db);
     this.searchRows = new SearchRows(this.db);
+    this.personal = new PersonalRows(this.db);
     this.keywordRecords = new KeywordRecords(this.db);
   }
 

@@ -127,3 +127,41 @@ describe('migration 4 (keywords found in files and sidecars)', () => {
     }
   });
 });
+
+describe('migration 7 (personal scenes)', () => {
+  const tmp = tempDir('migrations7');
+  afterAll(() => tmp.cleanup());
+
+  it('upgrades a schema-3 catalog (through 4-6), keeping its photos, and stores scenes, examples and members that go with their photo', () => {
+    const dir = join(tmp.path, 'lib');
+    mkdirSync(dir);
+    const old = new Database(join(dir, 'catalog.sqlite'));
+    for (const m of MIGRATIONS.slice(0, 3)) old.exec(m);
+    old.pragma('user_version = 3');
+    old.prepare("INSERT INTO folders(path, added_at) VALUES('/photos', 'x')").run();
+    old.prepare("INSERT INTO photos(folder_id, rel_path, name, size, mtime_ms, added_ts, status) VALUES(1, 'a.jpg', 'a.jpg', 1, 1, 0, 'indexed')").run();
+    old.prepare("INSERT INTO photos(folder_id, rel_path, name, size, mtime_ms, added_ts, status) VALUES(1, 'b.jpg', 'b.jpg', 1, 1, 0, 'indexed')").run();
+    old.close();
+
+    const c = new Catalog(dir);
+    try {
+      expect(c.schemaVersion).toBe(MIGRATIONS.length);
+      expect(c.photo(1)?.name).toBe('a.jpg');
+      const id = c.personal.create('Our cabin', 'm', 'svm');
+      c.personal.setExamples(id, [1], true, 'example');
+      c.personal.saveTraining(id, { model: 'm', method: 'svm', threshold: 0.2 }, [{ id: 1, score: 0.9 }, { id: 2, score: 0.6 }]);
+      expect(c.personal.sceneByName('our CABIN')?.id).toBe(id);
+      expect(() => c.personal.create('our cabin', 'm', 'svm')).toThrow(/UNIQUE/);
+      expect(c.personal.memberPage(id, 0, 10).rows.map((r) => [r.id, r.personal_score])).toEqual([[1, 0.9], [2, 0.6]]);
+      expect(c.personal.counts()).toEqual([{ scene_id: id, n: 2, cover: 1, cover_version: 1 }]);
+      // A photo removed from the catalog leaves its scenes' examples and members with it.
+      c.db.prepare('DELETE FROM photos WHERE id = 1').run();
+      expect(c.personal.examples(id)).toEqual([]);
+      expect(c.personal.memberPage(id, 0, 10).total).toBe(1);
+      expect(c.personal.remove(id)).toBe(true);
+      expect(c.db.prepare('SELECT COUNT(*) FROM personal_members').pluck().get()).toBe(0);
+    } finally {
+      c.close();
+    }
+  });
+});

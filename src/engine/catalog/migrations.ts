@@ -113,4 +113,34 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE photos ADD COLUMN keywords TEXT;
   `,
+  // 7: personal scenes (engine/personal/): scenes the person teaches by example, trained on the stored descriptors of
+  // one model; their examples ("yes" and "no" answers, with where each came from), and the photos each one claims
+  // with the classifier's 0..1 score (members only: the rest of the library scores below 0.5)
+  `
+  CREATE TABLE personal_scenes (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    model TEXT,
+    method TEXT NOT NULL,
+    threshold REAL,
+    trained_at TEXT,
+    created_at TEXT NOT NULL
+  );
+  CREATE TABLE personal_examples (
+    scene_id INTEGER NOT NULL REFERENCES personal_scenes(id) ON DELETE CASCADE,
+    photo_id INTEGER NOT NULL REFERENCES photos(id) ON DELETE CASCADE,
+    positive INTEGER NOT NULL,
+    source TEXT NOT NULL,
+    added_at TEXT NOT NULL,
+    PRIMARY KEY (scene_id, photo_id)
+  );
+  CREATE TABLE personal_members (
+    scene_id INTEGER NOT NULL REFERENCES personal_scenes(id) ON DELETE CASCADE,
+    photo_id INTEGER NOT NULL REFERENCES photos(id) ON DELETE CASCADE,
+    score REAL NOT NULL,
+    PRIMARY KEY (scene_id, photo_id)
+  );
+  CREATE INDEX personal_members_score ON personal_members(scene_id, score DESC);
+  CREATE INDEX personal_members_photo ON personal_members(photo_id);
+  `,
 ];

@@ -9,7 +9,7 @@ import { isConnectionFailure, plainMessage } from './errors';
 import { Latest } from './latest';
 import { PhotoSource, type Section } from './photo-source';
 import { familyScenes } from './scene-overview';
-import { dayTitle, monthTitle } from './format';
+import { dayTitle, familyName, monthTitle } from './format';
 import { loadRowHeight, saveRowHeight } from './grid-size';
 
 export type View =
@@ -103,8 +103,26 @@ export class AppState {
     api.on('photo.added', () => this.scheduleRefresh());
     api.on('photo.updated', () => this.scheduleRefresh());
     api.on('photo.removed', () => this.scheduleRefresh());
+    // A personal scene retrained (an answer, a new photo scored, a model switch): its counts and photos changed.
+    api.on('personal.changed', () => {
+      this.scheduleRefresh();
+      void this.sayPersonalNotice();
+    });
     await this.refresh();
     this.ready = true;
+  }
+
+  private personalNotice: string | null = null;
+
+  /** After a model switch the engine retrains the personal scenes and says which: shown once. */
+  private async sayPersonalNotice(): Promise<void> {
+    try {
+      const { notice } = await api.call('personal.list', {});
+      if (notice && notice !== this.personalNotice) this.info_(notice);
+      this.personalNotice = notice;
+    } catch {
+      // a refresh shows what failed
+    }
   }
 
   /** Library changes arrive in bursts while indexing: refresh at most twice a second. */
@@ -231,7 +249,7 @@ export class AppState {
     let baseOf: (s: Section) => number = () => 0;
     if (v.kind === 'scenes') {
       const shown = v.scene ? groups.filter((g) => g.key === v.scene) : v.family ? familyScenes(groups, v.family) : groups;
-      sections = shown.map((g) => ({ key: g.key, title: g.name, subtitle: g.family === 'status' || g.family === 'other' ? undefined : g.family.charAt(0).toUpperCase() + g.family.slice(1), count: g.count }));
+      sections = shown.map((g) => ({ key: g.key, title: g.name, subtitle: g.family === 'status' || g.family === 'other' ? undefined : familyName(g.family), count: g.count }));
       filters = (s) => ({ order: 'date', scene: s.key });
       fetcher = async (s, offset, limit) => (await api.call('photos.list', { ...filters(s), offset, limit })).items;
     } else if (v.kind === 'timeline') {

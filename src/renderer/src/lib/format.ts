@@ -1,5 +1,10 @@
 /** Display helpers. */
 
+/** A scene family as shown: "Water"; the person's own scenes (family `personal`) are "My scenes". */
+export function familyName(family: string): string {
+  return family === 'personal' ? 'My scenes' : family.charAt(0).toUpperCase() + family.slice(1);
+}
+
 export function formatCount(n: number): string {
   return n.toLocaleString();
 }

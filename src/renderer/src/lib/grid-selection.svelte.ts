@@ -147,7 +147,7 @@ export class GridSelection {
   /** "Not this scene": in a scene's page, that scene; elsewhere the scene each photo shows. */
   notThisScene(): Promise<boolean> {
     const label = viewScene();
-    return this.correct((ids) => api.call('photos.rejectSceneMany', { ids, label }), (n) => `${plural(n)}: not ${label ? (app.vocabulary.find((v) => v.label === label)?.name ?? label) : 'their scene'}`);
+    return this.correct((ids) => api.call('photos.rejectSceneMany', { ids, label }), (n) => `${plural(n)}: not ${label ? (app.vocabulary.find((v) => v.label === label)?.name ?? app.groups.find((g) => g.key === label)?.name ?? label) : 'their scene'}`);
   }
 
   async undo(): Promise<void> {
@@ -204,10 +204,14 @@ function plural(n: number): string {
   return `${n.toLocaleString()} photo${n === 1 ? '' : 's'}`;
 }
 
-/** The Places365 label of the scene page shown, if any (not a family, nor Uncertain / Not yet tagged). */
+/**
+ * The Places365 label of the scene page shown, if any (not a family, nor Uncertain / Not yet tagged), or a personal
+ * scene's key (`my:<id>`: the engine takes "not this" there as "no" answers that retrain it).
+ */
 function viewScene(): string | null {
   const v = app.view;
   if (v.kind !== 'scenes' || !v.scene) return null;
+  if (v.scene.startsWith('my:')) return app.groups.some((g) => g.key === v.scene) ? v.scene : null;
   return app.vocabulary.some((e) => e.label === v.scene) ? v.scene : null;
 }
 

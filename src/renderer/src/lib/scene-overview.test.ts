@@ -13,6 +13,11 @@ describe('scenes overview', () => {
     expect(overviewFamilies(groups, []).map((x) => x.family)).toEqual(['beach', 'water', 'other']);
   });
 
+  it('puts the person\'s own scenes first, as "My scenes"', () => {
+    const f = overviewFamilies([...groups, g('my:1', 'personal', 3)], ['water', 'beach']);
+    expect(f.map((x) => [x.name, x.count])).toEqual([['My scenes', 3], ['Water', 13], ['Beach', 4], ['Other', 1]]);
+  });
+
   it('a family page lists its scenes like its cards; status groups stay apart', () => {
     expect(familyScenes(groups, 'water').map((s) => s.key)).toEqual(['lake', 'islet', 'wave']);
     expect(statusGroups(groups).map((s) => s.key)).toEqual(['uncertain']);

@@ -5,7 +5,7 @@
  * scenes in the same order, so a family's photos read like its cards.
  */
 import type { SceneGroup } from '../../../shared/domain';
-import { capitalize } from './format';
+import { familyName } from './format';
 
 export interface FamilyCards {
   family: string;
@@ -27,6 +27,8 @@ export function familyScenes(groups: readonly SceneGroup[], family: string): Sce
 export function overviewFamilies(groups: readonly SceneGroup[], familyOrder: readonly string[]): FamilyCards[] {
   const names = new Set(groups.filter((g) => g.family !== 'status').map((g) => g.family));
   const rank = (f: string): number => {
+    // The person's own scenes ("My scenes") first.
+    if (f === 'personal') return -1;
     const i = familyOrder.indexOf(f);
     return i < 0 ? familyOrder.length : i;
   };
@@ -34,7 +36,7 @@ export function overviewFamilies(groups: readonly SceneGroup[], familyOrder: rea
     .sort((a, b) => rank(a) - rank(b) || (a === 'other' ? 1 : 0) - (b === 'other' ? 1 : 0) || a.localeCompare(b))
     .map((family) => {
       const scenes = familyScenes(groups, family);
-      return { family, name: capitalize(family), scenes, count: scenes.reduce((n, g) => n + g.count, 0) };
+      return { family, name: familyName(family), scenes, count: scenes.reduce((n, g) => n + g.count, 0) };
     });
 }
 
