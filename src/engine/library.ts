@@ -159,6 +159,10 @@ export class Library {
         this.groupsCache = null;
         if (!this.closed) this.events.emit('personal.changed', { scenes: this.personal.list() });
       },
+      // Keyword writing on: the photos that joined or left a personal scene get its name (or lose it) in their files.
+      membersChanged: (ids) => {
+        if (!this.closed && this.keywordSettings().mode !== 'off') this.keywordJobs.enqueue(ids, 'write');
+      },
     }, personalWorker && existsSync(personalWorker) ? personalWorker : undefined);
     this.keywordJobs = new KeywordJobs(
       (id, action) => this.syncKeywords(id, action),
@@ -544,7 +548,8 @@ export class Library {
     const settings = this.keywordSettings();
     // Writing was turned off after this photo was queued: leave its files as they are.
     if (action === 'write' && settings.mode === 'off') return Promise.resolve('skipped');
-    return syncPhotoKeywords({ records: this.catalog.keywordRecords, settings, threshold: this.threshold }, id, action).catch((e: unknown) => {
+    const personalScenes = (photoId: number): string[] => this.catalog.personal.scenesOf(photoId).map((s) => s.name);
+    return syncPhotoKeywords({ records: this.catalog.keywordRecords, settings, threshold: this.threshold, personalScenes }, id, action).catch((e: unknown) => {
       const f = this.photoFile(id);
       throw new Error(`${f ? f.path : `photo ${id}`}: ${(e as Error).message}`);
     });

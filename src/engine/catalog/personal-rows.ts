@@ -64,22 +64,33 @@ export class PersonalRows {
     this.db.transaction(() => photoIds.forEach((id) => st.run(sceneId, id)))();
   }
 
-  /** Replaces a scene's members and records the training (model, method, threshold), atomically. */
-  saveTraining(sceneId: number, t: { model: string; method: string; threshold: number }, members: { id: number; score: number }[]): void {
-    this.db.transaction(() => {
+  /**
+   * Replaces a scene's members and records the training (model, method, threshold), atomically. Returns the photos
+   * that joined or left the scene (their keywords follow).
+   */
+  saveTraining(sceneId: number, t: { model: string; method: string; threshold: number }, members: { id: number; score: number }[]): number[] {
+    return this.db.transaction(() => {
+      const before = new Set(this.memberIds(sceneId));
       this.db.prepare('UPDATE personal_scenes SET model = ?, method = ?, threshold = ?, trained_at = ? WHERE id = ?').run(t.model, t.method, t.threshold, new Date().toISOString(), sceneId);
       this.db.prepare('DELETE FROM personal_members WHERE scene_id = ?').run(sceneId);
       const st = this.db.prepare('INSERT INTO personal_members(scene_id, photo_id, score) VALUES(?, ?, ?)');
       for (const m of members) st.run(sceneId, m.id, m.score);
+      const after = new Set(members.map((m) => m.id));
+      return [...[...before].filter((id) => !after.has(id)), ...[...after].filter((id) => !before.has(id))];
     })();
   }
-  /** One photo's membership after it was scored alone (a new photo): in (score) or out (null). */
-  setMember(sceneId: number, photoId: number, score: number | null): void {
-    if (score === null) this.db.prepare('DELETE FROM personal_members WHERE scene_id = ? AND photo_id = ?').run(sceneId, photoId);
-    else
-      this.db
-        .prepare('INSERT INTO personal_members(scene_id, photo_id, score) VALUES(?, ?, ?) ON CONFLICT(scene_id, photo_id) DO UPDATE SET score = excluded.score')
-        .run(sceneId, photoId, score);
+  /** One photo's membership after it was scored alone (a new photo): in (score) or out (null). True when it joined or left. */
+  setMember(sceneId: number, photoId: number, score: number | null): boolean {
+    if (score === null) return this.db.prepare('DELETE FROM personal_members WHERE scene_id = ? AND photo_id = ?').run(sceneId, photoId).changes > 0;
+    const was = this.db.prepare('SELECT 1 FROM personal_members WHERE scene_id = ? AND photo_id = ?').get(sceneId, photoId) !== undefined;
+    this.db
+      .prepare('INSERT INTO personal_members(scene_id, photo_id, score) VALUES(?, ?, ?) ON CONFLICT(scene_id, photo_id) DO UPDATE SET score = excluded.score')
+      .run(sceneId, photoId, score);
+    return !was;
+  }
+  /** Every photo a scene claims now. */
+  memberIds(sceneId: number): number[] {
+    return this.db.prepare('SELECT photo_id FROM personal_members WHERE scene_id = ?').pluck().all(sceneId) as number[];
   }
 
   /** Members shown (not missing, not failed), best first, one page. */

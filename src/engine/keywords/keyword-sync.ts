@@ -26,7 +26,7 @@ import type { KeywordRecord, KeywordRecords, OwnedKeywords } from '../catalog/ke
 import { hashPhotoFile } from '../imaging/photo-file.js';
 import { extensionOf } from '../scanner/file-types.js';
 import { createSidecar, editKeywords, isEmptyEdit, readKeywordLists, readXmpTags, SidecarExistsError, type KeywordEdit, type ListEdit } from './keyword-file.js';
-import { isSceneryHierarchy, keywordsFor, NO_KEYWORDS, type SceneryKeywords } from './scenery-keywords.js';
+import { isSceneryHierarchy, keywordsFor, NO_KEYWORDS, withPersonalScenes, type SceneryKeywords } from './scenery-keywords.js';
 import { sidecarPath } from './sidecar-path.js';
 
 /** Formats whose keywords may be written into the file itself (ExifTool writes XMP there without touching the image data). */
@@ -114,6 +114,8 @@ export interface SyncContext {
   records: KeywordRecords;
   settings: KeywordSettings;
   threshold: number;
+  /** The names of the personal scenes that claim photo `id` (none when absent). */
+  personalScenes?(id: number): string[];
 }
 
 /**
@@ -150,8 +152,9 @@ async function syncOne(ctx: SyncContext, id: number, action: 'write' | 'remove')
     return 'skipped';
   }
   if (photo.status === 'missing') return 'skipped';
-  const wanted = action === 'remove' ? NO_KEYWORDS : keywordsFor(photo, ctx.threshold);
-  if (!wanted) return 'skipped';
+  const scene = action === 'remove' ? NO_KEYWORDS : keywordsFor(photo, ctx.threshold);
+  if (!scene) return 'skipped';
+  const wanted = action === 'remove' ? NO_KEYWORDS : withPersonalScenes(scene, ctx.personalScenes?.(id) ?? []);
   const target = action === 'remove' ? null : targetFor(photo.path, ctx.settings);
   // The indexer is about to read (or reading) this photo, e.g. a re-index with another model: rewriting the file now
   // would make its result look stale. Its result reports the photo changed, and it is queued here again then.

@@ -244,3 +244,58 @@ describe.skipIf(!run)('scene keywords in files, read back by exiftool and exiv2'
     await idle();
   });
 });
+
+describe.skipIf(!run)('personal scenes as keywords', () => {
+  const tmp = tempDir('keywords-personal');
+  const photos = join(tmp.path, 'Photos');
+  let lib: Library;
+  const names = ['hugin_forest.jpg', 'digikam_lake.jpg', 'kpa_bar.jpg', 'fotoxx_living_room.jpg'];
+  const idOf = (name: string): number => lib.catalog.db.prepare('SELECT id FROM photos WHERE name = ?').pluck().get(name) as number;
+  const sidecar = (name: string): string => join(photos, name.replace(/\.jpg$/, '.xmp'));
+  const idle = async (): Promise<void> => {
+    await lib.keywordJobs.whenIdle();
+    await lib.indexer.whenIdle();
+    await lib.keywordJobs.whenIdle();
+  };
+
+  beforeAll(async () => {
+    mkdirSync(photos, { recursive: true });
+    for (const n of names) copyFileSync(shared('photos', n), join(photos, n));
+    lib = await Library.open({ dir: join(tmp.path, 'lib'), classifier: { name: 'fake', classifier: new FakeClassifier() }, writeFinishMs: 200 });
+    lib.addFolder(photos);
+    await waitFor('indexed', () => lib.catalog.photoCounts().indexed === names.length);
+    await lib.indexer.whenIdle();
+    lib.setKeywordSettings({ mode: 'sidecar', sidecarName: 'basename' });
+    await idle();
+  }, 60_000);
+  afterAll(async () => {
+    await lib?.close();
+    tmp.cleanup();
+  });
+
+  it("a personal scene's photos get its name and Scenery|My scenes|NAME; a rename and a removal follow; the scene keywords stay", async () => {
+    const examples = names.slice(0, 3).map(idOf);
+    const scene = await lib.personal.create('Our cabin', examples);
+    await idle();
+    for (const n of names.slice(0, 3)) {
+      expect(exiftoolList(sidecar(n), 'XMP-dc:Subject'), n).toContain('Our cabin');
+      expect(exiftoolList(sidecar(n), 'XMP-lr:HierarchicalSubject'), n).toContain('Scenery|My scenes|Our cabin');
+      // exiv2 reads the same entries
+      expect(exiv2List(sidecar(n), 'Xmp.lr.hierarchicalSubject'), n).toContain('Scenery|My scenes|Our cabin');
+    }
+    const sceneKeywords = exiftoolList(sidecar(names[0]!), 'XMP-lr:HierarchicalSubject').filter((h) => !h.includes('My scenes'));
+    expect(sceneKeywords.length).toBe(1);
+
+    lib.personal.rename(scene.id, "Grandma's cabin");
+    await idle();
+    const h = exiftoolList(sidecar(names[0]!), 'XMP-lr:HierarchicalSubject');
+    expect(h).toContain("Scenery|My scenes|Grandma's cabin");
+    expect(h).not.toContain('Scenery|My scenes|Our cabin');
+    expect(exiftoolList(sidecar(names[0]!), 'XMP-dc:Subject')).not.toContain('Our cabin');
+
+    lib.personal.remove(scene.id);
+    await idle();
+    expect(exiftoolList(sidecar(names[0]!), 'XMP-lr:HierarchicalSubject')).toEqual(sceneKeywords);
+    expect(exiftoolList(sidecar(names[0]!), 'XMP-dc:Subject')).not.toContain("Grandma's cabin");
+  }, 120_000);
+});

@@ -10,9 +10,15 @@
  *    primary family, the scene), so that Lightroom, digiKam and darktable show
  *    all of Scenery's keywords as one branch that a person can find or delete.
  *
+ * A photo in personal scenes (scenes taught by example) also gets each
+ * scene's name as a flat keyword and `Scenery|My scenes|<name>` in the
+ * hierarchy.
+ *
  * A hierarchy entry is Scenery's when it is one Scenery can write (any of
  * the 365 scenes, with or without indoor/outdoor): a person's own
- * `Scenery|Mountains` is not one and is never touched.
+ * `Scenery|Mountains` is not one and is never touched. Personal scenes'
+ * entries are Scenery's because the catalog records having written them
+ * (keyword-sync.ts), so a renamed or removed scene's entry is taken out too.
  */
 import { PLACES365_LABELS, humanName } from '../labels/label-sets.js';
 import { counts } from '../labels/shown-scene.js';
@@ -60,6 +66,21 @@ export function keywordsFor(p: SceneFacts, threshold: number): SceneryKeywords |
   if (p.status === 'failed' || p.scene_index === null) return NO_KEYWORDS;
   if (p.corrected !== 1 && !counts(p.scene_prob ?? 0, threshold)) return NO_KEYWORDS;
   return keywordsForScene(p.scene_index, p.indoor === null ? null : p.indoor === 1);
+}
+
+export const PERSONAL_BRANCH = 'My scenes';
+
+/** `keywords` plus those of the personal scenes named `names`. A `|` in a name would open a level: it becomes `/`. */
+export function withPersonalScenes(keywords: SceneryKeywords, names: readonly string[]): SceneryKeywords {
+  if (!names.length) return keywords;
+  const flat = [...keywords.flat];
+  const hierarchy = [...keywords.hierarchy];
+  for (const name of names) {
+    if (!flat.includes(name)) flat.push(name);
+    const entry = [KEYWORD_ROOT, PERSONAL_BRANCH, name.replace(/\|/g, '/')].join('|');
+    if (!hierarchy.includes(entry)) hierarchy.push(entry);
+  }
+  return { flat, hierarchy };
 }
 
 let every: Set<string> | null = null;

@@ -41,6 +41,8 @@ export interface PersonalHooks {
   model(): string | null;
   /** Members or scenes changed (scene groups, search and the UI follow). */
   changed(): void;
+  /** These photos joined or left a scene, or their scene was renamed or removed (their keywords follow). */
+  membersChanged?(photoIds: number[]): void;
 }
 
 interface Trained {
@@ -177,7 +179,8 @@ export class PersonalScenes {
       if (neg.has(pid)) continue;
       if (r.scores[i]! >= 0.5 || pos.has(pid)) members.push({ id: pid, score: Math.round(r.scores[i]! * 10000) / 10000 });
     }
-    this.catalog.personal.saveTraining(id, { model, method, threshold: r.model.threshold }, members);
+    const moved = this.catalog.personal.saveTraining(id, { model, method, threshold: r.model.threshold }, members);
+    if (moved.length) this.hooks.membersChanged?.(moved);
   }
 
   /** After opening, or when the library's model changes: retrain every scene on the current model. */
@@ -311,13 +314,16 @@ export class PersonalScenes {
     this.get(id);
     this.catalog.personal.rename(id, this.checkName(name, id));
     this.hooks.changed();
+    this.hooks.membersChanged?.(this.catalog.personal.memberIds(id));
     return this.get(id);
   }
 
   remove(id: number): boolean {
+    const members = this.catalog.personal.memberIds(id);
     const removed = this.catalog.personal.remove(id);
     this.trained.delete(id);
     if (removed) this.hooks.changed();
+    if (removed && members.length) this.hooks.membersChanged?.(members);
     return removed;
   }
 
@@ -382,7 +388,7 @@ export class PersonalScenes {
         for (const r of await this.worker().score(t.model, rows.map((r) => r.id))) {
           const a = answers.get(r.id);
           const inScene = a ?? r.score >= 0.5;
-          this.catalog.personal.setMember(s.id, r.id, inScene ? Math.round(r.score * 10000) / 10000 : null);
+          if (this.catalog.personal.setMember(s.id, r.id, inScene ? Math.round(r.score * 10000) / 10000 : null)) this.hooks.membersChanged?.([r.id]);
           changed = true;
         }
       }
