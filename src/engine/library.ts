@@ -61,6 +61,8 @@ export interface LibraryOptions {
   start?: boolean;
   /** false: refuse (LibraryNotFoundError) rather than create a library where there is none (search, photos). */
   create?: boolean;
+  /** The holder the writer lock names to a second writer; default: this process's command line. */
+  lockCommand?: string;
 }
 
 /** A read-only command pointed at a folder that holds no library (a mistyped --library): nothing is created. */
@@ -178,7 +180,7 @@ export class Library {
     const dir = resolve(options.dir ?? defaultLibraryDir());
     if (options.create === false && !existsSync(join(dir, 'catalog.sqlite'))) throw new LibraryNotFoundError(dir);
     // Writers only: a second process writing the same catalog would die of SQLITE_BUSY mid-batch.
-    const releaseLock = options.start === false ? null : acquireLibraryLock(dir);
+    const releaseLock = options.start === false ? null : acquireLibraryLock(dir, options.lockCommand);
     let lib: Library;
     try {
       lib = new Library(dir, options);

@@ -3,6 +3,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { existsSync } from 'node:fs';
 import { EngineClient, forkEngine } from '../../engine/host/engine-client.js';
+import { currentCommand } from '../../engine/library-lock.js';
 import { noModelMessage } from '../../engine/model/store/model-store.js';
 import { defaultLibraryDir, defaultModelsDir } from '../../engine/paths.js';
 import { checkToken, isLoopback, startServer, weakTokenWarning } from '../../server/server.js';
@@ -44,7 +45,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
   const dir = resolve(values.library ?? defaultLibraryDir());
   const engine = await EngineClient.start(
     forkEngine(),
-    { dir, modelsDir: values.models ?? defaultModelsDir(), model: values.model ?? null, mode: 'browser', platform: [] },
+    { dir, modelsDir: values.models ?? defaultModelsDir(), model: values.model ?? null, mode: 'browser', platform: [], lockCommand: currentCommand() },
     null,
   );
   const server = await startServer({
