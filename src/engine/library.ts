@@ -5,7 +5,7 @@
  */
 import { existsSync, realpathSync, statSync, accessSync, constants as fsc } from 'node:fs';
 import { isAbsolute, join, resolve, sep } from 'node:path';
-import type { FolderInfo, FolderTreeNode, IndexingProgress, KeywordSettings, KeywordState, ModelInfo, ModelState, PhotoDetail, PhotoSummary, SceneGroup, SearchHitSummary } from '../shared/domain.js';
+import type { FolderInfo, FolderTreeNode, IndexingProgress, KeywordProgress, KeywordSettings, KeywordState, ModelInfo, ModelState, PhotoDetail, PhotoSummary, SceneGroup, SearchHitSummary } from '../shared/domain.js';
 import { ContractError, type BulkCorrectionResult, type SearchResult } from '../shared/contract.js';
 import { Catalog, type PhotoRow } from './catalog/catalog.js';
 import type { PhotoPageQuery } from './catalog/browse-queries.js';
@@ -144,7 +144,10 @@ export class Library {
     this.searchIndex = new LiveSearchIndex(this.catalog.searchRows, () => this.threshold);
     this.keywordJobs = new KeywordJobs(
       (id, action) => this.syncKeywords(id, action),
-      (p) => this.events.emit('keywords.progress', p),
+      (p) => {
+        this.notePendingKeywords(p);
+        this.events.emit('keywords.progress', p);
+      },
     );
     this.followPhotoChanges();
     // A RAW hidden behind its JPEG, or shown again (and perhaps queued) when the JPEG went.
@@ -199,6 +202,7 @@ export class Library {
       await lib.close();
       throw e;
     }
+    lib.resumePendingKeywords();
     lib.initialScan = lib.scanner.startAll().then(() => lib.indexer.kick());
     lib.indexer.kick();
     // A failure here only means the first search builds the index itself.
@@ -478,6 +482,24 @@ export class Library {
     this.catalog.setSetting('keywords.mode', 'off');
     this.keywordJobs.enqueue(this.catalog.keywordRecords.recordedIds(), 'remove');
     return this.keywordState();
+  }
+
+  /**
+   * A keyword run is remembered in the catalog until it ends (finished, or cancelled by the person), so a run cut
+   * short by a quit, a crash or kill -9 resumes when the library opens again (resumePendingKeywords) instead of
+   * leaving half the files in the old place or mode. Photos already right are not read again (keyword records).
+   */
+  private notePendingKeywords(p: KeywordProgress): void {
+    const pending = p.running ? (p.action ?? 'write') : '';
+    // Closing cancels the queue: that is not the person's cancel, the run resumes next time.
+    if ((!p.running && this.closed) || this.catalog.readOnly || this.catalog.getSetting('keywords.pending') === pending) return;
+    this.catalog.setSetting('keywords.pending', pending);
+  }
+
+  private resumePendingKeywords(): void {
+    const pending = this.catalog.getSetting('keywords.pending');
+    if (pending === 'remove') this.keywordJobs.enqueue(this.catalog.keywordRecords.recordedIds(), 'remove');
+    if (pending) this.writeAllKeywords();
   }
 
   /** Queues every photo (after a setting or the threshold changed); nothing while writing is off. */
