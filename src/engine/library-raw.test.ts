@@ -174,6 +174,14 @@ describe.skipIf(!hasShared)('RAW photos in a library', () => {
     expect(row('IMG_0002.PEF')!.pair_id).toBeNull();
     expect(shown()).toEqual(['IMG_0002.PEF']);
     expect(lib.status()).toMatchObject({ indexedCount: 1, failedCount: 1 });
+    // A library from before this rule (the RAW hidden behind the damaged JPEG) shows the RAW when it opens.
+    const jpegId = row('IMG_0002.JPG')!.id;
+    lib.catalog.db.prepare('UPDATE photos SET pair_id = ? WHERE name = ?').run(jpegId, 'IMG_0002.PEF');
+    expect(shown()).toEqual([]);
+    await lib.close();
+    lib = await Library.open({ dir: join(tmp.path, 'lib'), classifier: { name: 'fake', classifier }, writeFinishMs: 200 });
+    expect(row('IMG_0002.PEF')!.pair_id).toBeNull();
+    expect(shown()).toEqual(['IMG_0002.PEF']);
 
     // The JPEG replaced by a good copy: one photo again, shown through the JPEG.
     copyFileSync(shared('photos', 'hugin_forest.jpg'), join(folder, 'IMG_0002.JPG'));

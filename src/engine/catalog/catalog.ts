@@ -237,6 +237,15 @@ export class Catalog {
     this.browse = new BrowseQueries(this.db);
     this.searchRows = new SearchRows(this.db);
     this.keywordRecords = new KeywordRecords(this.db);
+    if (!this.readOnly) this.showRawsOfFailedPictures();
+  }
+
+  /** A library from before a damaged JPEG stopped hiding its RAW (refreshShot): those RAWs are shown, and read. */
+  private showRawsOfFailedPictures(): void {
+    const shots = this.db
+      .prepare("SELECT DISTINCT p.folder_id AS folderId, p.shot FROM photos r JOIN photos p ON p.id = r.pair_id WHERE r.pair_id IS NOT NULL AND p.status = 'failed' AND p.shot IS NOT NULL")
+      .all() as { folderId: number; shot: string }[];
+    this.refreshShots(shots);
   }
 
   private openWritable(): Database.Database {

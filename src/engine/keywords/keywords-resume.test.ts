@@ -3,8 +3,7 @@
  * without that, switching to sidecars (or embedded) left the photos after the first batch without keywords, or with
  * them still in the old place, until the person changed the setting again.
  */
-import { copyFileSync, readdirSync } from 'node:fs';
-import { mkdirSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FakeClassifier, tempDir, waitFor } from '../../test-support/harness.js';
