@@ -35,7 +35,7 @@ import { ENGINE_VERSION } from './version.js';
 import { expandHome } from './folder-browser.js';
 import { acquireLibraryLock } from './library-lock.js';
 import { buildFolderTree } from './folder-tree.js';
-import { CorrectionUndo, planBulk, type BulkAction } from './corrections/bulk-corrections.js';
+import { CorrectionUndo, planBulk, sameCorrection, storedOf, type BulkAction } from './corrections/bulk-corrections.js';
 import { KeywordJobs, type KeywordAction } from './keywords/keyword-jobs.js';
 import { syncPhotoKeywords } from './keywords/keyword-sync.js';
 
@@ -673,15 +673,20 @@ export class Library {
     this.catalog.writeCorrections(plan.writes);
     const changed = plan.writes.map((w) => w.id);
     this.changes.changed(changed);
-    return { changed: changed.length, skipped: plan.skipped + unique.length - photos.length, undo: this.undoBatches.remember(plan.before) };
+    return { changed: changed.length, skipped: plan.skipped + unique.length - photos.length, undo: this.undoBatches.remember(plan) };
   }
 
   /** Restores exactly the corrections a bulk batch replaced (once; an unknown or used token is an error). */
   undoCorrections(token: string): { restored: number } {
     const before = this.undoBatches.take(token);
     if (!before) throw new ContractError('not_found', 'Nothing to undo: that change was already undone or is too old');
-    const live = new Set(this.catalog.photoStates(before.map((b) => b.id)).map((p) => p.id));
-    const items = before.filter((b) => live.has(b.id));
+    const ids = before.map((b) => b.id);
+    const live = new Set(this.catalog.photoStates(ids).map((p) => p.id));
+    // A photo corrected again since the batch keeps that later correction: undo takes back only the batch's own.
+    const now = this.catalog.correctionsOf(ids);
+    const items = before
+      .filter((b) => live.has(b.id) && sameCorrection(storedOf(now.get(b.id)), b.wrote))
+      .map(({ id, row }) => ({ id, row }));
     this.catalog.writeCorrections(items);
     this.changes.changed(items.map((b) => b.id));
     return { restored: items.length };
