@@ -150,6 +150,9 @@ async function syncOne(ctx: SyncContext, id: number, action: 'write' | 'remove')
     return 'skipped';
   }
   if (photo.status === 'missing') return 'skipped';
+  // Deleted since the catalog last looked (the watcher has not told it yet): no new sidecar beside nothing. Its
+  // record stays, so the watcher's "missing" and a restore are handled as for any missing photo.
+  if (action === 'write' && !existsSync(photo.path)) return 'skipped';
   const wanted = action === 'remove' ? NO_KEYWORDS : keywordsFor(photo, ctx.threshold);
   if (!wanted) return 'skipped';
   const target = action === 'remove' ? null : targetFor(photo.path, ctx.settings);
