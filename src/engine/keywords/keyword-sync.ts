@@ -163,7 +163,11 @@ async function syncOne(ctx: SyncContext, id: number, action: 'write' | 'remove')
     if (prior) ctx.records.clear(id);
     return 'skipped';
   }
-  if (photo.status === 'missing') return 'skipped';
+  if (photo.status === 'missing') {
+    // A deleted photo (or one on a drive that is away) is not written; but `remove` still takes Scenery's keywords
+    // out of a sidecar left beside it (and deletes the sidecar if Scenery made it). An unreachable one keeps its record.
+    if (action === 'write' || !prior || prior.embedded || !existsSync(prior.target)) return 'skipped';
+  }
   // Deleted since the catalog last looked (the watcher has not told it yet): no new sidecar beside nothing. Its
   // record stays, so the watcher's "missing" and a restore are handled as for any missing photo.
   if (action === 'write' && !existsSync(photo.path)) return 'skipped';

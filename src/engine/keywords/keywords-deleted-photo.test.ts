@@ -35,4 +35,24 @@ describe.skipIf(!hasShared)('keywords for a photo deleted meanwhile', () => {
     expect(existsSync(join(photos, 'a.xmp'))).toBe(false);
     expect(lib.keywordJobs.progress()).toMatchObject({ failed: 0 });
   }, 120_000);
+
+  it('remove takes Scenery\'s keywords out of the sidecar of a photo deleted since (and deletes the sidecar it made)', async () => {
+    await lib?.close();
+    const photos = join(tmp.path, 'Photos2');
+    mkdirSync(photos);
+    for (const n of ['c.jpg', 'd.jpg']) copyFileSync(shared('photos', 'hugin_forest.jpg'), join(photos, n));
+    lib = await Library.open({ dir: join(tmp.path, 'lib2'), classifier: { name: 'fake', classifier: new FakeClassifier() }, writeFinishMs: 200 });
+    lib.addFolder(photos);
+    await waitFor('indexed', () => lib!.catalog.photoCounts().indexed === 2, 60_000);
+    await lib.indexer.whenIdle();
+    lib.setKeywordSettings({ mode: 'sidecar' });
+    await lib.keywordJobs.whenIdle();
+    expect(existsSync(join(photos, 'c.xmp'))).toBe(true);
+    unlinkSync(join(photos, 'c.jpg'));
+    await waitFor('c.jpg missing', () => lib!.catalog.db.prepare("SELECT status FROM photos WHERE name = 'c.jpg'").pluck().get() === 'missing', 30_000);
+    lib.removeKeywords();
+    await lib.keywordJobs.whenIdle();
+    expect(existsSync(join(photos, 'd.xmp'))).toBe(false);
+    expect(existsSync(join(photos, 'c.xmp'))).toBe(false);
+  }, 120_000);
 });
