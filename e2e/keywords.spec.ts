@@ -4,7 +4,7 @@
  * "Remove Scenery's keywords from files" takes them out again and turns writing off.
  */
 import { test, expect } from '@playwright/test';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT, SHARED, SQUEEZENET, serve, type Served } from './serve-fixture';
 
@@ -19,7 +19,11 @@ test('sidecars, then into the files after a warning, then remove', async ({ page
     s = await serve(['--model', SQUEEZENET]);
     const folder = join(s.dir, 'Trip');
     mkdirSync(folder);
-    for (const f of ['sklearn_pagoda.jpg', 'kpa_grand_canyon.jpg']) copyFileSync(join(SHARED, 'photos', f), join(folder, f));
+    // Writable copies (the shared originals are read-only, and Scenery leaves read-only files alone).
+    for (const f of ['sklearn_pagoda.jpg', 'kpa_grand_canyon.jpg']) {
+      copyFileSync(join(SHARED, 'photos', f), join(folder, f));
+      chmodSync(join(folder, f), 0o644);
+    }
     await page.setViewportSize({ width: 800, height: 600 });
     await page.goto(s.url);
     await page.getByLabel('Folder on the computer running Scenery').fill(folder);

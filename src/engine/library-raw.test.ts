@@ -160,4 +160,32 @@ describe.skipIf(!hasShared)('RAW photos in a library', () => {
     expect(lib.photo(row('DSC_0042.jpg')!.id).files.map((f) => f.name)).toEqual(['DSC_0042.jpg', 'DSC_0042.CR2']);
     expect(lib.progress()).toMatchObject({ done: 2, total: 2 });
   });
+
+  it('a damaged JPEG does not hide its RAW: the RAW is the photo until the JPEG is fixed, then they are one again', async () => {
+    const classifier = new FakeClassifier();
+    const shown = () => lib.listPhotos({ order: 'date', scene: null, folderId: null, status: null, offset: 0, limit: 50 }).items.map((p) => p.name);
+    // The camera's JPEG cut short (a card pulled out while writing), its RAW intact.
+    writeFileSync(join(folder, 'IMG_0002.JPG'), readFileSync(shared('photos', 'hugin_forest.jpg')).subarray(0, 500));
+    copyFileSync(shared('raw', 'pentax_k-3ii_trunc.pef'), join(folder, 'IMG_0002.PEF'));
+    lib = await Library.open({ dir: join(tmp.path, 'lib'), classifier: { name: 'fake', classifier }, writeFinishMs: 200 });
+    lib.addFolder(folder);
+    await waitFor('the RAW read in place of its damaged JPEG', () => row('IMG_0002.PEF')?.status === 'indexed', 60_000);
+    expect(row('IMG_0002.JPG')).toMatchObject({ status: 'failed', pair_id: null });
+    expect(row('IMG_0002.PEF')!.pair_id).toBeNull();
+    expect(shown()).toEqual(['IMG_0002.PEF']);
+    expect(lib.status()).toMatchObject({ indexedCount: 1, failedCount: 1 });
+    // A library from before this rule (the RAW hidden behind the damaged JPEG) shows the RAW when it opens.
+    const jpegId = row('IMG_0002.JPG')!.id;
+    lib.catalog.db.prepare('UPDATE photos SET pair_id = ? WHERE name = ?').run(jpegId, 'IMG_0002.PEF');
+    expect(shown()).toEqual([]);
+    await lib.close();
+    lib = await Library.open({ dir: join(tmp.path, 'lib'), classifier: { name: 'fake', classifier }, writeFinishMs: 200 });
+    expect(row('IMG_0002.PEF')!.pair_id).toBeNull();
+    expect(shown()).toEqual(['IMG_0002.PEF']);
+
+    // The JPEG replaced by a good copy: one photo again, shown through the JPEG.
+    copyFileSync(shared('photos', 'hugin_forest.jpg'), join(folder, 'IMG_0002.JPG'));
+    await waitFor('merged again', () => row('IMG_0002.JPG')?.status === 'indexed' && row('IMG_0002.PEF')?.pair_id === row('IMG_0002.JPG')!.id, 60_000);
+    expect(shown()).toEqual(['IMG_0002.JPG']);
+  });
 });

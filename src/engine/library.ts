@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync, realpathSync, statSync, accessSync, constants as fsc } from 'node:fs';
 import { dirname, isAbsolute, join, resolve, sep } from 'node:path';
-import type { FolderInfo, FolderTreeNode, IndexingProgress, KeywordSettings, KeywordState, ModelInfo, ModelState, PhotoDetail, PhotoSummary, SceneGroup, SearchHitSummary } from '../shared/domain.js';
+import type { FolderInfo, FolderTreeNode, IndexingProgress, KeywordProgress, KeywordSettings, KeywordState, ModelInfo, ModelState, PhotoDetail, PhotoSummary, SceneGroup, SearchHitSummary } from '../shared/domain.js';
 import { ContractError, type BulkCorrectionResult, type SearchResult } from '../shared/contract.js';
 import { Catalog, type PhotoRow } from './catalog/catalog.js';
 import type { PhotoPageQuery } from './catalog/browse-queries.js';
@@ -36,7 +36,7 @@ import { expandHome } from './folder-browser.js';
 import { acquireLibraryLock } from './library-lock.js';
 import { buildFolderTree } from './folder-tree.js';
 import { PersonalScenes } from './personal/personal-scenes.js';
-import { CorrectionUndo, planBulk, type BulkAction } from './corrections/bulk-corrections.js';
+import { CorrectionUndo, planBulk, sameCorrection, storedOf, type BulkAction } from './corrections/bulk-corrections.js';
 import { KeywordJobs, type KeywordAction } from './keywords/keyword-jobs.js';
 import { syncPhotoKeywords } from './keywords/keyword-sync.js';
 import { holdExiftool } from './metadata/exiftool.js';
@@ -65,6 +65,8 @@ export interface LibraryOptions {
   start?: boolean;
   /** false: refuse (LibraryNotFoundError) rather than create a library where there is none (search, photos). */
   create?: boolean;
+  /** The holder the writer lock names to a second writer; default: this process's command line. */
+  lockCommand?: string;
 }
 
 /** A read-only command pointed at a folder that holds no library (a mistyped --library): nothing is created. */
@@ -166,7 +168,10 @@ export class Library {
     }, personalWorker && existsSync(personalWorker) ? personalWorker : undefined);
     this.keywordJobs = new KeywordJobs(
       (id, action) => this.syncKeywords(id, action),
-      (p) => this.events.emit('keywords.progress', p),
+      (p) => {
+        this.notePendingKeywords(p);
+        this.events.emit('keywords.progress', p);
+      },
     );
     this.keywordBackfill = new KeywordBackfill(this.catalog, (id) => this.changes.changed([id]));
     this.followPhotoChanges();
@@ -204,7 +209,7 @@ export class Library {
     const dir = resolve(options.dir ?? defaultLibraryDir());
     if (options.create === false && !existsSync(join(dir, 'catalog.sqlite'))) throw new LibraryNotFoundError(dir);
     // Writers only: a second process writing the same catalog would die of SQLITE_BUSY mid-batch.
-    const releaseLock = options.start === false ? null : acquireLibraryLock(dir);
+    const releaseLock = options.start === false ? null : acquireLibraryLock(dir, options.lockCommand);
     let lib: Library;
     try {
       lib = new Library(dir, options);
@@ -224,6 +229,7 @@ export class Library {
       await lib.close();
       throw e;
     }
+    lib.resumePendingKeywords();
     lib.initialScan = lib.scanner.startAll().then(() => lib.indexer.kick());
     // After the first scan: photos indexed before keywords were read get theirs, in the background.
     lib.initialScan.then(() => lib.keywordBackfill.start(), () => {});
@@ -538,6 +544,24 @@ export class Library {
     return this.keywordState();
   }
 
+  /**
+   * A keyword run is remembered in the catalog until it ends (finished, or cancelled by the person), so a run cut
+   * short by a quit, a crash or kill -9 resumes when the library opens again (resumePendingKeywords) instead of
+   * leaving half the files in the old place or mode. Photos already right are not read again (keyword records).
+   */
+  private notePendingKeywords(p: KeywordProgress): void {
+    const pending = p.running ? (p.action ?? 'write') : '';
+    // Closing cancels the queue: that is not the person's cancel, the run resumes next time.
+    if ((!p.running && this.closed) || this.catalog.readOnly || this.catalog.getSetting('keywords.pending') === pending) return;
+    this.catalog.setSetting('keywords.pending', pending);
+  }
+
+  private resumePendingKeywords(): void {
+    const pending = this.catalog.getSetting('keywords.pending');
+    if (pending === 'remove') this.keywordJobs.enqueue(this.catalog.keywordRecords.recordedIds(), 'remove');
+    if (pending) this.writeAllKeywords();
+  }
+
   /** Queues every photo (after a setting or the threshold changed); nothing while writing is off. */
   writeAllKeywords(): void {
     if (this.keywordSettings().mode === 'off' || this.catalog.readOnly) return;
@@ -730,7 +754,7 @@ export class Library {
     this.catalog.writeCorrections(plan.writes);
     const changed = plan.writes.map((w) => w.id);
     this.changes.changed(changed);
-    return { changed: changed.length, skipped: plan.skipped + unique.length - photos.length, undo: this.undoBatches.remember(plan.before) };
+    return { changed: changed.length, skipped: plan.skipped + unique.length - photos.length, undo: this.undoBatches.remember(plan) };
   }
 
   /** Batches of personal-scene answers given through the selection bar, by undo token (this session only). */
@@ -766,8 +790,13 @@ export class Library {
   undoCorrections(token: string): { restored: number } {
     const before = this.undoBatches.take(token);
     if (!before) throw new ContractError('not_found', 'Nothing to undo: that change was already undone or is too old');
-    const live = new Set(this.catalog.photoStates(before.map((b) => b.id)).map((p) => p.id));
-    const items = before.filter((b) => live.has(b.id));
+    const ids = before.map((b) => b.id);
+    const live = new Set(this.catalog.photoStates(ids).map((p) => p.id));
+    // A photo corrected again since the batch keeps that later correction: undo takes back only the batch's own.
+    const now = this.catalog.correctionsOf(ids);
+    const items = before
+      .filter((b) => live.has(b.id) && sameCorrection(storedOf(now.get(b.id)), b.wrote))
+      .map(({ id, row }) => ({ id, row }));
     this.catalog.writeCorrections(items);
     this.changes.changed(items.map((b) => b.id));
     return { restored: items.length };

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { existsSync } from 'node:fs';
 import { forkEngine } from '../../engine/host/engine-client.js';
 import { EngineSupervisor } from '../../engine/host/engine-supervisor.js';
+import { currentCommand } from '../../engine/library-lock.js';
 import { noModelMessage } from '../../engine/model/store/model-store.js';
 import { defaultLibraryDir, defaultModelsDir } from '../../engine/paths.js';
 import { checkToken, isLoopback, startServer, weakTokenWarning } from '../../server/server.js';
@@ -47,7 +48,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
   let server: Awaited<ReturnType<typeof startServer>> | null = null;
   const engine = await EngineSupervisor.start(
     () => forkEngine(),
-    { dir, modelsDir: values.models ?? defaultModelsDir(), model: values.model ?? null, mode: 'browser', platform: [] },
+    { dir, modelsDir: values.models ?? defaultModelsDir(), model: values.model ?? null, mode: 'browser', platform: [], lockCommand: currentCommand() },
     null,
     {
       restarted: (pid, cause) => {

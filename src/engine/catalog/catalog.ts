@@ -245,6 +245,15 @@ export class Catalog {
     this.searchRows = new SearchRows(this.db);
     this.personal = new PersonalRows(this.db);
     this.keywordRecords = new KeywordRecords(this.db);
+    if (!this.readOnly) this.showRawsOfFailedPictures();
+  }
+
+  /** A library from before a damaged JPEG stopped hiding its RAW (refreshShot): those RAWs are shown, and read. */
+  private showRawsOfFailedPictures(): void {
+    const shots = this.db
+      .prepare("SELECT DISTINCT p.folder_id AS folderId, p.shot FROM photos r JOIN photos p ON p.id = r.pair_id WHERE r.pair_id IS NOT NULL AND p.status = 'failed' AND p.shot IS NOT NULL")
+      .all() as { folderId: number; shot: string }[];
+    this.refreshShots(shots);
   }
 
   private openWritable(): Database.Database {
@@ -423,8 +432,8 @@ export class Catalog {
       .run(f.size, Math.round(f.mtimeMs), existing.id);
     // A RAW hidden behind its JPEG is read again only if it is shown again (refreshShot).
     if (existing.pair_id === null) this.enqueue(existing.id, priority);
-    // A JPEG back (changed) after it went missing hides its RAW again.
-    if (existing.status === 'missing') this.refreshShots([{ folderId, shot: shotKey(f.relPath) }]);
+    // A JPEG back (changed) after it went missing, or after it could not be read, hides its RAW again.
+    if (existing.status === 'missing' || existing.status === 'failed') this.refreshShots([{ folderId, shot: shotKey(f.relPath) }]);
     return { id: existing.id, change: 'changed' };
   }
 
@@ -534,7 +543,8 @@ export class Catalog {
 
   private refreshShot(rows: readonly ShotRow[]): number[] {
     const live = rows.filter((r) => r.status !== 'missing');
-    const others = live.filter((r) => !isRawName(r.name)).sort((a, b) => primaryRank(a.name) - primaryRank(b.name) || a.id - b.id);
+    // A picture that could not be read is no primary: its RAW is shown (and read) instead, until it is fixed.
+    const others = live.filter((r) => !isRawName(r.name) && r.status !== 'failed').sort((a, b) => primaryRank(a.name) - primaryRank(b.name) || a.id - b.id);
     const primary = others.length && live.some((r) => isRawName(r.name)) ? others[0]! : null;
     const changed: number[] = [];
     for (const r of rows) {
@@ -688,6 +698,9 @@ export class Catalog {
       this.db.prepare("UPDATE photos SET status = 'failed', error = ?, error_kind = ?, version = version + 1 WHERE id = ?").run(message, kind, id);
       this.db.prepare("UPDATE jobs SET state = 'failed' WHERE photo_id = ?").run(id);
     });
+    // A damaged JPEG must not hide its RAW: the RAW's own preview is the photo while the JPEG cannot be read.
+    const p = this.db.prepare('SELECT folder_id, shot FROM photos WHERE id = ?').get(id) as { folder_id: number; shot: string | null } | undefined;
+    if (p?.shot != null) this.refreshShots([{ folderId: p.folder_id, shot: p.shot }]);
   }
 
   /** Stores a model's predictions and features and completes the job, atomically. */
@@ -878,11 +891,15 @@ export class Catalog {
   }
 
   retryFailed(): number {
-    return this.transaction(() => {
+    const shots = this.db.prepare("SELECT folder_id AS folderId, shot FROM photos WHERE status = 'failed' AND shot IS NOT NULL").all() as { folderId: number; shot: string }[];
+    const n = this.transaction(() => {
       const n = this.db.prepare("UPDATE jobs SET state = 'pending', attempts = 0, not_before_ts = 0 WHERE state = 'failed'").run().changes;
       this.db.prepare("UPDATE photos SET status = 'pending', error = NULL WHERE status = 'failed'").run();
       return n;
     });
+    // A JPEG read again hides its RAW again (refreshShot); if it fails again, setFailed shows the RAW.
+    this.refreshShots(shots);
+    return n;
   }
 
   /** Jobs stopped by the library's storage (full disk...), queued again; the attempt they used does not count. */

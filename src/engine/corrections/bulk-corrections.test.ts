@@ -60,6 +60,25 @@ describe('bulk corrections', () => {
     }
   });
 
+  it('undo leaves a photo the person corrected again after the batch as they left it', async () => {
+    const { lib, call } = await openCopy('later');
+    try {
+      const ids = [1, 2, 3];
+      const r = await call<{ changed: number; undo: string }>('photos.setSceneMany', { ids, label: 'kitchen' });
+      expect(r.changed).toBe(3);
+      // Afterwards, one photo set to another scene by hand, and another's correction cleared.
+      lib.setScene(2, 'beach');
+      lib.clearCorrection(3);
+      const later = snapshot(lib, [2, 3]);
+      expect(await call('corrections.undo', { token: r.undo })).toEqual({ restored: 1 });
+      expect(lib.catalog.correction(1)).toBeUndefined();
+      expect(snapshot(lib, [2, 3])).toEqual(later);
+      expect(lib.photo(2).scene?.label).toBe('beach');
+    } finally {
+      await lib.close();
+    }
+  });
+
   it('"Not this scene" rejects the shown scene of each photo (or the label given) and undoes exactly', async () => {
     const { lib, call } = await openCopy('reject');
     try {

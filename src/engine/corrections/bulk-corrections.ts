@@ -27,7 +27,7 @@ export interface BulkPlan {
   skipped: number;
 }
 
-function stored(c: CorrectionRow | undefined): StoredCorrection {
+export function storedOf(c: CorrectionRow | undefined): StoredCorrection {
   return c ? { label_index: c.label_index, rejected: c.rejected, updated_at: c.updated_at } : null;
 }
 
@@ -67,27 +67,43 @@ export function planBulk(photos: readonly BulkPhoto[], corrections: ReadonlyMap<
       next = rejected.includes(idx) ? rejected : [...rejected, idx];
       if (label === idx) label = null;
     }
-    before.push({ id: p.id, row: stored(c) });
+    before.push({ id: p.id, row: storedOf(c) });
     writes.push({ id: p.id, row: label === null && next.length === 0 ? null : { label_index: label, rejected: JSON.stringify(next), updated_at: now } });
   }
   return { writes, before, skipped };
 }
 
+/** Whether two stored corrections are the same row (null: none). */
+export function sameCorrection(a: StoredCorrection, b: StoredCorrection): boolean {
+  return a === null || b === null ? a === b : a.label_index === b.label_index && a.rejected === b.rejected && a.updated_at === b.updated_at;
+}
+
+/** A photo's correction before a batch, and what the batch wrote (undo restores only while that is still there). */
+export interface UndoItem {
+  id: number;
+  row: StoredCorrection;
+  wrote: StoredCorrection;
+}
+
 /** The last batches' previous corrections, by token (in memory: an undo is for this session). */
 export class CorrectionUndo {
-  private readonly batches = new Map<string, { id: number; row: StoredCorrection }[]>();
+  private readonly batches = new Map<string, UndoItem[]>();
 
   constructor(private readonly keep = 20) {}
 
-  remember(before: { id: number; row: StoredCorrection }[]): string {
+  remember(plan: Pick<BulkPlan, 'before' | 'writes'>): string {
     const token = randomUUID();
-    this.batches.set(token, before);
+    const wrote = new Map(plan.writes.map((w) => [w.id, w.row]));
+    this.batches.set(
+      token,
+      plan.before.map((b) => ({ ...b, wrote: wrote.get(b.id) ?? null })),
+    );
     while (this.batches.size > this.keep) this.batches.delete(this.batches.keys().next().value!);
     return token;
   }
 
   /** The batch's previous corrections, once (undefined: unknown, already undone, or too old). */
-  take(token: string): { id: number; row: StoredCorrection }[] | undefined {
+  take(token: string): UndoItem[] | undefined {
     const b = this.batches.get(token);
     this.batches.delete(token);
     return b;

@@ -101,8 +101,9 @@ describe('an engine process that dies', () => {
   it('rejects start with the reason the library could not open', async () => {
     // Another live engine holds the library's writer lock.
     const options: EngineHostOptions = { dir: join(tmp.path, 'locked'), modelsDir: join(tmp.path, 'models'), model: null, mode: 'browser', platform: [] };
-    const first = await start(options);
-    await expect(start(options)).rejects.toThrow(/in use|lock|another/i);
+    const first = await start({ ...options, lockCommand: 'scenery serve --library x' });
+    // It names the shell's command, not the engine process's own argv ("engine-process").
+    await expect(start(options)).rejects.toThrow(/in use by another Scenery process \(pid \d+: scenery serve --library x,/);
     await first.close();
   }, 60_000);
 });

@@ -94,7 +94,7 @@ export function runEngineHost(port: HostPort, open: (o: EngineHostOptions) => Pr
 }
 
 function openLibrary(o: EngineHostOptions): Promise<Library> {
-  return Library.open({ dir: o.dir, modelsDir: o.modelsDir, model: o.model ?? null, workerPath: o.workerPath });
+  return Library.open({ dir: o.dir, modelsDir: o.modelsDir, model: o.model ?? null, workerPath: o.workerPath, lockCommand: o.lockCommand });
 }
 
 function watchedReal(lib: Library): string[] {

@@ -20,6 +20,8 @@ export interface EngineHostOptions {
   workerPath?: string;
   mode: 'desktop' | 'browser';
   platform: PlatformOp[];
+  /** What the library's writer lock names as its holder (`scenery serve --library …`, the app): the engine process's own argv says only "engine-process". */
+  lockCommand?: string;
 }
 
 export type ToEngine =

@@ -4,7 +4,9 @@ import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
 import { hasShared, shared, SQUEEZENET } from '../../test-support/shared-data.js';
 import { ModelWorkerClient } from '../model/runtime/model-worker-client.js';
-import { dctShrinkFactor, decodeOriented, fromPixels } from './decode.js';
+import { dctShrinkFactor, decodeOriented, fromPixels, rawSignature } from './decode.js';
+import { readFileSync } from 'node:fs';
+import { DecodeError } from './decode-error.js';
 import { cropToTensor, PIXELS, resizeForModel } from './model-input.js';
 
 describe('DCT-scaled decode', () => {
@@ -101,5 +103,25 @@ describe('HEIC', () => {
     const { readFileSync } = await import('node:fs');
     const buf = readFileSync(new URL('./fixtures/generated-gradient.heic', import.meta.url));
     await expect(decodeOriented(buf.subarray(0, 400), 'cut.heic')).rejects.toThrow(/HEIC\/HEIF file could not be decoded/);
+  });
+});
+
+describe.skipIf(!hasShared)('a camera RAW with a picture\'s name', () => {
+  it('is refused as a RAW with its extension to give back, not called damaged', async () => {
+    for (const [file, format] of [
+      ['canon_eos-1ds-mk3_trunc.cr2', 'Canon CR2'],
+      ['canon_eos-r6_crop_trunc.cr3', 'Canon CR3'],
+      ['canon_powershot-s40.crw', 'Canon CRW'],
+    ] as const) {
+      const buf = readFileSync(shared('raw', file));
+      expect(rawSignature(buf)?.format).toBe(format);
+      const err = await decodeOriented(buf, 'IMG_0001.jpg').then(
+        () => null,
+        (e: Error) => e,
+      );
+      expect(err?.message, file).toMatch(new RegExp(`IMG_0001\\.jpg is not a photo of its kind but a camera RAW file \\(${format}\\): give it its own extension \\(\\.${file.split('.').pop()}\\)`));
+      expect((err as DecodeError).kind, file).toBe('unsupported');
+    }
+    expect(rawSignature(readFileSync(shared('photos', 'hugin_forest.jpg')))).toBeNull();
   });
 });

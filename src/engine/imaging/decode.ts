@@ -36,6 +36,22 @@ export function isHeif(buf: Uint8Array): boolean {
   return box.slice(4, 8) === 'ftyp' && HEIF_BRANDS.includes(box.slice(8, 12));
 }
 
+/**
+ * The camera RAW formats recognisable from their first bytes (the TIFF-based ones that carry no mark of their own,
+ * NEF, ARW, PEF, DNG, are not). A RAW renamed to a picture's extension is then refused as what it is, not called
+ * "damaged" (a person might delete a good RAW for that).
+ */
+export function rawSignature(buf: Uint8Array): { format: string; ext: string } | null {
+  const ascii = (at: number, s: string): boolean => buf.length >= at + s.length && Buffer.from(buf.subarray(at, at + s.length)).toString('latin1') === s;
+  if (ascii(0, 'II*\0') && ascii(8, 'CR\x02')) return { format: 'Canon CR2', ext: 'cr2' };
+  if (ascii(4, 'ftypcrx')) return { format: 'Canon CR3', ext: 'cr3' };
+  if (ascii(0, 'II') && ascii(6, 'HEAPCCDR')) return { format: 'Canon CRW', ext: 'crw' };
+  if (ascii(0, 'FUJIFILMCCD-RAW')) return { format: 'Fujifilm RAF', ext: 'raf' };
+  if (ascii(0, 'IIRO') || ascii(0, 'IIRS') || ascii(0, 'MMOR')) return { format: 'Olympus ORF', ext: 'orf' };
+  if (ascii(0, 'IIU\0')) return { format: 'Panasonic RW2', ext: 'rw2' };
+  return null;
+}
+
 export function explainSharpError(e: unknown, name: string): DecodeError {
   const msg = (e as Error).message ?? String(e);
   if (/pixel limit/i.test(msg)) return new DecodeError(`${name} is larger than ${MAX_INPUT_PIXELS.toLocaleString('en')} pixels (refused as a possible decompression bomb)`, 'too_large');
@@ -337,6 +353,8 @@ async function decodeWithSharp(buf: Buffer, name: string, plan: DecodePlan | nul
         // fall through to the first error
       }
     }
+    const raw = rawSignature(buf);
+    if (raw) throw new DecodeError(`${name} is not a photo of its kind but a camera RAW file (${raw.format}): give it its own extension (.${raw.ext}) and Scenery reads its embedded preview`, 'unsupported');
     throw explainSharpError(e, name);
   }
 }

@@ -21,6 +21,7 @@
  * or naming), Scenery's keywords are first taken out of the old place.
  */
 import { existsSync, statSync, unlinkSync } from 'node:fs';
+import { dirname } from 'node:path';
 import type { KeywordSettings } from '../../shared/domain.js';
 import type { KeywordRecord, KeywordRecords, OwnedKeywords } from '../catalog/keyword-records.js';
 import { hashPhotoFile } from '../imaging/photo-file.js';
@@ -80,12 +81,23 @@ interface Applied {
 /** The record's own notes: whether Scenery created the sidecar (kept with the owned lists). */
 type OwnedWithNotes = OwnedKeywords & { createdSidecar?: boolean };
 
+/**
+ * A file or folder the person made read-only (no write permission for anyone) is left alone: ExifTool writes a
+ * temporary file and renames it over the original, which a writable folder allows even for a read-only file, so
+ * without this check a read-only photo or sidecar would be rewritten. (Permissions as the mode bits say; on Windows
+ * Node maps the read-only attribute to them.)
+ */
+function refuseReadOnly(path: string, what: 'file' | 'folder'): void {
+  if ((statSync(path).mode & 0o222) === 0) throw new Error(`${path} is read-only: Scenery does not change a read-only ${what} (make it writable to let Scenery write keywords)`);
+}
+
 async function applyTo(target: Target, wanted: SceneryKeywords, prior: KeywordRecord | null, keepModifiedTime: boolean): Promise<Applied> {
   const owned: OwnedWithNotes = prior && prior.target === target.path ? (prior.owned as OwnedWithNotes) : { subject: [], iptc: [] };
   const recordedHierarchy = prior && prior.target === target.path ? prior.hierarchy : [];
   if (!existsSync(target.path)) {
     if (!wanted.flat.length && !wanted.hierarchy.length) return { changed: false, owned: { subject: [], iptc: [] }, created: false };
     if (target.embedded) throw new Error(`${target.path} is not there`);
+    refuseReadOnly(dirname(target.path), 'folder');
     try {
       await createSidecar(target.path, { subject: { add: wanted.flat, remove: [] }, hierarchy: { add: wanted.hierarchy, remove: [] } });
       return { changed: true, owned: { subject: [...wanted.flat], iptc: [] }, created: true };
@@ -100,6 +112,8 @@ async function applyTo(target: Target, wanted: SceneryKeywords, prior: KeywordRe
   const edit: KeywordEdit = { subject: subject.edit, hierarchy: hierarchyEdit(current.hierarchy, wanted.hierarchy, recordedHierarchy), ...(iptc ? { iptc: iptc.edit } : {}) };
   const next: OwnedWithNotes = { subject: subject.owned, iptc: iptc?.owned ?? [], ...(owned.createdSidecar ? { createdSidecar: true } : {}) };
   if (isEmptyEdit(edit)) return { changed: false, owned: next, created: !!owned.createdSidecar };
+  refuseReadOnly(target.path, 'file');
+  refuseReadOnly(dirname(target.path), 'folder');
   await editKeywords(target.path, edit, { keepModifiedTime: target.embedded ? keepModifiedTime : false });
   return { changed: true, owned: next, created: !!owned.createdSidecar };
 }
@@ -151,7 +165,14 @@ async function syncOne(ctx: SyncContext, id: number, action: 'write' | 'remove')
     if (prior) ctx.records.clear(id);
     return 'skipped';
   }
-  if (photo.status === 'missing') return 'skipped';
+  if (photo.status === 'missing') {
+    // A deleted photo (or one on a drive that is away) is not written; but `remove` still takes Scenery's keywords
+    // out of a sidecar left beside it (and deletes the sidecar if Scenery made it). An unreachable one keeps its record.
+    if (action === 'write' || !prior || prior.embedded || !existsSync(prior.target)) return 'skipped';
+  }
+  // Deleted since the catalog last looked (the watcher has not told it yet): no new sidecar beside nothing. Its
+  // record stays, so the watcher's "missing" and a restore are handled as for any missing photo.
+  if (action === 'write' && !existsSync(photo.path)) return 'skipped';
   const scene = action === 'remove' ? NO_KEYWORDS : keywordsFor(photo, ctx.threshold);
   if (!scene) return 'skipped';
   const wanted = action === 'remove' ? NO_KEYWORDS : withPersonalScenes(scene, ctx.personalScenes?.(id) ?? []);
