@@ -235,6 +235,8 @@ export function startDesktopApp(e: DesktopElectron, options: DesktopOptions): De
         workerPath: existsSync(workerPath) ? workerPath : undefined,
         mode: 'desktop',
         platform: ['pickFolder', 'pickModelFile', 'showInFolder', 'openExternal'],
+        // What another Scenery process is told holds the library (not "engine-process").
+        lockCommand: 'the Scenery desktop app',
       },
       platform,
       {
