@@ -778,16 +778,16 @@ export class Library {
   }
 
   /** corrections.undo for a batch of personal-scene answers; null when the token is not one. */
-  async undoPersonalAnswers(token: string): Promise<{ restored: number } | null> {
+  async undoPersonalAnswers(token: string): Promise<{ restored: number; kept: number } | null> {
     if (!token.startsWith('personal:')) return null;
     const b = this.personalUndo.get(token);
     this.personalUndo.delete(token);
     if (!b) throw new ContractError('not_found', 'Nothing to undo: that change was already undone or is too old');
-    return { restored: await this.personal.restore(b.sceneId, b.before) };
+    return { restored: await this.personal.restore(b.sceneId, b.before), kept: 0 };
   }
 
   /** Restores exactly the corrections a bulk batch replaced (once; an unknown or used token is an error). */
-  undoCorrections(token: string): { restored: number } {
+  undoCorrections(token: string): { restored: number; kept: number } {
     const before = this.undoBatches.take(token);
     if (!before) throw new ContractError('not_found', 'Nothing to undo: that change was already undone or is too old');
     const ids = before.map((b) => b.id);
@@ -799,7 +799,7 @@ export class Library {
       .map(({ id, row }) => ({ id, row }));
     this.catalog.writeCorrections(items);
     this.changes.changed(items.map((b) => b.id));
-    return { restored: items.length };
+    return { restored: items.length, kept: before.filter((b) => live.has(b.id)).length - items.length };
   }
 
   /** The paths a person sees for photos (the watched folder's display path and the file below it), in `ids` order. */

@@ -84,7 +84,8 @@ export interface Responses {
   'photos.clearCorrection': PhotoDetail;
   'photos.setSceneMany': BulkCorrectionResult;
   'photos.rejectSceneMany': BulkCorrectionResult;
-  'corrections.undo': { restored: number };
+  /** `kept`: photos of the batch corrected again since, which keep that later correction. */
+  'corrections.undo': { restored: number; kept: number };
   'photos.displayPaths': { paths: string[] };
   'photos.showInFolder': { ok: boolean };
   'photos.openExternal': { ok: boolean };

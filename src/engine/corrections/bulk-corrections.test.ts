@@ -50,7 +50,7 @@ describe('bulk corrections', () => {
       expect(r.changed).toBe(4);
       expect(ids.map((id) => lib.photo(id).scene?.label)).toEqual(['beach', 'beach', 'beach', 'beach']);
       expect(lib.photo(2).rejected).toEqual([]);
-      expect(await call('corrections.undo', { token: r.undo })).toEqual({ restored: 4 });
+      expect(await call('corrections.undo', { token: r.undo })).toEqual({ restored: 4, kept: 0 });
       expect(snapshot(lib, ids)).toEqual(before);
       expect(ids.map((id) => lib.photo(id).scene?.label)).toEqual(shownBefore);
       // Once only.
@@ -70,7 +70,7 @@ describe('bulk corrections', () => {
       lib.setScene(2, 'beach');
       lib.clearCorrection(3);
       const later = snapshot(lib, [2, 3]);
-      expect(await call('corrections.undo', { token: r.undo })).toEqual({ restored: 1 });
+      expect(await call('corrections.undo', { token: r.undo })).toEqual({ restored: 1, kept: 2 });
       expect(lib.catalog.correction(1)).toBeUndefined();
       expect(snapshot(lib, [2, 3])).toEqual(later);
       expect(lib.photo(2).scene?.label).toBe('beach');

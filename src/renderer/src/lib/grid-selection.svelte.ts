@@ -158,7 +158,7 @@ export class GridSelection {
       this.lastUndo = null;
       this.undoToast = false;
       const r = await api.call('corrections.undo', { token: u.token });
-      app.info_(`Undone: ${plural(r.restored)} as before`);
+      app.info_(`Undone: ${plural(r.restored)} as before${r.kept ? `; ${plural(r.kept)} kept the scene you set since` : ''}`);
       app.scheduleRefresh();
     } catch (e) {
       app.notify(e);
