@@ -50,6 +50,14 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
   {
+    // Services get their collaborators through a ServiceContext (engine/services/context.ts): none imports the Library
+    // (the composition root that builds them) or the handler table (which calls them), so dependencies point one way.
+    files: ['src/engine/services/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ regex: '(^|/)(library|api/handlers)(\\.js)?$', message: 'A service gets what it needs through its constructor (ServiceContext), never the Library or the handler table.' }] }],
+    },
+  },
+  {
     files: ['src/renderer/**/*.ts', 'src/shared/**/*.ts'],
     rules: { 'no-restricted-globals': ['error', 'process', 'require', '__dirname', 'Buffer'] },
   },

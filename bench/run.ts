@@ -101,12 +101,12 @@ async function endToEnd(onnx: string, n: number) {
   const lib = await Library.open({ dir: join(tmp, 'lib'), model: onnx, watch: false, modelIdleMs: 600_000 });
   const h = monitorEventLoopDelay({ resolution: 5 });
   // Load the model before timing, as a running app has it loaded.
-  await lib.warmModel();
+  await lib.models.warm();
   h.enable();
   const t0 = performance.now();
-  lib.addFolder(photos);
+  lib.folders.add(photos);
   await lib.initialScan;
-  for (const f of lib.folders()) await lib.scanner.start(f.id);
+  for (const f of lib.folders.list()) await lib.scanner.start(f.id);
   await new Promise((r) => setTimeout(r, 50));
   await lib.indexer.whenIdle();
   const seconds = (performance.now() - t0) / 1000;
@@ -195,10 +195,10 @@ async function watchToTagged(onnx: string, n: number) {
   const old = new Date(Date.now() - 3600_000);
   for (const f of readdirSync(staging)) utimesSync(join(staging, f), old, old);
   const lib = await Library.open({ dir: join(tmp, 'watch-lib'), model: onnx, watch: true, modelIdleMs: 600_000 });
-  await lib.warmModel();
-  lib.addFolder(folder);
+  await lib.models.warm();
+  lib.folders.add(folder);
   await lib.initialScan;
-  for (const f of lib.folders()) await lib.scanner.start(f.id);
+  for (const f of lib.folders.list()) await lib.scanner.start(f.id);
   await new Promise((r) => setTimeout(r, 300));
   const times: number[] = [];
   for (const [i, f] of readdirSync(staging).sort().entries()) {
@@ -322,14 +322,14 @@ function searchBench(n: number, model?: string) {
 async function searchLatency(dir: string) {
   const lib = await Library.open({ dir, start: false });
   const t0 = performance.now();
-  lib.search('beach', 0, 1); // builds the in-memory index
+  lib.search.run('beach', 0, 1); // builds the in-memory index
   const indexLoad = (performance.now() - t0) / 1000;
   const queries = ['beach', 'indoor', 'mountain OR forest', 'water -beach', 'food', 'city from:2010 to:2015', 'kitchen folder:trips', 'outdoor', 'religion OR history', 'forest path', 'snow', 'home -kitchen'];
   const times: number[] = [];
   for (let round = 0; round < 5; round++) {
     for (const q of queries) {
       const t = performance.now();
-      lib.search(q, 0, 120);
+      lib.search.run(q, 0, 120);
       times.push(performance.now() - t);
     }
   }

@@ -29,7 +29,7 @@ describe.skipIf(!hasShared || !hasMetadataTools)('scenery keywords', () => {
     }
     const lib = await Library.open({ dir: libDir, classifier: { name: 'fake', classifier: new FakeClassifier() }, watch: false });
     try {
-      lib.addFolder(photos);
+      lib.folders.add(photos);
       await waitFor('indexed', () => lib.catalog.photoCounts().indexed === 2);
       await lib.indexer.whenIdle();
       for (const n of ['lxqt_mountains.jpg', 'kpa_billiards.jpg']) {

@@ -29,7 +29,7 @@ describe.skipIf(!hasShared)('folders.tree and folder: search', () => {
     put('Trips/other', ['hugin_church.jpg']);
     writeFileSync(join(folder, 'Trips/Sommerärger/broken.jpg'), 'not a photo');
     lib = await Library.open({ dir: join(tmp.path, 'lib'), classifier: { name: 'fake', classifier: new FakeClassifier() }, writeFinishMs: 200 });
-    lib.addFolder(folder);
+    lib.folders.add(folder);
     await waitFor('indexed', () => lib.status().indexedCount === 5 && lib.status().failedCount === 1);
   });
   afterAll(async () => {
@@ -44,7 +44,7 @@ describe.skipIf(!hasShared)('folders.tree and folder: search', () => {
       if (!r.ok) throw new Error(`${r.error.code}: ${r.error.message}`);
       return r.value;
     };
-    const folderId = lib.folders()[0]!.id;
+    const folderId = lib.folders.list()[0]!.id;
     const tree = await call<Responses['folders.tree']>('folders.tree', { folderId });
     expect(tree.count).toBe(5);
     const trips = tree.children.find((n) => n.name === 'Trips')!;

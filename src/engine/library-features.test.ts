@@ -17,8 +17,8 @@ describe.skipIf(!hasShared)('library features', () => {
   const open = async (options: Partial<LibraryOptions> = {}): Promise<void> => {
     classifier = new FakeClassifier();
     lib = await Library.open({ dir: join(tmp.path, 'lib'), classifier: { name: 'fake', classifier }, writeFinishMs: 200, ...options });
-    lib.addFolder(folder);
-    await waitFor('watching', () => lib.folders()[0]?.status === 'watching');
+    lib.folders.add(folder);
+    await waitFor('watching', () => lib.folders.list()[0]?.status === 'watching');
   };
   const id = (name: string) => lib.catalog.db.prepare('SELECT id FROM photos WHERE name = ?').pluck().get(name) as number | undefined;
   /** Four photos, two of them the same picture, all indexed. */
@@ -60,7 +60,7 @@ describe.skipIf(!hasShared)('library features', () => {
 
   it('finds similar photos by their scene descriptor', async () => {
     await indexedFour();
-    const r = lib.similar(id('kpa_bar.jpg')!, 10);
+    const r = lib.search.similar(id('kpa_bar.jpg')!, 10);
     expect(r.items.length).toBe(3);
     expect(r.items.map((p) => p.name)).not.toContain('kpa_bar.jpg');
     expect(r.items[0]).toMatchObject({ name: 'bar-copy.jpg', similarity: 1 });
@@ -69,14 +69,14 @@ describe.skipIf(!hasShared)('library features', () => {
 
   it('groups uncertain photos under the confidence threshold', async () => {
     await indexedFour();
-    const before = lib.sceneGroups();
+    const before = lib.browse.sceneGroups();
     expect(before.groups.reduce((n, g) => n + g.count, 0)).toBe(4);
     expect(before.groups.some((g) => g.key === 'uncertain')).toBe(false);
     lib.setThreshold(0.95); // the fake model is 90 % sure of everything
-    const after = lib.sceneGroups();
+    const after = lib.browse.sceneGroups();
     expect(after.threshold).toBe(0.95);
     expect(after.groups).toEqual([{ key: 'uncertain', name: 'Uncertain', family: 'status', count: 4, cover: expect.objectContaining({ id: expect.any(Number) }) }]);
-    expect(lib.search('indoor OR outdoor', 0, 10).total).toBe(4);
+    expect(lib.search.run('indoor OR outdoor', 0, 10).total).toBe(4);
   });
 
   it('re-indexes a failed photo once it is fixed on disk', async () => {
@@ -85,7 +85,7 @@ describe.skipIf(!hasShared)('library features', () => {
     await waitFor('failed', () => lib.status().failedCount === 1, 20_000);
     copyFileSync(shared('photos', 'digikam_lake.jpg'), join(folder, 'broken.jpg'));
     await waitFor('re-indexed by the watcher', () => lib.status().failedCount === 0 && lib.status().indexedCount === 1, 20_000);
-    const d = lib.photo(id('broken.jpg')!);
+    const d = lib.browse.photo(id('broken.jpg')!);
     expect(d).toMatchObject({ status: 'indexed', error: null, model: 'fake' });
     expect(d.top[0]!.prob).toBeCloseTo(0.9, 5);
   });
@@ -96,12 +96,12 @@ describe.skipIf(!hasShared)('library features', () => {
     await open({ watch: false });
     await waitFor('failed', () => lib.status().failedCount === 1, 20_000);
     const photo = id('broken.jpg')!;
-    expect(lib.photo(photo)).toMatchObject({ status: 'failed', top: [] });
+    expect(lib.browse.photo(photo)).toMatchObject({ status: 'failed', top: [] });
     copyFileSync(shared('photos', 'digikam_lake.jpg'), join(folder, 'broken.jpg'));
     const r = await dispatch(createHandlers(lib, { mode: 'browser' }), 'indexing.retryFailed', {});
     expect(r).toEqual({ ok: true, value: { requeued: 1 } });
     await waitFor('indexed after the retry', () => lib.status().indexedCount === 1, 20_000);
-    const d = lib.photo(photo);
+    const d = lib.browse.photo(photo);
     expect(d).toMatchObject({ status: 'indexed', error: null, errorDetail: null, model: 'fake' });
     expect(d.top).toHaveLength(5);
     expect(d.top[0]!.prob).toBeCloseTo(0.9, 5);

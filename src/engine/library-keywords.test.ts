@@ -40,8 +40,8 @@ describe.skipIf(!hasShared || !hasExiftool)('keywords in the library', () => {
     copyFileSync(shared('exif', 'ianare_Reconyx_HC500_Hyperfire.jpg'), join(folder, 'trail.jpg'));
     copyFileSync(shared('photos', 'palapeli_bridge.webp'), join(folder, 'bridge.webp'));
     lib = await Library.open({ dir: join(tmp.path, 'lib'), classifier: { name: 'fake', classifier: new FakeClassifier() }, writeFinishMs: 300 });
-    lib.addFolder(folder);
-    await waitFor('3 indexed and watching', () => lib.status().indexedCount === 3 && lib.folders()[0]?.status === 'watching');
+    lib.folders.add(folder);
+    await waitFor('3 indexed and watching', () => lib.status().indexedCount === 3 && lib.folders.list()[0]?.status === 'watching');
   });
   afterEach(async () => {
     await lib?.close();
@@ -53,24 +53,24 @@ describe.skipIf(!hasShared || !hasExiftool)('keywords in the library', () => {
   it('indexing reads keywords from the file and its sidecar, maker-note and WebP dates; sidecars are no photos', async () => {
     const names = (lib.catalog.db.prepare('SELECT rel_path FROM photos').pluck().all() as string[]).sort();
     expect(names).toEqual(['IMG_1.JPG', 'bridge.webp', 'trail.jpg']);
-    expect(lib.photo(row('IMG_1.JPG')!.id).keywords).toEqual(['Grandma', 'Birthday', 'Places|France|Paris']);
+    expect(lib.browse.photo(row('IMG_1.JPG')!.id).keywords).toEqual(['Grandma', 'Birthday', 'Places|France|Paris']);
     expect(row('trail.jpg')!.taken_at).toBe('2020-03-16T10:00:00');
     expect(row('bridge.webp')!.taken_at).toBe('2002-01-01T02:05:06');
-    expect(lib.search('keyword:paris', 0, 10).items.map((p) => p.name)).toEqual(['IMG_1.JPG']);
+    expect(lib.search.run('keyword:paris', 0, 10).items.map((p) => p.name)).toEqual(['IMG_1.JPG']);
   });
 
   it('a sidecar created, changed or deleted in the watched folder updates its photo', async () => {
     const id = row('trail.jpg')!.id;
-    const keywords = () => lib.photo(id).keywords;
+    const keywords = () => lib.browse.photo(id).keywords;
     // darktable/digiKam naming: trail.jpg.xmp
     execFileSync(EXIFTOOL, ['-q', '-XMP-dc:Subject=Deer', '-o', join(folder, 'trail.jpg.xmp')]);
     await waitFor('the new sidecar read', () => keywords().join() === 'Deer', 15_000);
-    expect(lib.search('deer', 0, 10).items.map((p) => p.name)).toEqual(['trail.jpg']);
+    expect(lib.search.run('deer', 0, 10).items.map((p) => p.name)).toEqual(['trail.jpg']);
     execFileSync(EXIFTOOL, ['-q', '-overwrite_original', '-XMP-dc:Subject+=Fox', join(folder, 'trail.jpg.xmp')]);
     await waitFor('the changed sidecar read', () => keywords().join() === 'Deer,Fox', 15_000);
     unlinkSync(join(folder, 'trail.jpg.xmp'));
     await waitFor('the deleted sidecar forgotten', () => keywords().length === 0, 15_000);
-    expect(lib.search('keyword:deer', 0, 10).total).toBe(0);
+    expect(lib.search.run('keyword:deer', 0, 10).total).toBe(0);
     expect((lib.catalog.db.prepare('SELECT COUNT(*) FROM photos').pluck().get() as number)).toBe(3);
   });
 
@@ -80,11 +80,11 @@ describe.skipIf(!hasShared || !hasExiftool)('keywords in the library', () => {
     await lib.close();
     const classifier = new FakeClassifier();
     lib = await Library.open({ dir: libDir, classifier: { name: 'fake', classifier }, writeFinishMs: 300 });
-    await waitFor('the keywords read again', () => lib.photo(row('IMG_1.JPG')!.id).keywords.length === 3, 20_000);
+    await waitFor('the keywords read again', () => lib.browse.photo(row('IMG_1.JPG')!.id).keywords.length === 3, 20_000);
     await waitFor('every photo read again', () => (lib.catalog.db.prepare('SELECT COUNT(*) FROM photos WHERE keywords IS NULL').pluck().get() as number) === 0, 20_000);
-    expect(lib.photo(row('IMG_1.JPG')!.id).keywords).toEqual(['Grandma', 'Birthday', 'Places|France|Paris']);
+    expect(lib.browse.photo(row('IMG_1.JPG')!.id).keywords).toEqual(['Grandma', 'Birthday', 'Places|France|Paris']);
     expect(row('trail.jpg')!.taken_at).toBe('2020-03-16T10:00:00');
-    expect(lib.search('grandma', 0, 10).items.map((p) => p.name)).toEqual(['IMG_1.JPG']);
+    expect(lib.search.run('grandma', 0, 10).items.map((p) => p.name)).toEqual(['IMG_1.JPG']);
     expect(classifier.calls).toBe(0);
   });
 

@@ -38,8 +38,8 @@ describe.skipIf(!hasShared)('models in a running library', () => {
   });
 
   it('opens with the current model of the store', () => {
-    expect(lib.model).toMatchObject({ state: 'ready', model: { name: 'custom-first', title: 'First model' } });
-    expect(JSON.stringify(lib.model)).not.toMatch(/onnxPath|model\.onnx/);
+    expect(lib.models.state).toMatchObject({ state: 'ready', model: { name: 'custom-first', title: 'First model' } });
+    expect(JSON.stringify(lib.models.state)).not.toMatch(/onnxPath|model\.onnx/);
   });
 
   it('a refused import (0-byte file) keeps the loaded model, and photos are still tagged with it', async () => {
@@ -48,9 +48,9 @@ describe.skipIf(!hasShared)('models in a running library', () => {
     const table = createHandlers(lib, { mode: 'browser' });
     const r = await dispatch(table, 'model.import', { path: empty });
     expect(r).toMatchObject({ ok: false, error: { code: 'invalid_request', message: expect.stringMatching(/empty \(0 bytes\)/) } });
-    expect(lib.model).toMatchObject({ state: 'ready', model: { name: 'custom-first' } });
+    expect(lib.models.state).toMatchObject({ state: 'ready', model: { name: 'custom-first' } });
     expect(new ModelStore(modelsDir).list().map((m) => m.name)).toEqual(['custom-first', 'custom-second']);
-    lib.addFolder(folder);
+    lib.folders.add(folder);
     await waitFor('the photo indexed', () => lib.status().indexedCount === 1);
     expect(lib.catalog.db.prepare("SELECT COUNT(*) FROM photos WHERE status = 'failed'").pluck().get()).toBe(0);
   });
@@ -65,7 +65,7 @@ describe.skipIf(!hasShared)('models in a running library', () => {
     expect(new ModelStore(modelsDir).current()).toBe('custom-second');
     expect(await dispatch(table, 'model.use', { name: 'custom-nope' })).toMatchObject({ ok: false, error: { code: 'not_found' } });
     expect(await dispatch(table, 'model.use', { name: '../x' })).toMatchObject({ ok: false, error: { code: 'invalid_request' } });
-    expect(lib.model).toMatchObject({ state: 'ready', model: { name: 'custom-second' } });
+    expect(lib.models.state).toMatchObject({ state: 'ready', model: { name: 'custom-second' } });
   });
 
   it('`scenery model remove` in another process refuses the model this library runs, and removes another', async () => {

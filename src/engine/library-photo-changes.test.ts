@@ -33,7 +33,7 @@ describe('photo changes while the search index warms up', () => {
 
   /** The label shown for a photo (its top prediction), as a search term. */
   function labelOf(lib: Library, id: number): string {
-    return `"${lib.photo(id).top[0]!.name}"`;
+    return `"${lib.browse.photo(id).top[0]!.name}"`;
   }
 
   it('a folder removed during the warm-up leaves no ghost entries in search', async () => {
@@ -41,14 +41,14 @@ describe('photo changes while the search index warms up', () => {
     try {
       const removedPhoto = 2; // in /photos, read by the first warm-up slice
       const q = labelOf(lib, removedPhoto);
-      const warm = lib.warmSearchIndex();
-      expect(await lib.removeFolder(1)).toBe(true);
+      const warm = lib.search.warm();
+      expect(await lib.folders.remove(1)).toBe(true);
       await warm;
-      const r = lib.search(q, 0, PHOTOS);
+      const r = lib.search.run(q, 0, PHOTOS);
       // Every hit the index counts is a photo that still exists, in the folder that is left.
       expect(r.items.length).toBe(r.total);
-      expect(r.items.every((p) => lib.photo(p.id).folderId === 2)).toBe(true);
-      expect(lib.searchIndexPending).toBe(0);
+      expect(r.items.every((p) => lib.browse.photo(p.id).folderId === 2)).toBe(true);
+      expect(lib.search.pending).toBe(0);
     } finally {
       await lib.close();
     }
@@ -57,12 +57,12 @@ describe('photo changes while the search index warms up', () => {
   it('the changes collected during the warm-up are dropped once applied', async () => {
     const lib = await openCopy('applied');
     try {
-      const warm = lib.warmSearchIndex();
-      lib.setScene(3, 'beach');
-      expect(lib.searchIndexPending).toBe(1);
+      const warm = lib.search.warm();
+      lib.corrections.setScene(3, 'beach');
+      expect(lib.search.pending).toBe(1);
       await warm;
-      expect(lib.searchIndexPending).toBe(0);
-      expect(lib.search('beach', 0, PHOTOS).items.some((p) => p.id === 3)).toBe(true);
+      expect(lib.search.pending).toBe(0);
+      expect(lib.search.run('beach', 0, PHOTOS).items.some((p) => p.id === 3)).toBe(true);
     } finally {
       await lib.close();
     }
@@ -71,14 +71,14 @@ describe('photo changes while the search index warms up', () => {
   it('the changes collected during the warm-up are dropped when a search builds the index first', async () => {
     const lib = await openCopy('superseded');
     try {
-      const warm = lib.warmSearchIndex();
+      const warm = lib.search.warm();
       // A search before the warm-up has finished builds the whole index at once.
-      lib.search('beach', 0, 10);
-      lib.setScene(5, 'beach');
+      lib.search.run('beach', 0, 10);
+      lib.corrections.setScene(5, 'beach');
       await warm;
-      lib.setScene(7, 'beach');
-      expect(lib.searchIndexPending).toBe(0);
-      const ids = lib.search('beach', 0, PHOTOS).items.map((p) => p.id);
+      lib.corrections.setScene(7, 'beach');
+      expect(lib.search.pending).toBe(0);
+      const ids = lib.search.run('beach', 0, PHOTOS).items.map((p) => p.id);
       expect(ids).toContain(5);
       expect(ids).toContain(7);
     } finally {
@@ -99,13 +99,13 @@ describe('retrying the files that could not be read', () => {
         { rel: 'ok.jpg', top: [['beach', 0.9]] },
         { rel: 'broken.jpg', top: [['beach', 0.9]], failed: { message: 'not a JPEG', kind: 'corrupt' } },
       ]);
-      const counted = () => lib.sceneGroups().groups.reduce((n, g) => n + g.count, 0);
+      const counted = () => lib.browse.sceneGroups().groups.reduce((n, g) => n + g.count, 0);
       expect(counted()).toBe(1);
       const updated: number[] = [];
       lib.events.on('photo.updated', (e) => updated.push(e.photo.id));
       const r = await dispatch(createHandlers(lib, { mode: 'browser' }), 'indexing.retryFailed', {});
       expect(r).toMatchObject({ ok: true });
-      expect(lib.photo(seeded.id('broken.jpg')).status).toBe('pending');
+      expect(lib.browse.photo(seeded.id('broken.jpg')).status).toBe('pending');
       expect(counted()).toBe(2);
       expect(updated).toEqual([seeded.id('broken.jpg')]);
     } finally {

@@ -60,8 +60,8 @@ describe.skipIf(!hasShared)('RAW photos in a library', () => {
 
     const t0 = performance.now();
     lib = await Library.open({ dir: join(tmp.path, 'lib'), model: SQUEEZENET, writeFinishMs: 300, threads: 2 });
-    lib.addFolder(folder);
-    await waitFor('all read', () => lib.status().indexedCount + lib.status().failedCount === 8 && lib.folders()[0]?.status === 'watching', 120_000);
+    lib.folders.add(folder);
+    await waitFor('all read', () => lib.status().indexedCount + lib.status().failedCount === 8 && lib.folders.list()[0]?.status === 'watching', 120_000);
     console.log(`6 RAWs + 2 broken indexed with SqueezeNet in ${Math.round(performance.now() - t0)} ms`);
 
     for (const r of rows) {
@@ -71,7 +71,7 @@ describe.skipIf(!hasShared)('RAW photos in a library', () => {
       const upright = r.orientation >= 5 ? [r.previewHeight, r.previewWidth] : [r.previewWidth, r.previewHeight];
       expect([p.width, p.height], r.file).toEqual(upright);
       expect(lib.thumbs.hasThumb(p.hash!), r.file).toBe(true);
-      const d = lib.photo(p.id);
+      const d = lib.browse.photo(p.id);
       expect(d.top.length, r.file).toBeGreaterThan(0);
       expect(d.model).toBeTruthy();
       console.log(`${r.file.padEnd(36)} ${p.width}x${p.height} ${p.taken_at} ${d.top[0]!.label} ${d.top[0]!.prob.toFixed(2)}`);
@@ -86,23 +86,23 @@ describe.skipIf(!hasShared)('RAW photos in a library', () => {
     const vm = await sharp(media.path).metadata();
     expect([vm.width, vm.height]).toEqual([120, 160]);
 
-    const failed = lib.listPhotos({ order: 'date', scene: null, folderId: null, status: 'failed', offset: 0, limit: 50 }).items;
+    const failed = lib.browse.listPhotos({ order: 'date', scene: null, folderId: null, status: 'failed', offset: 0, limit: 50 }).items;
     expect(failed.map((f) => [f.name, f.error]).sort()).toEqual([
       ['no-preview.cr2', FAILURE_SENTENCES.raw_preview],
       ['random.CR2', FAILURE_SENTENCES.unsupported],
     ]);
-    expect(lib.photo(row('no-preview.cr2')!.id).errorDetail).toMatch(/none of the RAW file's embedded previews could be read \(IFD0:PreviewImage: .*IFD1:ThumbnailImage: /);
-    expect(lib.photo(row('random.CR2')!.id).errorDetail).toMatch(/random\.CR2 is not a RAW photo ExifTool recognises/);
+    expect(lib.browse.photo(row('no-preview.cr2')!.id).errorDetail).toMatch(/none of the RAW file's embedded previews could be read \(IFD0:PreviewImage: .*IFD1:ThumbnailImage: /);
+    expect(lib.browse.photo(row('random.CR2')!.id).errorDetail).toMatch(/random\.CR2 is not a RAW photo ExifTool recognises/);
   });
 
   it('a RAW and a JPEG of the same shot are one photo with both files; either may come and go', async () => {
     const classifier = new FakeClassifier();
-    const shown = () => lib.listPhotos({ order: 'date', scene: null, folderId: null, status: null, offset: 0, limit: 50 });
+    const shown = () => lib.browse.listPhotos({ order: 'date', scene: null, folderId: null, status: null, offset: 0, limit: 50 });
     const calls = () => classifier.calls;
     // First the RAW alone: a photo of its own.
     copyFileSync(shared('raw', 'pentax_k-3ii_trunc.pef'), join(folder, 'IMG_0001.PEF'));
     lib = await Library.open({ dir: join(tmp.path, 'lib'), classifier: { name: 'fake', classifier }, writeFinishMs: 200 });
-    lib.addFolder(folder);
+    lib.folders.add(folder);
     await waitFor('the RAW indexed', () => row('IMG_0001.PEF')?.status === 'indexed');
     expect(shown().items.map((p) => p.name)).toEqual(['IMG_0001.PEF']);
     const raw = row('IMG_0001.PEF')!.id;
@@ -119,22 +119,22 @@ describe.skipIf(!hasShared)('RAW photos in a library', () => {
     expect(row('IMG_0001.PEF')!.pair_id).toBe(jpeg);
     expect(removed).toContain(raw);
     expect(shown()).toMatchObject({ total: 1, items: [{ name: 'IMG_0001.JPG' }] });
-    expect(lib.photo(jpeg).files.map((f) => f.name)).toEqual(['IMG_0001.JPG', 'IMG_0001.PEF']);
-    expect(lib.sceneGroups().groups.reduce((n, g) => n + g.count, 0)).toBe(1);
+    expect(lib.browse.photo(jpeg).files.map((f) => f.name)).toEqual(['IMG_0001.JPG', 'IMG_0001.PEF']);
+    expect(lib.browse.sceneGroups().groups.reduce((n, g) => n + g.count, 0)).toBe(1);
     expect(lib.status()).toMatchObject({ photoCount: 1, indexedCount: 1 });
-    expect(lib.folders()[0]).toMatchObject({ photoCount: 1 });
-    expect(lib.search('IMG_0001', 0, 10).items.map((p) => p.id)).not.toContain(raw);
+    expect(lib.folders.list()[0]).toMatchObject({ photoCount: 1 });
+    expect(lib.search.run('IMG_0001', 0, 10).items.map((p) => p.id)).not.toContain(raw);
     expect(calls()).toBe(2);
     // The person's scene for the photo.
-    lib.setScene(jpeg, 'forest_path');
+    lib.corrections.setScene(jpeg, 'forest_path');
 
     // The JPEG deleted: the RAW is the photo again, with the person's scene, and was not classified again.
     unlinkSync(join(folder, 'IMG_0001.JPG'));
     await waitFor('the RAW shown again', () => shown().items[0]?.name === 'IMG_0001.PEF' && shown().total === 1);
     expect(row('IMG_0001.PEF')!.pair_id).toBeNull();
     expect(back).toContain(raw);
-    expect(lib.photo(raw)).toMatchObject({ status: 'indexed', corrected: true, scene: { label: 'forest_path' } });
-    expect(lib.photo(raw).files.map((f) => f.name)).toEqual(['IMG_0001.PEF']);
+    expect(lib.browse.photo(raw)).toMatchObject({ status: 'indexed', corrected: true, scene: { label: 'forest_path' } });
+    expect(lib.browse.photo(raw).files.map((f) => f.name)).toEqual(['IMG_0001.PEF']);
 
     // The JPEG back: one photo again.
     copyFileSync(shared('photos', 'kpa_bar.jpg'), join(folder, 'IMG_0001.JPG'));
@@ -151,24 +151,24 @@ describe.skipIf(!hasShared)('RAW photos in a library', () => {
     // A RAW alone, with a JPEG of another name, stays a photo of its own.
     copyFileSync(shared('raw', 'canon_powershot-s40.crw'), join(folder, 'DSC_0043.crw'));
     lib = await Library.open({ dir: join(tmp.path, 'lib'), classifier: { name: 'fake', classifier }, writeFinishMs: 200 });
-    lib.addFolder(folder);
-    await waitFor('scanned and indexed', () => lib.folders()[0]?.status === 'watching' && lib.status().indexedCount === 2);
+    lib.folders.add(folder);
+    await waitFor('scanned and indexed', () => lib.folders.list()[0]?.status === 'watching' && lib.status().indexedCount === 2);
     await lib.indexer.whenIdle();
-    const items = lib.listPhotos({ order: 'date', scene: null, folderId: null, status: null, offset: 0, limit: 50 }).items;
+    const items = lib.browse.listPhotos({ order: 'date', scene: null, folderId: null, status: null, offset: 0, limit: 50 }).items;
     expect(items.map((p) => p.name).sort()).toEqual(['DSC_0042.jpg', 'DSC_0043.crw']);
     expect(classifier.calls).toBe(2);
-    expect(lib.photo(row('DSC_0042.jpg')!.id).files.map((f) => f.name)).toEqual(['DSC_0042.jpg', 'DSC_0042.CR2']);
+    expect(lib.browse.photo(row('DSC_0042.jpg')!.id).files.map((f) => f.name)).toEqual(['DSC_0042.jpg', 'DSC_0042.CR2']);
     expect(lib.progress()).toMatchObject({ done: 2, total: 2 });
   });
 
   it('a damaged JPEG does not hide its RAW: the RAW is the photo until the JPEG is fixed, then they are one again', async () => {
     const classifier = new FakeClassifier();
-    const shown = () => lib.listPhotos({ order: 'date', scene: null, folderId: null, status: null, offset: 0, limit: 50 }).items.map((p) => p.name);
+    const shown = () => lib.browse.listPhotos({ order: 'date', scene: null, folderId: null, status: null, offset: 0, limit: 50 }).items.map((p) => p.name);
     // The camera's JPEG cut short (a card pulled out while writing), its RAW intact.
     writeFileSync(join(folder, 'IMG_0002.JPG'), readFileSync(shared('photos', 'hugin_forest.jpg')).subarray(0, 500));
     copyFileSync(shared('raw', 'pentax_k-3ii_trunc.pef'), join(folder, 'IMG_0002.PEF'));
     lib = await Library.open({ dir: join(tmp.path, 'lib'), classifier: { name: 'fake', classifier }, writeFinishMs: 200 });
-    lib.addFolder(folder);
+    lib.folders.add(folder);
     await waitFor('the RAW read in place of its damaged JPEG', () => row('IMG_0002.PEF')?.status === 'indexed', 60_000);
     expect(row('IMG_0002.JPG')).toMatchObject({ status: 'failed', pair_id: null });
     expect(row('IMG_0002.PEF')!.pair_id).toBeNull();

@@ -46,7 +46,7 @@ describe('library readers and reused folder ids', () => {
     const held = new HeldClassifier();
     const writer = await Library.open({ dir, classifier: { name: 'fake', classifier: held }, watch: false });
     try {
-      writer.addFolder(photos);
+      writer.folders.add(photos);
       await waitFor('jobs running', () => writer.catalog.jobCounts().running > 0);
       const running = writer.catalog.jobCounts().running;
       const reader = await Library.open({ dir, start: false, create: false });
@@ -65,11 +65,11 @@ describe('library readers and reused folder ids', () => {
     const c = await folderOf('C', 3, 200);
     const lib = await Library.open({ dir: join(tmp.path, 'lib-ids'), classifier: { name: 'fake', classifier: new FakeClassifier() }, watch: false });
     try {
-      lib.addFolder(a);
-      const idB = lib.addFolder(b).id;
+      lib.folders.add(a);
+      const idB = lib.folders.add(b).id;
       await waitFor('4 indexed', () => lib.status().indexedCount === 4);
-      expect(await lib.removeFolder(idB)).toBe(true);
-      const idC = lib.addFolder(c).id;
+      expect(await lib.folders.remove(idB)).toBe(true);
+      const idC = lib.folders.add(c).id;
       expect(idC).toBe(idB); // what SQLite does; the point of the test
       await waitFor('5 indexed', () => lib.status().indexedCount === 5);
       expect(lib.catalog.photoCounts().missing).toBe(0);

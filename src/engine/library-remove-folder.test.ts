@@ -26,20 +26,20 @@ describe('removing a folder', () => {
     writeFileSync(join(b, 'same-content.jpg'), shared);
     const lib = await Library.open({ dir: join(tmp.path, 'lib'), classifier: { name: 'fake', classifier: new FakeClassifier() }, watch: false });
     try {
-      const folderA = lib.addFolder(a).id;
-      lib.addFolder(b);
+      const folderA = lib.folders.add(a).id;
+      lib.folders.add(b);
       await waitFor('4 indexed', () => lib.status().indexedCount === 4);
       const keyOf = (name: string) => lib.catalog.db.prepare('SELECT thumb_key FROM photos WHERE name = ?').pluck().get(name) as string;
       const onlyA = [keyOf('only-a-1.jpg'), keyOf('only-a-2.jpg')];
       const sharedKey = keyOf('same-content.jpg');
       // A preview, as the photo view makes it.
       const aPhoto = lib.catalog.db.prepare("SELECT id FROM photos WHERE name = 'only-a-1.jpg'").pluck().get() as number;
-      await lib.thumbs.ensurePreview(onlyA[0]!, lib.photoFile(aPhoto)!.path);
+      await lib.thumbs.ensurePreview(onlyA[0]!, lib.folders.photoFile(aPhoto)!.path);
       await lib.thumbs.ensurePreview(sharedKey, join(b, 'same-content.jpg'));
       for (const k of [...onlyA, sharedKey]) expect(existsSync(lib.thumbs.thumbPath(k))).toBe(true);
       expect(existsSync(lib.thumbs.previewPath(onlyA[0]!))).toBe(true);
 
-      expect(await lib.removeFolder(folderA)).toBe(true);
+      expect(await lib.folders.remove(folderA)).toBe(true);
       for (const k of onlyA) expect(existsSync(lib.thumbs.thumbPath(k)), k).toBe(false);
       expect(existsSync(lib.thumbs.previewPath(onlyA[0]!))).toBe(false);
       expect(existsSync(lib.thumbs.thumbPath(sharedKey))).toBe(true);

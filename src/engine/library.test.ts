@@ -31,8 +31,8 @@ describe.skipIf(!hasShared)('library engine', () => {
     writeFileSync(join(folder, 'notes.txt'), 'not a photo');
     writeFileSync(join(folder, 'download.jpg.crdownload'), 'partial');
     lib = await Library.open({ dir: libDir, model: SQUEEZENET, writeFinishMs: 300, threads: 2 });
-    lib.addFolder(folder);
-    await waitFor('the first scan indexed', () => lib.status().indexedCount >= 5 && lib.folders()[0]?.status === 'watching');
+    lib.folders.add(folder);
+    await waitFor('the first scan indexed', () => lib.status().indexedCount >= 5 && lib.folders.list()[0]?.status === 'watching');
     await lib.indexer.whenIdle();
   });
   afterEach(async () => {
@@ -46,49 +46,49 @@ describe.skipIf(!hasShared)('library engine', () => {
     await waitFor('5 indexed', () => lib.status().indexedCount === 5);
     const names = (lib.catalog.db.prepare('SELECT rel_path FROM photos').pluck().all() as string[]).sort();
     expect(names).toEqual(['kpa_bar.jpg', 'kpa_grand_canyon.jpg', 'skimage_garage.jpg', 'sklearn_pagoda.jpg', 'trip/forest.JPG']);
-    const bar = lib.photo(byName('kpa_bar.jpg')!.id);
+    const bar = lib.browse.photo(byName('kpa_bar.jpg')!.id);
     expect(bar.top[0]!.label).toBe('pub/indoor');
     expect(bar.indoor).toBe(true);
     expect(bar.width).toBe(800);
-    const folders = lib.folders();
+    const folders = lib.folders.list();
     expect(folders[0]).toMatchObject({ status: 'watching', photoCount: 5, indexedCount: 5 });
   });
 
   it('groups by scene and searches by label, family, indoor and OR', () => {
-    const groups = lib.sceneGroups().groups;
+    const groups = lib.browse.sceneGroups().groups;
     expect(groups.find((g) => g.key === 'pagoda')?.count).toBe(1);
-    expect(lib.search('pagoda', 0, 10).items.map((p) => p.name)).toEqual(['sklearn_pagoda.jpg']);
-    expect(lib.search('indoor', 0, 10).items.map((p) => p.name).sort()).toEqual(['kpa_bar.jpg', 'skimage_garage.jpg']);
-    expect(lib.search('pagoda OR canyon', 0, 10).total).toBe(2);
+    expect(lib.search.run('pagoda', 0, 10).items.map((p) => p.name)).toEqual(['sklearn_pagoda.jpg']);
+    expect(lib.search.run('indoor', 0, 10).items.map((p) => p.name).sort()).toEqual(['kpa_bar.jpg', 'skimage_garage.jpg']);
+    expect(lib.search.run('pagoda OR canyon', 0, 10).total).toBe(2);
     // The exclusion is what removes the pagoda: it is an outdoor photo, and the rest of the outdoor ones stay.
-    const outdoor = lib.search('outdoor', 0, 10).items.map((p) => p.name);
+    const outdoor = lib.search.run('outdoor', 0, 10).items.map((p) => p.name);
     expect(outdoor).toContain('sklearn_pagoda.jpg');
-    const outdoorNotPagoda = lib.search('outdoor -pagoda', 0, 10).items.map((p) => p.name);
+    const outdoorNotPagoda = lib.search.run('outdoor -pagoda', 0, 10).items.map((p) => p.name);
     expect(outdoorNotPagoda.length).toBeGreaterThan(0);
     expect(outdoorNotPagoda.sort()).toEqual(outdoor.filter((n) => n !== 'sklearn_pagoda.jpg').sort());
     expect(outdoorNotPagoda).not.toContain('sklearn_pagoda.jpg');
-    expect(lib.search('religion', 0, 10).items.map((p) => p.name)).toContain('sklearn_pagoda.jpg');
-    expect(lib.search('folder:Photos forest', 0, 10).items.map((p) => p.name)).toEqual(['forest.JPG']);
-    expect(lib.search('folder:nowhere pagoda', 0, 10).query.errors[0]).toMatch(/No folder called "nowhere"/);
+    expect(lib.search.run('religion', 0, 10).items.map((p) => p.name)).toContain('sklearn_pagoda.jpg');
+    expect(lib.search.run('folder:Photos forest', 0, 10).items.map((p) => p.name)).toEqual(['forest.JPG']);
+    expect(lib.search.run('folder:nowhere pagoda', 0, 10).query.errors[0]).toMatch(/No folder called "nowhere"/);
   });
 
   it('a correction wins over the model and survives re-indexing', async () => {
     const id = byName('kpa_grand_canyon.jpg')!.id;
-    const d = lib.setScene(id, 'desert/sand');
+    const d = lib.corrections.setScene(id, 'desert/sand');
     expect(d.scene).toMatchObject({ label: 'desert/sand', prob: 1 });
     expect(d.corrected).toBe(true);
-    expect(lib.search('desert', 0, 10).items.map((p) => p.id)).toContain(id);
+    expect(lib.search.run('desert', 0, 10).items.map((p) => p.id)).toContain(id);
     // touch the file: it is re-indexed, the correction stays
     const file = join(folder, 'kpa_grand_canyon.jpg');
     const buf = readFileSync(file);
     writeFileSync(file, buf);
     await waitFor('re-indexed', () => lib.catalog.photo(id)!.version > d.version && lib.catalog.photo(id)!.status === 'indexed');
-    expect(lib.photo(id).scene?.label).toBe('desert/sand');
+    expect(lib.browse.photo(id).scene?.label).toBe('desert/sand');
     const pagoda = byName('sklearn_pagoda.jpg')!.id;
-    const before = lib.photo(pagoda);
+    const before = lib.browse.photo(pagoda);
     expect(before.scene?.label).toBe('pagoda');
     const runnerUp = before.top.find((t) => t.label !== 'pagoda')!.label;
-    const r = lib.rejectScene(pagoda, 'pagoda');
+    const r = lib.corrections.rejectScene(pagoda, 'pagoda');
     // Rejecting the top scene falls back to the model's next one (not to nothing).
     expect(r.scene?.label).toEqual(expect.any(String));
     expect(r.scene!.label).not.toBe('pagoda');
@@ -97,7 +97,7 @@ describe.skipIf(!hasShared)('library engine', () => {
   });
 
   it('picks up a new photo within seconds, renames keep tags, deletes mark missing', async () => {
-    expect(lib.setScene(byName('kpa_grand_canyon.jpg')!.id, 'desert/sand').corrected).toBe(true);
+    expect(lib.corrections.setScene(byName('kpa_grand_canyon.jpg')!.id, 'desert/sand').corrected).toBe(true);
     copyFileSync(shared('photos', 'sddm_maldives_pier.jpg'), join(folder, 'pier.jpg'));
     await waitFor('pier indexed', () => byName('pier.jpg')?.status === 'indexed', 15_000);
     const canyon = byName('kpa_grand_canyon.jpg')!;
@@ -106,7 +106,7 @@ describe.skipIf(!hasShared)('library engine', () => {
       const row = lib.catalog.photo(canyon.id);
       return row?.rel_path === 'trip/canyon-renamed.jpg' && row.status === 'indexed';
     }, 15_000);
-    expect(lib.photo(canyon.id).scene?.label).toBe('desert/sand');
+    expect(lib.browse.photo(canyon.id).scene?.label).toBe('desert/sand');
     expect(lib.catalog.db.prepare("SELECT COUNT(*) FROM photos WHERE name = 'canyon-renamed.jpg'").pluck().get()).toBe(1);
     unlinkSync(join(folder, 'pier.jpg'));
     await waitFor('pier missing', () => byName('pier.jpg')?.status === 'missing', 10_000);
@@ -124,12 +124,12 @@ describe.skipIf(!hasShared)('library engine', () => {
     expect(err('empty.jpg')).toMatch(/empty/);
     expect(err('text.png')).toMatch(/not an image|unknown format|damaged/);
     expect(err('truncated.jpg')).toMatch(/damaged|incomplete|truncated|premature/i);
-    expect(lib.listPhotos({ order: 'date', scene: null, folderId: null, status: 'failed', offset: 0, limit: 50 }).total).toBe(3);
+    expect(lib.browse.listPhotos({ order: 'date', scene: null, folderId: null, status: 'failed', offset: 0, limit: 50 }).total).toBe(3);
   }, 60_000);
 
   it('reconciles on restart: added, changed and deleted while closed; an offline folder keeps its tags', async () => {
     const canyon = byName('kpa_grand_canyon.jpg')!.id;
-    lib.setScene(canyon, 'desert/sand');
+    lib.corrections.setScene(canyon, 'desert/sand');
     await lib.close();
     copyFileSync(shared('photos', 'gcompris_pyramids.jpg'), join(folder, 'pyramids.jpg'));
     unlinkSync(join(folder, 'skimage_garage.jpg'));
@@ -137,16 +137,16 @@ describe.skipIf(!hasShared)('library engine', () => {
     copyFileSync(shared('photos', 'kpa_billiards.jpg'), join(folder, 'kpa_bar.jpg'));
     lib = await Library.open({ dir: libDir, model: SQUEEZENET, writeFinishMs: 300 });
     await waitFor('pyramids indexed', () => byName('pyramids.jpg')?.status === 'indexed', 20_000);
-    await waitFor('bar re-indexed', () => lib.catalog.photo(bar)!.status === 'indexed' && lib.photo(bar).top[0]!.label !== 'pub/indoor', 20_000);
+    await waitFor('bar re-indexed', () => lib.catalog.photo(bar)!.status === 'indexed' && lib.browse.photo(bar).top[0]!.label !== 'pub/indoor', 20_000);
     expect(byName('skimage_garage.jpg')!.status).toBe('missing');
 
     await lib.close();
     const moved = `${folder}-unplugged`;
     renameSync(folder, moved);
     lib = await Library.open({ dir: libDir, model: SQUEEZENET, writeFinishMs: 300 });
-    await waitFor('offline', () => lib.folders()[0]!.status === 'offline');
+    await waitFor('offline', () => lib.folders.list()[0]!.status === 'offline');
     expect(byName('pyramids.jpg')!.status).toBe('indexed');
-    expect(lib.search('desert', 0, 10).items.map((p) => p.id)).toContain(canyon);
+    expect(lib.search.run('desert', 0, 10).items.map((p) => p.id)).toContain(canyon);
   }, 60_000);
 });
 

@@ -7,7 +7,7 @@ import { closeSync, openSync, ftruncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../test-support/harness.js';
-import { modelBatchSize } from './library.js';
+import { modelBatchSize } from './services/models-service.js';
 
 describe('modelBatchSize', () => {
   const tmp = tempDir('batch');

@@ -21,7 +21,7 @@ describe.skipIf(!hasShared)('photos.list dated filter', () => {
     // kpa_bar and kpa_grand_canyon carry an EXIF date; hugin_forest and sklearn_pagoda do not.
     for (const f of ['kpa_bar.jpg', 'kpa_grand_canyon.jpg', 'hugin_forest.jpg', 'sklearn_pagoda.jpg']) copyFileSync(shared('photos', f), join(folder, f));
     lib = await Library.open({ dir: join(tmp.path, 'lib'), classifier: { name: 'fake', classifier: new FakeClassifier() }, writeFinishMs: 200 });
-    lib.addFolder(folder);
+    lib.folders.add(folder);
     await waitFor('indexed', () => lib.status().indexedCount === 4);
   });
   afterAll(async () => {

@@ -50,12 +50,12 @@ async function runAll(lib: Library, start: () => void): Promise<KeywordProgress>
   });
   try {
     start();
-    await lib.keywordJobs.whenIdle();
+    await lib.keywords.jobs.whenIdle();
   } finally {
     off();
     if (process.stderr.isTTY && last) process.stderr.write('\n');
   }
-  return lib.keywordJobs.progress();
+  return lib.keywords.jobs.progress();
 }
 
 export async function keywordsCommand(argv: string[]): Promise<number> {
@@ -78,13 +78,13 @@ export async function keywordsCommand(argv: string[]): Promise<number> {
     const lib = await Library.open({ dir, start: false, create: false });
     try {
       if (!action) {
-        const s = lib.keywordSettings();
+        const s = lib.keywords.settings();
         console.log(values.json ? JSON.stringify(s) : describe(s));
         return 0;
       }
       let p: KeywordProgress;
       if (action === 'write') {
-        const current = lib.keywordSettings();
+        const current = lib.keywords.settings();
         const next: KeywordSettings = {
           mode: mode ?? (current.mode === 'off' ? 'sidecar' : current.mode),
           sidecarName: sidecarName ?? current.sidecarName,
@@ -92,13 +92,13 @@ export async function keywordsCommand(argv: string[]): Promise<number> {
         };
         if (next.mode === 'embedded') console.error(EMBEDDED_WARNING);
         p = await runAll(lib, () => {
-          lib.setKeywordSettings(next);
+          lib.keywords.setSettings(next);
           // The same setting as before queues nothing by itself: write every photo anyway (files may have changed).
-          if (!lib.keywordJobs.progress().running) lib.writeAllKeywords();
+          if (!lib.keywords.jobs.progress().running) lib.keywords.writeAll();
         });
         if (!values.json) console.log(describe(next));
       } else {
-        p = await runAll(lib, () => lib.removeKeywords());
+        p = await runAll(lib, () => lib.keywords.remove());
       }
       if (values.json) console.log(JSON.stringify({ action, files: p.total, changed: p.written, failed: p.failed, lastError: p.lastError }));
       else {

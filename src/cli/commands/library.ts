@@ -34,22 +34,22 @@ async function indexCommand(argv: string[]): Promise<number> {
     threads: values.threads ? intOption(values.threads, 'threads', 2, 1, 256) : undefined,
   });
   try {
-    if (lib.model.state !== 'ready') throw new Error(lib.noModelMessage());
+    if (lib.models.state.state !== 'ready') throw new Error(lib.models.noModelMessage());
     // Load the model before touching any photo: one that cannot load is the run's failure (exit 1, with the reason),
     // not a retry loop that ends with every photo marked failed.
     try {
-      await lib.warmModel();
+      await lib.models.warm();
     } catch (e) {
-      throw new Error(`the scene model ${lib.model.state === 'ready' ? `"${lib.model.model.name}" ` : ''}could not be loaded: ${(e as Error).message}`);
+      throw new Error(`the scene model ${lib.models.state.state === 'ready' ? `"${lib.models.state.model.name}" ` : ''}could not be loaded: ${(e as Error).message}`);
     }
     const before = lib.catalog.photoCounts();
     for (const folder of positionals) {
       const abs = resolve(folder);
-      const existing = lib.folders().find((f) => f.displayPath === abs);
-      if (!existing) lib.addFolder(abs);
+      const existing = lib.folders.list().find((f) => f.displayPath === abs);
+      if (!existing) lib.folders.add(abs);
     }
     await lib.initialScan;
-    for (const f of lib.folders()) await lib.scanner.start(f.id);
+    for (const f of lib.folders.list()) await lib.scanner.start(f.id);
     let lastLine = 0;
     const off = lib.events.on('indexing.progress', (p) => {
       if (!process.stderr.isTTY || Date.now() - lastLine < 250) return;
@@ -88,7 +88,7 @@ async function indexCommand(argv: string[]): Promise<number> {
       const bad = lib.catalog.browse.failedPhotos();
       for (const b of bad) console.log(`  failed: ${b.rel_path}: ${b.error}`);
       // Files the scan could not catalogue at all (names not valid UTF-8, paths too long, unreadable subfolders).
-      for (const f of lib.folders()) if (f.error) console.log(`  ${f.displayPath}: ${f.error}`);
+      for (const f of lib.folders.list()) if (f.error) console.log(`  ${f.displayPath}: ${f.error}`);
     }
     return 0;
   } finally {
@@ -102,11 +102,11 @@ async function searchCommand(argv: string[]): Promise<number> {
   if (!q) throw new UsageError('usage: scenery search QUERY [--library DIR] [--json]');
   const lib = await Library.open({ dir: values.library ?? defaultLibraryDir(), start: false, create: false });
   try {
-    const r = lib.search(q, 0, intOption(values.limit, 'limit', 100, 1, 100_000));
+    const r = lib.search.run(q, 0, intOption(values.limit, 'limit', 100, 1, 100_000));
     // Best match first: `match` is the scene the photo was found by and its confidence; `scene` is the photo's own shown scene.
     const rows = r.items.map((p) => ({
       id: p.id,
-      path: lib.photoFile(p.id)?.path ?? null,
+      path: lib.folders.photoFile(p.id)?.path ?? null,
       // A personal scene's hits (label my:<id>) also name the scene; prob is its classifier's 0..1 score.
       match: p.match ? { label: p.match.label, ...(p.match.index < 0 ? { name: p.match.name } : {}), prob: p.match.prob } : null,
       scene: p.scene ? { label: p.scene.label, prob: p.scene.prob } : null,

@@ -22,7 +22,7 @@ scenery scenes remove NAME [--library DIR]
 function photoIds(lib: Library, files: string[]): number[] {
   const missing: string[] = [];
   const ids = files.flatMap((f) => {
-    const id = lib.photoIdForPath(f);
+    const id = lib.folders.photoIdForPath(f);
     if (id === null) missing.push(f);
     return id === null ? [] : [id];
   });

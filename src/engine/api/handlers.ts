@@ -34,42 +34,42 @@ function unsupported(what: string): never {
 
 export function createHandlers(lib: Library, platform: PlatformHooks): HandlerTable {
   const photoPath = (id: number): string => {
-    const f = lib.photoFile(id);
+    const f = lib.folders.photoFile(id);
     if (!f) throw new ContractError('not_found', `no photo with id ${id}`);
     return f.path;
   };
   return {
     'app.info': () => ({ name: 'Scenery', version: ENGINE_VERSION, mode: platform.mode, platform: process.platform }),
     'library.status': () => lib.status(),
-    'folders.list': () => lib.folders(),
-    'folders.add': (r) => lib.addFolder(r.path),
-    'folders.remove': async (r) => ({ removed: await lib.removeFolder(r.id) }),
+    'folders.list': () => lib.folders.list(),
+    'folders.add': (r) => lib.folders.add(r.path),
+    'folders.remove': async (r) => ({ removed: await lib.folders.remove(r.id) }),
     'folders.pick': async () => {
       if (!platform.pickFolder) unsupported('The folder picker');
       const path = await platform.pickFolder();
-      return path ? lib.addFolder(path) : null;
+      return path ? lib.folders.add(path) : null;
     },
     'folders.browse': (r) => {
       // The desktop app chooses folders with the native dialog, and its renderer sees no paths at all.
       if (platform.mode !== 'browser') throw new ContractError('unsupported', 'The folder browser is only used in browser mode; the desktop app uses the system’s folder dialog');
       return browseFolders(r.path, { showHidden: r.showHidden });
     },
-    'folders.tree': (r) => lib.folderTree(r.folderId),
-    'photos.list': (r) => lib.listPhotos(r),
-    'photos.ids': (r) => lib.photoIds(r),
-    'photos.months': (r) => lib.monthCounts(r.days === true),
-    'photos.get': (r) => lib.photo(r.id),
-    'photos.similar': (r) => lib.similar(r.id, r.limit),
-    'photos.explain': (r) => lib.explain(r.id, r.label),
+    'folders.tree': (r) => lib.folders.tree(r.folderId),
+    'photos.list': (r) => lib.browse.listPhotos(r),
+    'photos.ids': (r) => lib.browse.photoIds(r),
+    'photos.months': (r) => lib.browse.monthCounts(r.days === true),
+    'photos.get': (r) => lib.browse.photo(r.id),
+    'photos.similar': (r) => lib.search.similar(r.id, r.limit),
+    'photos.explain': (r) => lib.models.explain(r.id, r.label),
     // A personal scene's key (my:<id>) instead of a Places365 label: a yes/no answer that retrains it.
-    'photos.setScene': (r) => (r.label.startsWith('my:') ? lib.personalCorrection(r.id, r.label, true) : lib.setScene(r.id, r.label)),
-    'photos.rejectScene': (r) => (r.label.startsWith('my:') ? lib.personalCorrection(r.id, r.label, false) : lib.rejectScene(r.id, r.label)),
-    'photos.clearCorrection': (r) => lib.clearCorrection(r.id),
+    'photos.setScene': (r) => (r.label.startsWith('my:') ? lib.corrections.personalCorrection(r.id, r.label, true) : lib.corrections.setScene(r.id, r.label)),
+    'photos.rejectScene': (r) => (r.label.startsWith('my:') ? lib.corrections.personalCorrection(r.id, r.label, false) : lib.corrections.rejectScene(r.id, r.label)),
+    'photos.clearCorrection': (r) => lib.corrections.clearCorrection(r.id),
     // With a personal scene's key (my:<id>): yes/no answers for it, retrained once, undone by the same token path.
-    'photos.setSceneMany': (r) => (r.label.startsWith('my:') ? lib.personalAnswerMany(r.ids, r.label, true) : lib.setSceneMany(r.ids, r.label)),
-    'photos.rejectSceneMany': (r) => (r.label?.startsWith('my:') ? lib.personalAnswerMany(r.ids, r.label, false) : lib.rejectSceneMany(r.ids, r.label)),
-    'corrections.undo': async (r) => (await lib.undoPersonalAnswers(r.token)) ?? lib.undoCorrections(r.token),
-    'photos.displayPaths': (r) => lib.displayPaths(r.ids),
+    'photos.setSceneMany': (r) => (r.label.startsWith('my:') ? lib.corrections.personalAnswerMany(r.ids, r.label, true) : lib.corrections.setSceneMany(r.ids, r.label)),
+    'photos.rejectSceneMany': (r) => (r.label?.startsWith('my:') ? lib.corrections.personalAnswerMany(r.ids, r.label, false) : lib.corrections.rejectSceneMany(r.ids, r.label)),
+    'corrections.undo': async (r) => (await lib.corrections.undoPersonalAnswers(r.token)) ?? lib.corrections.undoCorrections(r.token),
+    'photos.displayPaths': (r) => lib.browse.displayPaths(r.ids),
     'photos.showInFolder': async (r) => {
       if (!platform.showInFolder) unsupported('Show in folder');
       await platform.showInFolder(photoPath(r.id));
@@ -80,17 +80,17 @@ export function createHandlers(lib: Library, platform: PlatformHooks): HandlerTa
       await platform.openExternal(photoPath(r.id));
       return { ok: true };
     },
-    'scenes.groups': () => lib.sceneGroups(),
-    'scenes.vocabulary': () => lib.vocabulary(),
-    'search.run': (r) => lib.search(r.q, r.offset, r.limit),
-    'search.suggest': (r) => lib.suggest(r.prefix, r.limit),
+    'scenes.groups': () => lib.browse.sceneGroups(),
+    'scenes.vocabulary': () => lib.browse.vocabulary(),
+    'search.run': (r) => lib.search.run(r.q, r.offset, r.limit),
+    'search.suggest': (r) => lib.search.suggest(r.prefix, r.limit),
     'settings.setThreshold': (r) => ({ threshold: lib.setThreshold(r.threshold) }),
-    'settings.keywords': () => lib.keywordState(),
-    'settings.setKeywords': (r) => lib.setKeywordSettings(r),
-    'keywords.remove': () => lib.removeKeywords(),
+    'settings.keywords': () => lib.keywords.state(),
+    'settings.setKeywords': (r) => lib.keywords.setSettings(r),
+    'keywords.remove': () => lib.keywords.remove(),
     'keywords.cancel': () => {
-      lib.keywordJobs.cancel();
-      return lib.keywordState();
+      lib.keywords.jobs.cancel();
+      return lib.keywords.state();
     },
     'indexing.status': () => lib.progress(),
     'indexing.pause': () => {
@@ -101,34 +101,34 @@ export function createHandlers(lib: Library, platform: PlatformHooks): HandlerTa
       lib.indexer.resume();
       return lib.progress();
     },
-    'indexing.retryFailed': () => ({ requeued: lib.retryFailed() }),
-    'model.status': () => lib.model,
+    'indexing.retryFailed': () => ({ requeued: lib.folders.retryFailed() }),
+    'model.status': () => lib.models.state,
     'model.fetch': (r) => {
-      lib.startModelFetch(r.name);
-      return lib.model;
+      lib.models.startFetch(r.name);
+      return lib.models.state;
     },
     'model.pauseFetch': () => {
-      lib.pauseFetch();
-      return lib.model;
+      lib.models.pauseFetch();
+      return lib.models.state;
     },
     'model.import': async (r) => {
-      await lib.importModel(r.path);
-      return lib.model;
+      await lib.models.import(r.path);
+      return lib.models.state;
     },
     'model.pickAndImport': async () => {
       if (!platform.pickModelFile) unsupported('The file picker');
       const path = await platform.pickModelFile();
-      if (path) await lib.importModel(path);
-      return lib.model;
+      if (path) await lib.models.import(path);
+      return lib.models.state;
     },
-    'model.list': () => lib.installedModels(),
+    'model.list': () => lib.models.installed(),
     'model.use': async (r) => {
-      await lib.useModel(r.name);
-      return lib.model;
+      await lib.models.use(r.name);
+      return lib.models.state;
     },
     'model.useInt8': async (r) => {
-      await lib.useInt8(r.use);
-      return lib.model;
+      await lib.models.useInt8(r.use);
+      return lib.models.state;
     },
     'personal.list': () => ({ scenes: lib.personal.list(), notice: lib.personal.notice }),
     'personal.create': (r) => lib.personal.create(r.name, r.photoIds),
@@ -136,7 +136,7 @@ export function createHandlers(lib: Library, platform: PlatformHooks): HandlerTa
     'personal.forget': (r) => lib.personal.forget(r.id, r.photoIds),
     'personal.rename': (r) => lib.personal.rename(r.id, r.name),
     'personal.remove': (r) => ({ removed: lib.personal.remove(r.id) }),
-    'personal.suggestions': (r) => lib.personalSuggestions(r.id, r.limit),
+    'personal.suggestions': (r) => lib.browse.personalSuggestions(r.id, r.limit),
   };
 }
 

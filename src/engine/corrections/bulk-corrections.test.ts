@@ -39,20 +39,20 @@ describe('bulk corrections', () => {
     const { lib, call } = await openCopy('exact');
     try {
       // Photo 1 had its own scene, photo 2 a rejection, photo 3 both, photo 4 nothing.
-      lib.setScene(1, 'kitchen');
-      lib.rejectScene(2, 'beach');
-      lib.rejectScene(3, 'beach');
-      lib.setScene(3, 'forest_path');
+      lib.corrections.setScene(1, 'kitchen');
+      lib.corrections.rejectScene(2, 'beach');
+      lib.corrections.rejectScene(3, 'beach');
+      lib.corrections.setScene(3, 'forest_path');
       const ids = [1, 2, 3, 4];
       const before = snapshot(lib, ids);
-      const shownBefore = ids.map((id) => lib.photo(id).scene?.label);
+      const shownBefore = ids.map((id) => lib.browse.photo(id).scene?.label);
       const r = await call<{ changed: number; skipped: number; undo: string }>('photos.setSceneMany', { ids, label: 'beach' });
       expect(r.changed).toBe(4);
-      expect(ids.map((id) => lib.photo(id).scene?.label)).toEqual(['beach', 'beach', 'beach', 'beach']);
-      expect(lib.photo(2).rejected).toEqual([]);
+      expect(ids.map((id) => lib.browse.photo(id).scene?.label)).toEqual(['beach', 'beach', 'beach', 'beach']);
+      expect(lib.browse.photo(2).rejected).toEqual([]);
       expect(await call('corrections.undo', { token: r.undo })).toEqual({ restored: 4, kept: 0 });
       expect(snapshot(lib, ids)).toEqual(before);
-      expect(ids.map((id) => lib.photo(id).scene?.label)).toEqual(shownBefore);
+      expect(ids.map((id) => lib.browse.photo(id).scene?.label)).toEqual(shownBefore);
       // Once only.
       await expect(call('corrections.undo', { token: r.undo })).rejects.toThrow(/not_found: Nothing to undo/);
     } finally {
@@ -67,13 +67,13 @@ describe('bulk corrections', () => {
       const r = await call<{ changed: number; undo: string }>('photos.setSceneMany', { ids, label: 'kitchen' });
       expect(r.changed).toBe(3);
       // Afterwards, one photo set to another scene by hand, and another's correction cleared.
-      lib.setScene(2, 'beach');
-      lib.clearCorrection(3);
+      lib.corrections.setScene(2, 'beach');
+      lib.corrections.clearCorrection(3);
       const later = snapshot(lib, [2, 3]);
       expect(await call('corrections.undo', { token: r.undo })).toEqual({ restored: 1, kept: 2 });
       expect(lib.catalog.correction(1)).toBeUndefined();
       expect(snapshot(lib, [2, 3])).toEqual(later);
-      expect(lib.photo(2).scene?.label).toBe('beach');
+      expect(lib.browse.photo(2).scene?.label).toBe('beach');
     } finally {
       await lib.close();
     }
@@ -82,19 +82,19 @@ describe('bulk corrections', () => {
   it('"Not this scene" rejects the shown scene of each photo (or the label given) and undoes exactly', async () => {
     const { lib, call } = await openCopy('reject');
     try {
-      lib.setScene(5, 'kitchen');
+      lib.corrections.setScene(5, 'kitchen');
       const ids = [5, 6, 7];
-      const shown = ids.map((id) => lib.photo(id).scene!.label);
+      const shown = ids.map((id) => lib.browse.photo(id).scene!.label);
       const before = snapshot(lib, ids);
       const r = await call<{ changed: number; undo: string }>('photos.rejectSceneMany', { ids });
       expect(r.changed).toBe(3);
       ids.forEach((id, k) => {
-        expect(lib.photo(id).rejected).toContain(shown[k]);
-        expect(lib.photo(id).scene?.label).not.toBe(shown[k]);
+        expect(lib.browse.photo(id).rejected).toContain(shown[k]);
+        expect(lib.browse.photo(id).scene?.label).not.toBe(shown[k]);
       });
       await call('corrections.undo', { token: r.undo });
       expect(snapshot(lib, ids)).toEqual(before);
-      expect(ids.map((id) => lib.photo(id).scene!.label)).toEqual(shown);
+      expect(ids.map((id) => lib.browse.photo(id).scene!.label)).toEqual(shown);
     } finally {
       await lib.close();
     }
@@ -121,7 +121,7 @@ describe('bulk corrections', () => {
       const ids = await call<{ total: number; ids: number[] }>('photos.ids', { folderId: 2 });
       expect(ids.total).toBe(N / 2);
       expect(ids.ids.slice(0, 300)).toEqual(list.items.map((p) => p.id));
-      const d = lib.photo(3);
+      const d = lib.browse.photo(3);
       expect((await call<{ paths: string[] }>('photos.displayPaths', { ids: [3] })).paths).toEqual([join(d.folderDisplayPath, d.relativeDir, '3.jpg')] /* the synthetic file is p/3.jpg, named IMG_3.jpg */);
     } finally {
       await lib.close();
@@ -131,7 +131,7 @@ describe('bulk corrections', () => {
   it(`${N.toLocaleString()} photos: select all, Set scene and undo each take well under 1 s`, async () => {
     const { lib, call } = await openCopy('timing');
     try {
-      lib.setScene(10, 'kitchen');
+      lib.corrections.setScene(10, 'kitchen');
       const t0 = performance.now();
       const all = await call<{ ids: number[] }>('photos.ids', {});
       const t1 = performance.now();
@@ -142,7 +142,7 @@ describe('bulk corrections', () => {
       console.log(`bulk on ${N} photos: select all ${(t1 - t0).toFixed(0)} ms, Set scene ${(t2 - t1).toFixed(0)} ms, undo ${(t3 - t2).toFixed(0)} ms`);
       expect(all.ids.length).toBe(N);
       expect(r.changed).toBe(N);
-      expect(lib.catalog.correction(10)?.label_index).toBe(lib.photo(10).scene!.index);
+      expect(lib.catalog.correction(10)?.label_index).toBe(lib.browse.photo(10).scene!.index);
       expect(lib.catalog.correction(11)).toBeUndefined();
       // Generous margins for a loaded machine; the numbers printed above are what the report quotes.
       expect(t1 - t0).toBeLessThan(1000);

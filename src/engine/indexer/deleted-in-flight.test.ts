@@ -41,7 +41,7 @@ describe('photos deleted while being indexed', () => {
       const classifier = new GatedClassifier();
       const lib = await Library.open({ dir: join(tmp.path, `lib-${watch}`), classifier: { name: 'fake', classifier }, watch, writeFinishMs: 200 });
       try {
-        const folderId = lib.addFolder(folder).id;
+        const folderId = lib.folders.add(folder).id;
         // 16 jobs in flight at most: wait until several are decoded and waiting for the model.
         const row = (rel: string) => lib.catalog.photoByPath(folderId, rel)!;
         const decoded = (): number => lib.catalog.db.prepare('SELECT COUNT(*) FROM photos WHERE folder_id = ? AND hash IS NOT NULL').pluck().get(folderId) as number;
@@ -79,10 +79,10 @@ describe('photos deleted while being indexed', () => {
     const classifier = new LastFirstClassifier();
     const lib = await Library.open({ dir: join(tmp.path, 'lib-changed'), classifier: { name: 'fake', classifier }, writeFinishMs: 200 });
     try {
-      const folderId = lib.addFolder(folder).id;
+      const folderId = lib.folders.add(folder).id;
       await waitFor('decoded, waiting for the model', () => classifier.waiting.length >= 1 && lib.catalog.photoByPath(folderId, 'a.jpg')?.hash);
       const id = lib.catalog.photoByPath(folderId, 'a.jpg')!.id;
-      await waitFor('watching', () => lib.folders()[0]!.status === 'watching');
+      await waitFor('watching', () => lib.folders.list()[0]!.status === 'watching');
       await waitFor("the watcher's first pass ('ready')", () => lib.scanner.watcherReady(folderId)?.then(() => true));
       writeFileSync(join(folder, 'a.jpg'), blue);
       // Queued again, and the new version read by a second job (the first still waits for the model).

@@ -58,8 +58,8 @@ describe.skipIf(mountError !== null)('full disk', () => {
     try {
       // The photos are found while there is space; the disk fills up before they are tagged.
       lib.indexer.pause();
-      lib.addFolder(folder);
-      await waitFor('scanned', () => lib.folders()[0]?.status === 'watching' && lib.progress().total === N);
+      lib.folders.add(folder);
+      await waitFor('scanned', () => lib.folders.list()[0]?.status === 'watching' && lib.progress().total === N);
       if (walSlack) {
         // Grow the write-ahead log, then checkpoint: later catalog writes reuse its pages and need no new space.
         lib.catalog.setSetting('test.slack', 'x'.repeat(600_000));
@@ -82,9 +82,9 @@ describe.skipIf(mountError !== null)('full disk', () => {
       expect(lib.catalog.db.prepare("SELECT COUNT(*) FROM photos WHERE status = 'failed'").pluck().get()).toBe(0);
       expect(lib.progress().failed).toBe(0);
       // Browsing and search keep working.
-      expect(lib.listPhotos({ order: 'date', scene: null, folderId: null, status: null, offset: 0, limit: 100 }).total).toBeGreaterThanOrEqual(N);
-      expect(() => lib.search('indoor OR outdoor', 0, 10)).not.toThrow();
-      expect(lib.sceneGroups().groups.length).toBeGreaterThan(0);
+      expect(lib.browse.listPhotos({ order: 'date', scene: null, folderId: null, status: null, offset: 0, limit: 100 }).total).toBeGreaterThanOrEqual(N);
+      expect(() => lib.search.run('indoor OR outdoor', 0, 10)).not.toThrow();
+      expect(lib.browse.sceneGroups().groups.length).toBeGreaterThan(0);
 
       unlinkSync(filler);
       await waitFor('all indexed after space was freed', () => lib.status().indexedCount === N + 1, 60_000);
@@ -115,7 +115,7 @@ describe.skipIf(mountError !== null)('opening a library on a full disk', () => {
     const open = () => Library.open({ dir: libDir, modelsDir: join(tmp.path, 'models'), classifier: { name: 'fake', classifier: new FakeClassifier() }, storageProbeMs: 200, writeFinishMs: 200 });
     let lib = await open();
     lib.indexer.pause();
-    lib.addFolder(folder);
+    lib.folders.add(folder);
     await waitFor('scanned', () => lib.progress().total === 8);
     await lib.close();
     const filler = join(libDir, 'filler.bin');
@@ -129,7 +129,7 @@ describe.skipIf(mountError !== null)('opening a library on a full disk', () => {
     try {
       lib = await open();
       await waitFor('disk-full stall', () => lib.progress().stalled?.reason === 'disk-full');
-      expect(lib.listPhotos({ order: 'date', scene: null, folderId: null, status: null, offset: 0, limit: 100 }).total).toBe(8);
+      expect(lib.browse.listPhotos({ order: 'date', scene: null, folderId: null, status: null, offset: 0, limit: 100 }).total).toBe(8);
       expect(lib.progress().failed).toBe(0);
       unlinkSync(filler);
       await waitFor('all indexed after space was freed', () => lib.status().indexedCount === 8, 60_000);
@@ -159,7 +159,7 @@ describe.skipIf(mountError !== null)('read-only thumbnail folder', () => {
     expect(ro, 'a read-only bind mount of the thumbnail folder').toBeNull();
     const lib = await Library.open({ dir: join(dir.path, 'lib'), modelsDir: join(dir.path, 'models'), classifier: { name: 'fake', classifier: new FakeClassifier() }, storageProbeMs: 200 });
     try {
-      lib.addFolder(folder);
+      lib.folders.add(folder);
       await waitFor('read-only stall', () => lib.progress().stalled?.reason === 'read-only');
       expect(lib.progress().failed).toBe(0);
       expect(tryMount('-o', 'remount,bind,rw', thumbs)).toBeNull();
@@ -182,7 +182,7 @@ describe('photos failed by an older version because the library could not be wri
     const libDir = join(dir.path, 'lib');
     const open = () => Library.open({ dir: libDir, modelsDir: join(dir.path, 'models'), classifier: { name: 'fake', classifier: new FakeClassifier() } });
     let lib = await open();
-    lib.addFolder(folder);
+    lib.folders.add(folder);
     await waitFor('indexed', () => lib.status().indexedCount === 3);
     // What versions before the stall marked them: the storage error as the photo's failure.
     const fail = lib.catalog.db.prepare("UPDATE photos SET status = 'failed', error = ?, error_kind = ? WHERE name = ?");

@@ -58,7 +58,7 @@ describe.skipIf(!hasShared)('resumable indexing', () => {
 
     // The person corrects a photo between runs.
     const lib = await Library.open({ dir: libDir, start: false });
-    lib.setScene(indexedIds[0]!, 'bamboo_forest');
+    lib.corrections.setScene(indexedIds[0]!, 'bamboo_forest');
     await lib.close();
 
     const r = spawnSync(process.execPath, [CLI, 'index', folder, '--library', libDir, '--model', SQUEEZENET, '--json'], { encoding: 'utf8' });

@@ -21,8 +21,8 @@ describe('volume', () => {
     const classifier = new FakeClassifier();
     const lib = await Library.open({ dir: join(tmp.path, 'lib'), classifier: { name: 'fake', classifier }, writeFinishMs: 200 });
     try {
-      lib.addFolder(folder);
-      await waitFor('watching', () => lib.folders()[0]!.status === 'watching');
+      lib.folders.add(folder);
+      await waitFor('watching', () => lib.folders.list()[0]!.status === 'watching');
       // Distinct small JPEGs (different colours → different content hashes and scenes).
       const jpegs = await Promise.all(
         Array.from({ length: 64 }, (_, i) =>
@@ -45,7 +45,7 @@ describe('volume', () => {
       console.log(`10,000 photos indexed in ${seconds.toFixed(1)} s (${(N / seconds).toFixed(0)}/s), peak RSS growth ${growthMb.toFixed(0)} MB`);
       expect(lib.status().failedCount).toBe(0);
       expect(growthMb).toBeLessThan(600);
-      expect(lib.search('indoor OR outdoor', 0, 10).total).toBe(N);
+      expect(lib.search.run('indoor OR outdoor', 0, 10).total).toBe(N);
     } finally {
       await lib.close();
     }

@@ -25,15 +25,15 @@ describe.skipIf(!hasShared)('keywords for a photo deleted meanwhile', () => {
     for (const n of ['a.jpg', 'b.jpg']) copyFileSync(shared('photos', 'hugin_forest.jpg'), join(photos, n));
     // No watcher: the catalog does not learn of the deletion before the keyword run reaches the photo.
     lib = await Library.open({ dir: join(tmp.path, 'lib'), classifier: { name: 'fake', classifier: new FakeClassifier() }, watch: false, writeFinishMs: 200 });
-    lib.addFolder(photos);
+    lib.folders.add(photos);
     await waitFor('indexed', () => lib!.catalog.photoCounts().indexed === 2, 60_000);
     await lib.indexer.whenIdle();
     unlinkSync(join(photos, 'a.jpg'));
-    lib.setKeywordSettings({ mode: 'sidecar' });
-    await lib.keywordJobs.whenIdle();
+    lib.keywords.setSettings({ mode: 'sidecar' });
+    await lib.keywords.jobs.whenIdle();
     expect(existsSync(join(photos, 'b.xmp'))).toBe(true);
     expect(existsSync(join(photos, 'a.xmp'))).toBe(false);
-    expect(lib.keywordJobs.progress()).toMatchObject({ failed: 0 });
+    expect(lib.keywords.jobs.progress()).toMatchObject({ failed: 0 });
   }, 120_000);
 
   it('remove takes Scenery\'s keywords out of the sidecar of a photo deleted since (and deletes the sidecar it made)', async () => {
@@ -42,16 +42,16 @@ describe.skipIf(!hasShared)('keywords for a photo deleted meanwhile', () => {
     mkdirSync(photos);
     for (const n of ['c.jpg', 'd.jpg']) copyFileSync(shared('photos', 'hugin_forest.jpg'), join(photos, n));
     lib = await Library.open({ dir: join(tmp.path, 'lib2'), classifier: { name: 'fake', classifier: new FakeClassifier() }, writeFinishMs: 200 });
-    lib.addFolder(photos);
+    lib.folders.add(photos);
     await waitFor('indexed', () => lib!.catalog.photoCounts().indexed === 2, 60_000);
     await lib.indexer.whenIdle();
-    lib.setKeywordSettings({ mode: 'sidecar' });
-    await lib.keywordJobs.whenIdle();
+    lib.keywords.setSettings({ mode: 'sidecar' });
+    await lib.keywords.jobs.whenIdle();
     expect(existsSync(join(photos, 'c.xmp'))).toBe(true);
     unlinkSync(join(photos, 'c.jpg'));
     await waitFor('c.jpg missing', () => lib!.catalog.db.prepare("SELECT status FROM photos WHERE name = 'c.jpg'").pluck().get() === 'missing', 30_000);
-    lib.removeKeywords();
-    await lib.keywordJobs.whenIdle();
+    lib.keywords.remove();
+    await lib.keywords.jobs.whenIdle();
     expect(existsSync(join(photos, 'd.xmp'))).toBe(false);
     expect(existsSync(join(photos, 'c.xmp'))).toBe(false);
   }, 120_000);

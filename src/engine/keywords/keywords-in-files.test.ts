@@ -57,9 +57,9 @@ describe.skipIf(!run)('scene keywords in files, read back by exiftool and exiv2'
   const idOf = (name: string): number => lib.catalog.db.prepare('SELECT id FROM photos WHERE name = ?').pluck().get(name) as number;
   const wanted = (name: string): SceneryKeywords => keywordsFor(lib.catalog.photo(idOf(name))!, lib.threshold)!;
   const idle = async (): Promise<void> => {
-    await lib.keywordJobs.whenIdle();
+    await lib.keywords.jobs.whenIdle();
     await lib.indexer.whenIdle();
-    await lib.keywordJobs.whenIdle();
+    await lib.keywords.jobs.whenIdle();
   };
 
   beforeAll(async () => {
@@ -70,7 +70,7 @@ describe.skipIf(!run)('scene keywords in files, read back by exiftool and exiv2'
     }
     classifier = new FakeClassifier();
     lib = await Library.open({ dir: join(tmp.path, 'lib'), classifier: { name: 'fake', classifier }, writeFinishMs: 200 });
-    lib.addFolder(photos);
+    lib.folders.add(photos);
     await waitFor('indexed', () => lib.catalog.photoCounts().indexed === names.length);
     await lib.indexer.whenIdle();
   }, 60_000);
@@ -80,9 +80,9 @@ describe.skipIf(!run)('scene keywords in files, read back by exiftool and exiv2'
   });
 
   it('sidecar mode writes IMG.xmp that exiftool and exiv2 read back identically; it never becomes a photo', async () => {
-    lib.setKeywordSettings({ mode: 'sidecar', sidecarName: 'basename' });
+    lib.keywords.setSettings({ mode: 'sidecar', sidecarName: 'basename' });
     await idle();
-    expect(lib.keywordJobs.progress()).toMatchObject({ running: false, failed: 0 });
+    expect(lib.keywords.jobs.progress()).toMatchObject({ running: false, failed: 0 });
     const w = wanted('hugin_forest.jpg');
     expect(w.hierarchy[0]).toMatch(/^Scenery\|(Indoor|Outdoor)\|[A-Z][a-z]+\|/);
     const xmp = join(photos, 'hugin_forest.xmp');
@@ -95,22 +95,22 @@ describe.skipIf(!run)('scene keywords in files, read back by exiftool and exiv2'
     // No temporary files are left, and the sidecars never enter the catalog (watched and rescanned).
     expect(readdirSync(photos).sort()).toEqual([...names, ...names.map((n) => n.replace(/\.jpg$/, '.xmp'))].sort());
     await new Promise((r) => setTimeout(r, 600));
-    for (const f of lib.folders()) await lib.scanner.start(f.id);
+    for (const f of lib.folders.list()) await lib.scanner.start(f.id);
     expect(lib.catalog.photoCounts().total).toBe(names.length);
   });
 
   it('writing again changes nothing (no write, same file)', async () => {
     const xmp = join(photos, 'hugin_forest.xmp');
     const before = statSync(xmp).mtimeMs;
-    lib.writeAllKeywords();
+    lib.keywords.writeAll();
     await idle();
-    expect(lib.keywordJobs.progress()).toMatchObject({ written: 0, failed: 0 });
+    expect(lib.keywords.jobs.progress()).toMatchObject({ written: 0, failed: 0 });
     expect(statSync(xmp).mtimeMs).toBe(before);
   });
 
   it('a correction replaces the scene; a threshold above every scene takes them out; remove deletes the sidecars Scenery made', async () => {
     const id = idOf('digikam_lake.jpg');
-    lib.setScene(id, 'lake/natural');
+    lib.corrections.setScene(id, 'lake/natural');
     await idle();
     const xmp = join(photos, 'digikam_lake.xmp');
     expect(exiftoolList(xmp, 'XMP-dc:Subject')[0]).toBe('lake (natural)');
@@ -123,11 +123,11 @@ describe.skipIf(!run)('scene keywords in files, read back by exiftool and exiv2'
     lib.setThreshold(0.1);
     await idle();
     expect(existsSync(join(photos, 'kpa_bar.xmp'))).toBe(true);
-    lib.removeKeywords();
+    lib.keywords.remove();
     await idle();
-    expect(lib.keywordSettings().mode).toBe('off');
+    expect(lib.keywords.settings().mode).toBe('off');
     expect(readdirSync(photos).filter((n) => n.endsWith('.xmp'))).toEqual([]);
-    lib.clearCorrection(id);
+    lib.corrections.clearCorrection(id);
     await idle();
     expect(readdirSync(photos).filter((n) => n.endsWith('.xmp'))).toEqual([]);
   });
@@ -140,7 +140,7 @@ describe.skipIf(!run)('scene keywords in files, read back by exiftool and exiv2'
     const xmp = join(photos, `${name}.xmp`);
     writeFileSync(xmp, userSidecar(['holiday', io]));
     const before = exiftoolTags(xmp);
-    lib.setKeywordSettings({ mode: 'sidecar', sidecarName: 'basename' });
+    lib.keywords.setSettings({ mode: 'sidecar', sidecarName: 'basename' });
     await idle();
     expect(existsSync(join(photos, 'kpa_bar.xmp'))).toBe(false);
     expect(exiftoolList(xmp, 'XMP-dc:Subject')).toEqual(['holiday', io, w.flat[0]]);
@@ -152,7 +152,7 @@ describe.skipIf(!run)('scene keywords in files, read back by exiftool and exiv2'
 
     // A correction to a scene of the other kind: Scenery's scene changes, the person's indoor/outdoor word stays.
     const other = io === 'outdoor' ? 'kitchen' : 'forest_path';
-    lib.setScene(idOf(name), other);
+    lib.corrections.setScene(idOf(name), other);
     await idle();
     const flat = exiftoolList(xmp, 'XMP-dc:Subject');
     expect(flat.slice(0, 2)).toEqual(['holiday', io]);
@@ -160,13 +160,13 @@ describe.skipIf(!run)('scene keywords in files, read back by exiftool and exiv2'
     expect(flat).toContain(other.replace('_', ' '));
     expect(othersThan(exiftoolTags(xmp))).toEqual(othersThan(before));
 
-    lib.removeKeywords();
+    lib.keywords.remove();
     await idle();
     expect(exiftoolList(xmp, 'XMP-dc:Subject')).toEqual(['holiday', io]);
     expect(exiftoolList(xmp, 'XMP-lr:HierarchicalSubject')).toEqual(['Places|Norway', 'Scenery|Mountains']);
     expect(exiv2List(xmp, 'Xmp.dc.subject')).toEqual(['holiday', io]);
     expect(othersThan(exiftoolTags(xmp))).toEqual(othersThan(before));
-    lib.clearCorrection(idOf(name));
+    lib.corrections.clearCorrection(idOf(name));
     await idle();
   });
 
@@ -177,9 +177,9 @@ describe.skipIf(!run)('scene keywords in files, read back by exiftool and exiv2'
     const st = statSync(file);
     const otherTags = othersThan(exiftoolTags(file));
     const calls = classifier.calls;
-    lib.setKeywordSettings({ mode: 'embedded' });
+    lib.keywords.setSettings({ mode: 'embedded' });
     await idle();
-    expect(lib.keywordJobs.progress()).toMatchObject({ running: false, failed: 0 });
+    expect(lib.keywords.jobs.progress()).toMatchObject({ running: false, failed: 0 });
     const w = wanted(name);
     expect(exiftoolList(file, 'XMP-dc:Subject')).toEqual(w.flat);
     expect(exiftoolList(file, 'IPTC:Keywords')).toEqual(w.flat);
@@ -196,10 +196,10 @@ describe.skipIf(!run)('scene keywords in files, read back by exiftool and exiv2'
     const row = lib.catalog.photo(idOf(name))!;
     expect(row).toMatchObject({ size: after.size, status: 'indexed', hash: await hashPhotoFile(file) });
     await new Promise((r) => setTimeout(r, 800));
-    for (const f of lib.folders()) await lib.scanner.start(f.id);
+    for (const f of lib.folders.list()) await lib.scanner.start(f.id);
     await idle();
     expect(classifier.calls).toBe(calls);
-    lib.removeKeywords();
+    lib.keywords.remove();
     await idle();
     expect(exiftoolList(file, 'XMP-dc:Subject')).toEqual([]);
     expect(exiftoolList(file, 'IPTC:Keywords')).toEqual([]);
@@ -211,7 +211,7 @@ describe.skipIf(!run)('scene keywords in files, read back by exiftool and exiv2'
     const name = 'digikam_lake.jpg';
     const file = join(photos, name);
     const id = idOf(name);
-    lib.setKeywordSettings({ mode: 'embedded' });
+    lib.keywords.setSettings({ mode: 'embedded' });
     await idle();
     // The next classification waits until released (a re-index with another model, slow on a big model).
     let release!: () => void;
@@ -227,8 +227,8 @@ describe.skipIf(!run)('scene keywords in files, read back by exiftool and exiv2'
       lib.catalog.enqueue(id, 1);
       lib.indexer.kick();
       await waitFor('classifying', () => started);
-      lib.setScene(id, 'boathouse');
-      await lib.keywordJobs.whenIdle();
+      lib.corrections.setScene(id, 'boathouse');
+      await lib.keywords.jobs.whenIdle();
       expect(exiftoolList(file, 'XMP-dc:Subject')).not.toContain('boathouse');
       release();
       await waitFor('re-indexed', () => lib.catalog.jobCounts().running === 0 && lib.catalog.jobCounts().pending === 0);
@@ -239,8 +239,8 @@ describe.skipIf(!run)('scene keywords in files, read back by exiftool and exiv2'
     }
     expect(lib.catalog.photo(id)).toMatchObject({ status: 'indexed', hash: await hashPhotoFile(file) });
     expect(exiftoolList(file, 'XMP-dc:Subject')).toContain('boathouse');
-    lib.clearCorrection(id);
-    lib.removeKeywords();
+    lib.corrections.clearCorrection(id);
+    lib.keywords.remove();
     await idle();
   });
 });
@@ -253,19 +253,19 @@ describe.skipIf(!run)('personal scenes as keywords', () => {
   const idOf = (name: string): number => lib.catalog.db.prepare('SELECT id FROM photos WHERE name = ?').pluck().get(name) as number;
   const sidecar = (name: string): string => join(photos, name.replace(/\.jpg$/, '.xmp'));
   const idle = async (): Promise<void> => {
-    await lib.keywordJobs.whenIdle();
+    await lib.keywords.jobs.whenIdle();
     await lib.indexer.whenIdle();
-    await lib.keywordJobs.whenIdle();
+    await lib.keywords.jobs.whenIdle();
   };
 
   beforeAll(async () => {
     mkdirSync(photos, { recursive: true });
     for (const n of names) copyFileSync(shared('photos', n), join(photos, n));
     lib = await Library.open({ dir: join(tmp.path, 'lib'), classifier: { name: 'fake', classifier: new FakeClassifier() }, writeFinishMs: 200 });
-    lib.addFolder(photos);
+    lib.folders.add(photos);
     await waitFor('indexed', () => lib.catalog.photoCounts().indexed === names.length);
     await lib.indexer.whenIdle();
-    lib.setKeywordSettings({ mode: 'sidecar', sidecarName: 'basename' });
+    lib.keywords.setSettings({ mode: 'sidecar', sidecarName: 'basename' });
     await idle();
   }, 60_000);
   afterAll(async () => {

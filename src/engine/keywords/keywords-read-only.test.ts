@@ -45,24 +45,24 @@ describe.skipIf(!run)('keywords and read-only files and folders', () => {
     const locked = readFileSync(join(rw, 'locked.jpg'));
 
     lib = await Library.open({ dir: join(tmp.path, 'lib'), classifier: { name: 'fake', classifier: new FakeClassifier() }, writeFinishMs: 200 });
-    lib.addFolder(photos);
+    lib.folders.add(photos);
     await waitFor('indexed', () => lib!.catalog.photoCounts().indexed === 4, 60_000);
     await lib.indexer.whenIdle();
 
     // Sidecars: none in the read-only folder, the person's read-only sidecar untouched.
-    lib.setKeywordSettings({ mode: 'sidecar' });
-    await lib.keywordJobs.whenIdle();
+    lib.keywords.setSettings({ mode: 'sidecar' });
+    await lib.keywords.jobs.whenIdle();
     expect(existsSync(join(rw, 'ok.xmp'))).toBe(true);
     expect(readFileSync(join(rw, 'mine.xmp'), 'utf8')).toBe(USER_SIDECAR);
     expect(existsSync(join(ro, 'infolder.xmp'))).toBe(false);
-    expect(lib.keywordJobs.progress()).toMatchObject({ failed: 2 });
-    expect(lib.keywordJobs.progress().lastError).toMatch(/is read-only: Scenery does not change a read-only (file|folder)/);
+    expect(lib.keywords.jobs.progress()).toMatchObject({ failed: 2 });
+    expect(lib.keywords.jobs.progress().lastError).toMatch(/is read-only: Scenery does not change a read-only (file|folder)/);
 
     // Embedded: the read-only photo keeps every byte.
-    lib.setKeywordSettings({ mode: 'embedded' });
-    await lib.keywordJobs.whenIdle();
+    lib.keywords.setSettings({ mode: 'embedded' });
+    await lib.keywords.jobs.whenIdle();
     expect(readFileSync(join(rw, 'ok.jpg')).includes('Scenery|')).toBe(true);
     expect(readFileSync(join(rw, 'locked.jpg')).equals(locked)).toBe(true);
-    expect(lib.keywordJobs.progress().failed).toBeGreaterThanOrEqual(2);
+    expect(lib.keywords.jobs.progress().failed).toBeGreaterThanOrEqual(2);
   }, 120_000);
 });

@@ -28,11 +28,11 @@ describe.skipIf(!hasShared)('a keyword run cut short', () => {
     const sidecars = () => readdirSync(photos).filter((n) => n.endsWith('.xmp')).length;
     const open = () => Library.open({ dir: join(tmp.path, 'lib'), classifier: { name: 'fake', classifier: new FakeClassifier() }, writeFinishMs: 200 });
     lib = await open();
-    lib.addFolder(photos);
+    lib.folders.add(photos);
     await waitFor('indexed', () => lib!.catalog.photoCounts().indexed === N, 60_000);
     await lib.indexer.whenIdle();
 
-    lib.setKeywordSettings({ mode: 'sidecar' });
+    lib.keywords.setSettings({ mode: 'sidecar' });
     // Quit while the first batch is written: the rest of the queue is dropped.
     await lib.close();
     lib = null;
@@ -41,12 +41,12 @@ describe.skipIf(!hasShared)('a keyword run cut short', () => {
 
     lib = await open();
     await waitFor('the run resumed and finished', () => sidecars() === N, 60_000);
-    await lib.keywordJobs.whenIdle();
-    expect(lib.keywordJobs.progress()).toMatchObject({ running: false, failed: 0 });
+    await lib.keywords.jobs.whenIdle();
+    expect(lib.keywords.jobs.progress()).toMatchObject({ running: false, failed: 0 });
     await lib.close();
 
     // Finished: opening again starts no run.
     lib = await open();
-    expect(lib.keywordJobs.progress()).toMatchObject({ running: false, total: 0 });
+    expect(lib.keywords.jobs.progress()).toMatchObject({ running: false, total: 0 });
   }, 120_000);
 });

@@ -54,7 +54,7 @@ describe('label sets', () => {
 
 describe('platform support', () => {
   it('says plainly that Intel Macs cannot tag', async () => {
-    const { runtimeUnsupportedReason } = await import('../library.js');
+    const { runtimeUnsupportedReason } = await import('../services/models-service.js');
     expect(runtimeUnsupportedReason('darwin', 'x64')).toMatch(/Intel Macs.*photo browser/);
     expect(runtimeUnsupportedReason('darwin', 'arm64')).toBeNull();
     expect(runtimeUnsupportedReason('linux', 'x64')).toBeNull();

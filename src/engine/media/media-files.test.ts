@@ -41,7 +41,7 @@ describe.skipIf(!hasShared)('media resolution', () => {
     copyFileSync(shared('photos', 'kpa_bar.jpg'), join(folder, 'bar.jpg'));
     copyFileSync(shared('photos', 'hugin_forest.jpg'), join(outside, 'secret.jpg'));
     lib = await Library.open({ dir: join(tmp.path, 'lib'), classifier: { name: 'fake', classifier: new FakeClassifier() }, writeFinishMs: 200 });
-    lib.addFolder(folder);
+    lib.folders.add(folder);
     await waitFor('indexed', () => lib.status().indexedCount === 1);
   });
   afterAll(async () => {
@@ -50,7 +50,7 @@ describe.skipIf(!hasShared)('media resolution', () => {
   });
 
   it('serves the thumbnail and the photo of a real id', async () => {
-    const id = lib.listPhotos({ order: 'date', scene: null, folderId: null, status: null, offset: 0, limit: 1 }).items[0]!.id;
+    const id = lib.browse.listPhotos({ order: 'date', scene: null, folderId: null, status: null, offset: 0, limit: 1 }).items[0]!.id;
     expect((await resolveMedia(lib, 'thumb', id)).contentType).toBe('image/webp');
     expect((await resolveMedia(lib, 'image', id)).path).toBe(join(folder, 'bar.jpg'));
     await expect(resolveMedia(lib, 'image', 999_999)).rejects.toMatchObject({ status: 404 });
@@ -76,8 +76,8 @@ describe.skipIf(!hasShared)('media resolution', () => {
     const linking = join(tmp.path, 'linking');
     mkdirSync(linking);
     symlinkSync(join(other, 'pagoda.jpg'), join(linking, 'link-to-pagoda.jpg'));
-    lib.addFolder(other);
-    lib.addFolder(linking);
+    lib.folders.add(other);
+    lib.folders.add(linking);
     const id = await waitFor('the link indexed', () => lib.catalog.browse.photoListing().find((p) => p.rel_path === 'link-to-pagoda.jpg' && p.status === 'indexed')?.id);
     expect((await resolveMedia(lib, 'thumb', id)).contentType).toBe('image/webp');
     expect((await resolveMedia(lib, 'image', id)).path).toBe(join(other, 'pagoda.jpg'));
@@ -85,7 +85,7 @@ describe.skipIf(!hasShared)('media resolution', () => {
 
   it('refuses a photo that became a symlink pointing out of its folder', async () => {
     const id = lib.catalog.browse.photoListing().find((p) => p.rel_path === 'bar.jpg')!.id;
-    await lib.scanner.unwatch(lib.folders()[0]!.id);
+    await lib.scanner.unwatch(lib.folders.list()[0]!.id);
     unlinkSync(join(folder, 'bar.jpg'));
     symlinkSync(join(outside, 'secret.jpg'), join(folder, 'bar.jpg'));
     await expect(resolveMedia(lib, 'image', id)).rejects.toMatchObject({ status: 403 });

@@ -58,7 +58,7 @@ export function attachmentHeader(name: string): string {
 }
 
 export async function resolveMedia(lib: Library, kind: MediaKind, id: number): Promise<{ path: string; contentType: string; download?: string }> {
-  const f = lib.photoFile(id);
+  const f = lib.folders.photoFile(id);
   if (!f) throw new MediaError(404, `no photo with id ${id}`);
   let folderReal: string;
   let fileReal: string;

@@ -76,7 +76,7 @@ describe('personal scenes', () => {
     const s = (made as { value: PersonalScene }).value;
     expect(s).toMatchObject({ name: 'Our cabin', key: `my:${s.id}`, model: 'test', examples: 3, rejected: 0, stale: false });
     // It finds most of the other 17 cabin photos, and not much else.
-    const page = lib.listPhotos({ order: 'date', scene: s.key, folderId: null, status: null, offset: 0, limit: 500 });
+    const page = lib.browse.listPhotos({ order: 'date', scene: s.key, folderId: null, status: null, offset: 0, limit: 500 });
     const ids = page.items.map((p) => p.id);
     const found = cabins.slice(3).filter((id) => ids.includes(id)).length;
     expect(found).toBeGreaterThanOrEqual(12);
@@ -88,37 +88,37 @@ describe('personal scenes', () => {
     expect(scores.map((m) => m.prob)).toEqual(scores.map((m) => m.prob).sort((a, b) => b - a));
     for (const e of cabins.slice(0, 3)) expect(ids).toContain(e);
 
-    const groups = lib.sceneGroups().groups;
+    const groups = lib.browse.sceneGroups().groups;
     expect(groups[0]).toMatchObject({ key: s.key, name: 'Our cabin', family: 'personal', count: s.count });
 
-    const r = lib.search('our cabin', 0, 100);
+    const r = lib.search.run('our cabin', 0, 100);
     expect(r.total).toBe(s.count);
     expect(r.items[0]!.match).toMatchObject({ label: s.key, name: 'Our cabin' });
     const hitScores = r.items.map((i) => i.match!.prob);
     expect(hitScores).toEqual([...hitScores].sort((a, b) => b - a));
     expect(r.items.filter((i) => !cabins.slice(0, 3).includes(i.id)).every((i) => i.match!.prob >= 0.5)).toBe(true);
     // Other searches are untouched.
-    expect(lib.search('cabin', 0, 10).notices.join(' ')).not.toMatch(/personal/);
+    expect(lib.search.run('cabin', 0, 10).notices.join(' ')).not.toMatch(/personal/);
   });
 
   it('learns from answers: suggestions are the least sure unanswered photos; "no" takes a photo out, "yes" puts one in', async () => {
     const s = await lib.personal.create('Our cabin', cabins.slice(0, 3));
-    const sug = await lib.personalSuggestions(s.id, 4);
+    const sug = await lib.browse.personalSuggestions(s.id, 4);
     expect(sug.items.length).toBe(4);
     for (const x of sug.items) expect(cabins.slice(0, 3)).not.toContain(x.id);
     const dist = sug.items.map((x) => Math.abs(x.score - 0.5));
     expect(dist).toEqual([...dist].sort((a, b) => a - b));
 
-    const member = lib.listPhotos({ order: 'date', scene: s.key, folderId: null, status: null, offset: 0, limit: 500 }).items.find((p) => !cabins.slice(0, 3).includes(p.id))!;
+    const member = lib.browse.listPhotos({ order: 'date', scene: s.key, folderId: null, status: null, offset: 0, limit: 500 }).items.find((p) => !cabins.slice(0, 3).includes(p.id))!;
     const afterNo = await lib.personal.answer(s.id, [member.id], false, 'not-this');
     expect(afterNo.rejected).toBe(1);
-    expect(lib.listPhotos({ order: 'date', scene: s.key, folderId: null, status: null, offset: 0, limit: 500 }).items.map((p) => p.id)).not.toContain(member.id);
-    expect((await lib.personalSuggestions(s.id, 10)).items.map((x) => x.id)).not.toContain(member.id);
+    expect(lib.browse.listPhotos({ order: 'date', scene: s.key, folderId: null, status: null, offset: 0, limit: 500 }).items.map((p) => p.id)).not.toContain(member.id);
+    expect((await lib.browse.personalSuggestions(s.id, 10)).items.map((x) => x.id)).not.toContain(member.id);
 
     const outsider = others[7]!;
     const afterYes = await lib.personal.answer(s.id, [outsider], true, 'yes');
     expect(afterYes.examples).toBe(4);
-    expect(lib.listPhotos({ order: 'date', scene: s.key, folderId: null, status: null, offset: 0, limit: 500 }).items.map((p) => p.id)).toContain(outsider);
+    expect(lib.browse.listPhotos({ order: 'date', scene: s.key, folderId: null, status: null, offset: 0, limit: 500 }).items.map((p) => p.id)).toContain(outsider);
     // Undo: the answer taken back.
     expect((await lib.personal.forget(s.id, [outsider])).examples).toBe(3);
   });
@@ -128,7 +128,7 @@ describe('personal scenes', () => {
     const s = await lib.personal.create('Our cabin', cabins.slice(0, 3));
     const member = cabins[10]!;
     expect(await dispatch(h, 'photos.rejectScene', { id: member, label: s.key })).toMatchObject({ ok: true });
-    expect(lib.listPhotos({ order: 'date', scene: s.key, folderId: null, status: null, offset: 0, limit: 500 }).items.map((p) => p.id)).not.toContain(member);
+    expect(lib.browse.listPhotos({ order: 'date', scene: s.key, folderId: null, status: null, offset: 0, limit: 500 }).items.map((p) => p.id)).not.toContain(member);
     expect(await dispatch(h, 'photos.setScene', { id: others[3]!, label: s.key })).toMatchObject({ ok: true });
     expect(lib.catalog.personal.examples(s.id).map((e) => [e.photo_id, e.positive, e.source])).toEqual(
       expect.arrayContaining([[member, 0, 'not-this'], [others[3]!, 1, 'set-scene']]),
@@ -140,7 +140,7 @@ describe('personal scenes', () => {
   it('the selection bar\'s bulk "Not this scene" on a personal scene is one batch of answers, and one undo puts them back', async () => {
     const h = createHandlers(lib, { mode: 'browser' });
     const s = await lib.personal.create('Our cabin', cabins.slice(0, 3));
-    const members = () => lib.listPhotos({ order: 'date', scene: s.key, folderId: null, status: null, offset: 0, limit: 500 }).items.map((p) => p.id);
+    const members = () => lib.browse.listPhotos({ order: 'date', scene: s.key, folderId: null, status: null, offset: 0, limit: 500 }).items.map((p) => p.id);
     const some = members().filter((id) => !cabins.slice(0, 3).includes(id)).slice(0, 2);
     expect(some.length).toBe(2);
     const ids = await dispatch(h, 'photos.ids', { scene: s.key });
@@ -181,13 +181,13 @@ describe('personal scenes', () => {
     const s = await lib.personal.create('Our cabin', cabins.slice(0, 5));
     // Photos reported changed without a new descriptor (a bulk correction of many) are not sent or scored again.
     const upserts = vi.spyOn(PersonalWorkerClient.prototype, 'upsert');
-    lib.setScene(others[0]!, 'kitchen');
+    lib.corrections.setScene(others[0]!, 'kitchen');
     await lib.personal.photosIndexed([...others.slice(0, 200), ...cabins]);
     expect(upserts).not.toHaveBeenCalled();
     const fresh = addPhoto(lib, root, 'new-cabin.jpg', 'test', descriptor(true));
     const plain = addPhoto(lib, root, 'new-other.jpg', 'test', descriptor(false));
     await lib.personal.photosIndexed([fresh, plain]);
-    const ids = lib.listPhotos({ order: 'date', scene: s.key, folderId: null, status: null, offset: 0, limit: 500 }).items.map((p) => p.id);
+    const ids = lib.browse.listPhotos({ order: 'date', scene: s.key, folderId: null, status: null, offset: 0, limit: 500 }).items.map((p) => p.id);
     expect(ids).toContain(fresh);
     expect(ids).not.toContain(plain);
     expect(upserts).toHaveBeenCalledTimes(1);
@@ -223,15 +223,15 @@ describe.skipIf(!hasShared)('personal scenes in a watched folder', () => {
     const files = ['kpa_bar.jpg', 'hugin_forest.jpg', 'sklearn_pagoda.jpg', 'kpa_billiards.jpg', 'lxqt_mountains.jpg', 'digikam_lake.jpg', 'kpa_grand_canyon.jpg', 'hugin_church.jpg'];
     for (const f of files) copyFileSync(shared('photos', f), join(folder, f));
     lib = await Library.open({ dir: join(tmp.path, 'lib'), classifier: { name: 'fake', classifier: new FakeClassifier() }, writeFinishMs: 200 });
-    lib.addFolder(folder);
+    lib.folders.add(folder);
     await waitFor('indexed', () => lib!.status().indexedCount === files.length);
-    const bar = lib.photoIdForPath(join(folder, 'kpa_bar.jpg'))!;
+    const bar = lib.folders.photoIdForPath(join(folder, 'kpa_bar.jpg'))!;
     const s = await lib.personal.create('The bar', [bar]);
     const trainedAt = lib.catalog.personal.scene(s.id)!.trained_at;
     copyFileSync(shared('photos', 'kpa_bar.jpg'), join(folder, 'bar-again.jpg'));
-    const again = await waitFor('the copy catalogued', () => lib!.photoIdForPath(join(folder, 'bar-again.jpg')));
+    const again = await waitFor('the copy catalogued', () => lib!.folders.photoIdForPath(join(folder, 'bar-again.jpg')));
     await waitFor('the copy in the scene', () =>
-      lib!.listPhotos({ order: 'date', scene: s.key, folderId: null, status: null, offset: 0, limit: 50 }).items.some((p) => p.id === again),
+      lib!.browse.listPhotos({ order: 'date', scene: s.key, folderId: null, status: null, offset: 0, limit: 50 }).items.some((p) => p.id === again),
     );
     expect(lib.catalog.personal.scene(s.id)!.trained_at).toBe(trainedAt);
   });

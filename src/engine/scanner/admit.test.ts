@@ -108,8 +108,8 @@ describe('special files in a watched folder, in the first scan and while watchin
     mkfifo(join(folder, 'x.jpg'));
     symlinkSync('/dev/zero', join(folder, 'zero.jpg'));
     lib = await Library.open({ dir: join(tmp.path, 'lib'), classifier: { name: 'fake', classifier: new FakeClassifier() }, writeFinishMs: 200, decodeConcurrency: 2 });
-    lib.addFolder(folder);
-    await waitFor('watching', () => lib.folders()[0]?.status === 'watching');
+    lib.folders.add(folder);
+    await waitFor('watching', () => lib.folders.list()[0]?.status === 'watching');
   });
   afterAll(async () => {
     await lib?.close();
@@ -118,15 +118,15 @@ describe('special files in a watched folder, in the first scan and while watchin
 
   const failed = () =>
     Object.fromEntries(
-      lib.listPhotos({ order: 'date', scene: null, folderId: null, status: 'failed', offset: 0, limit: 50 }).items.map((p) => [p.name, p.error]),
+      lib.browse.listPhotos({ order: 'date', scene: null, folderId: null, status: 'failed', offset: 0, limit: 50 }).items.map((p) => [p.name, p.error]),
     );
 
   it('the first scan lists the pipe and the /dev/zero link as failed, with the reason, and tags the photo', async () => {
     await waitFor('indexed', () => lib.status().indexedCount === 1, 20_000);
     await waitFor('both refused', () => Object.keys(failed()).length === 2, 10_000);
     expect(failed()).toEqual({ 'x.jpg': FAILURE_SENTENCES.not_a_file, 'zero.jpg': FAILURE_SENTENCES.not_a_file });
-    const pipe = lib.listPhotos({ order: 'date', scene: null, folderId: null, status: 'failed', offset: 0, limit: 50 }).items.find((p) => p.name === 'x.jpg')!;
-    expect(lib.photo(pipe.id).errorDetail).toMatch(/named pipe \(FIFO\)/);
+    const pipe = lib.browse.listPhotos({ order: 'date', scene: null, folderId: null, status: 'failed', offset: 0, limit: 50 }).items.find((p) => p.name === 'x.jpg')!;
+    expect(lib.browse.photo(pipe.id).errorDetail).toMatch(/named pipe \(FIFO\)/);
   });
 
   it('"retry failed" reads a refused file under the same rule: a link out of the watched folders stays refused', async () => {

@@ -54,8 +54,8 @@ describe('moves and renames', () => {
       utimesSync(file, new Date(Date.now() - 3600_000), new Date(Date.now() - 3600_000 + i * 1000));
     }
     await open();
-    lib.addFolder(photos);
-    lib.addFolder(other);
+    lib.folders.add(photos);
+    lib.folders.add(other);
     await settled(`${N} indexed`, (r) => r.length === N && r.every((x) => x.status === 'indexed'));
   });
   afterAll(async () => {
@@ -66,15 +66,15 @@ describe('moves and renames', () => {
   it('a folder renamed while watching keeps ids, tags and corrections: no model call', async () => {
     const before = rows();
     const corrected = before[3]!.id;
-    lib.setScene(corrected, 'desert/sand');
+    lib.corrections.setScene(corrected, 'desert/sand');
     const calls = classifier.calls;
     renameSync(join(photos, 'trip'), join(photos, 'trip 2024'));
     const after = await settled('all renamed', (r) => r.length === N && r.every((x) => x.rel_path.startsWith('trip 2024/') && x.status === 'indexed'));
     expect(classifier.calls - calls).toBe(0);
     expect(after.map((r) => r.id)).toEqual(before.map((r) => r.id));
     expect(after.map((r) => [r.rel_path, r.hash, r.thumb_key])).toEqual(before.map((r) => [r.rel_path.replace('trip/', 'trip 2024/'), r.hash, r.thumb_key]));
-    expect(lib.photo(corrected).scene?.label).toBe('desert/sand');
-    expect(lib.photo(corrected).corrected).toBe(true);
+    expect(lib.browse.photo(corrected).scene?.label).toBe('desert/sand');
+    expect(lib.browse.photo(corrected).corrected).toBe(true);
     expect(lib.status().indexedCount).toBe(N);
   });
 
@@ -109,7 +109,7 @@ describe('moves and renames', () => {
     offRemoved();
     expect(added).toHaveLength(1);
     expect(removed).toContain(added[0]);
-    expect(lib.search('indoor OR outdoor', 0, 100).items.map((p) => p.id).sort((x, y) => x - y)).toEqual(after.map((r) => r.id));
+    expect(lib.search.run('indoor OR outdoor', 0, 100).items.map((p) => p.id).sort((x, y) => x - y)).toEqual(after.map((r) => r.id));
   });
 
   it('a copy is a new photo: the original keeps its record', async () => {
@@ -147,12 +147,12 @@ describe('moves while Scenery was closed', () => {
       utimesSync(file, new Date(Date.now() - 7200_000), new Date(Date.now() - 7200_000 + i * 1000));
     }
     await open();
-    lib.addFolder(photos);
-    lib.addFolder(other);
+    lib.folders.add(photos);
+    lib.folders.add(other);
     await waitFor(`${N} indexed`, () => lib.status().indexedCount === N);
     const before = rows();
     const corrected = before.find((r) => r.rel_path === 'trip/img3.jpg')!.id;
-    lib.setScene(corrected, 'desert/sand');
+    lib.corrections.setScene(corrected, 'desert/sand');
     await lib.close();
 
     renameSync(join(photos, 'trip'), join(photos, 'renamed while closed'));
@@ -168,7 +168,7 @@ describe('moves while Scenery was closed', () => {
     expect(after.filter((r) => r.folder_id === photosId).map((r) => r.rel_path).sort()).toEqual(
       ['back.jpg', ...Array.from({ length: N }, (_, i) => `renamed while closed/img${i}.jpg`).filter((p) => !p.endsWith('/img5.jpg'))].sort(),
     );
-    expect(lib.photo(corrected).scene?.label).toBe('desert/sand');
+    expect(lib.browse.photo(corrected).scene?.label).toBe('desert/sand');
     expect(lib.catalog.jobCounts().pending).toBe(0);
     // The folder its only photo left is empty, like an unmounted drive's mount point; once that photo is
     // recognised elsewhere it has nothing to lose and is watched again, not left "offline".

@@ -49,18 +49,18 @@ describe.skipIf(mountError !== null)('a watched folder whose drive is unmounted 
     tmp.cleanup();
   });
 
-  const folderOf = (path: string) => lib.folders().find((f) => f.displayPath === path)!;
+  const folderOf = (path: string) => lib.folders.list().find((f) => f.displayPath === path)!;
   const statuses = (folderId: number) =>
     (lib.catalog.db.prepare('SELECT status FROM photos WHERE folder_id = ?').pluck().all(folderId) as string[]).sort();
 
   it('emptied mount point (same device): offline with tags kept, then back without the model', async () => {
     const dst = mountPoints[0]!;
     expect(tryMount('--bind', src, dst)).toBeNull();
-    lib.addFolder(dst);
+    lib.folders.add(dst);
     await waitFor('8 indexed', () => lib.status().indexedCount === 8);
     const id = folderOf(dst).id;
     const corrected = lib.catalog.db.prepare("SELECT id FROM photos WHERE name = 'p2.jpg'").pluck().get() as number;
-    lib.setScene(corrected, 'bamboo_forest');
+    lib.corrections.setScene(corrected, 'bamboo_forest');
     const scenes = lib.catalog.db.prepare('SELECT id, scene_index, corrected FROM photos ORDER BY id').all();
     const calls = classifier.calls;
 
@@ -70,8 +70,8 @@ describe.skipIf(mountError !== null)('a watched folder whose drive is unmounted 
     // Every deletion chokidar reported has been handled by now; nothing was taken for deleted.
     await new Promise((r) => setTimeout(r, 1000));
     expect(statuses(id)).toEqual(Array(8).fill('indexed'));
-    expect(lib.listPhotos({ order: 'date', scene: null, folderId: id, status: null, offset: 0, limit: 50 }).total).toBe(8);
-    expect(lib.search('bamboo', 0, 10).items.map((p) => p.id)).toEqual([corrected]);
+    expect(lib.browse.listPhotos({ order: 'date', scene: null, folderId: id, status: null, offset: 0, limit: 50 }).total).toBe(8);
+    expect(lib.search.run('bamboo', 0, 10).items.map((p) => p.id)).toEqual([corrected]);
     expect(folderOf(dst).status).toBe('offline');
 
     expect(tryMount('--bind', src, dst)).toBeNull();
@@ -105,7 +105,7 @@ describe.skipIf(mountError !== null)('a watched folder whose drive is unmounted 
   it('mount point on another device with a file of its own: offline, then back without the model', async () => {
     const dst = mountPoints[1]!;
     expect(tryMount('--bind', drive, dst)).toBeNull();
-    lib.addFolder(dst);
+    lib.folders.add(dst);
     const id = await waitFor('folder known', () => folderOf(dst)?.id);
     await waitFor('4 more indexed', () => statuses(id).filter((s) => s === 'indexed').length === 4);
     const calls = classifier.calls;

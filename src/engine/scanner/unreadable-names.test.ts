@@ -32,11 +32,11 @@ describe('names and paths Scenery cannot use', () => {
 
     const lib = await Library.open({ dir: join(tmp.path, 'lib'), classifier: { name: 'fake', classifier: new FakeClassifier() }, writeFinishMs: 200 });
     try {
-      lib.addFolder(folder);
+      lib.folders.add(folder);
       await lib.initialScan;
-      await waitFor('scanned', () => lib.folders()[0]!.status === 'watching');
+      await waitFor('scanned', () => lib.folders.list()[0]!.status === 'watching');
       await waitFor('good.jpg indexed', () => lib.status().indexedCount === 1);
-      const f = lib.folders()[0]!;
+      const f = lib.folders.list()[0]!;
       expect(f.error).toMatch(/^Some files could not be read: 1 photo with a name that is not valid UTF-8 \(caf\\xff\.jpg\): rename them to include them; /);
       expect(f.error).toMatch(/1 folder with a path longer than the system allows \(d{40}…d+\/\): move them higher up to include them\.$/);
       expect(lib.catalog.db.prepare('SELECT rel_path FROM photos').pluck().all()).toEqual(['good.jpg']);

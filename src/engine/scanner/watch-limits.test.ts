@@ -15,11 +15,11 @@ describe.skipIf(!hasShared)('watch limits', () => {
     mkdirSync(folder);
     const lib = await Library.open({ dir: join(tmp.path, 'lib'), classifier: { name: 'fake', classifier: new FakeClassifier() }, rescanMs: 300 });
     try {
-      const f = lib.addFolder(folder);
-      await waitFor('watching', () => lib.folders()[0]!.status === 'watching' && lib.scanner.watcherFor(f.id));
+      const f = lib.folders.add(folder);
+      await waitFor('watching', () => lib.folders.list()[0]!.status === 'watching' && lib.scanner.watcherFor(f.id));
       const err = Object.assign(new Error('ENOSPC: System limit for number of file watchers reached'), { code: 'ENOSPC' });
       lib.scanner.watcherFor(f.id)!.emit('error', err);
-      await waitFor('degraded', () => lib.folders()[0]!.error?.includes('max_user_watches'));
+      await waitFor('degraded', () => lib.folders.list()[0]!.error?.includes('max_user_watches'));
       expect(lib.scanner.watcherFor(f.id)).toBeUndefined();
       copyFileSync(shared('photos', 'kpa_bar.jpg'), join(folder, 'new.jpg'));
       await waitFor('rescan found the new photo', () => lib.status().indexedCount === 1, 10_000);

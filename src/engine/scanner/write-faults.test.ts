@@ -33,8 +33,8 @@ describe('scanner write faults', () => {
     lib = l;
     const faults: unknown[] = [];
     vi.spyOn(l.indexer, 'reportStorageFault').mockImplementation((e) => void faults.push(e));
-    const f = l.addFolder(folder);
-    await waitFor('watching', () => l.folders()[0]!.status === 'watching' && l.scanner.watcherFor(f.id));
+    const f = l.folders.add(folder);
+    await waitFor('watching', () => l.folders.list()[0]!.status === 'watching' && l.scanner.watcherFor(f.id));
     return { l, folder, id: f.id, faults };
   };
 
@@ -51,7 +51,7 @@ describe('scanner write faults', () => {
   it('a periodic rescan that cannot write is reported', async () => {
     const { l, id, faults } = await open(0, { rescanMs: 150 });
     l.scanner.watcherFor(id)!.emit('error', Object.assign(new Error('ENOSPC: System limit for number of file watchers reached'), { code: 'ENOSPC' }));
-    await waitFor('degraded', () => l.folders()[0]!.error?.includes('max_user_watches'));
+    await waitFor('degraded', () => l.folders.list()[0]!.error?.includes('max_user_watches'));
     vi.spyOn(l.catalog, 'folderFiles').mockImplementation(() => {
       throw full();
     });

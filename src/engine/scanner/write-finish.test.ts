@@ -71,8 +71,8 @@ describe.skipIf(!hasShared)('watching: moved-in photos at once, half-written one
     mkdirSync(outside);
     // The default write-finish wait (800 ms), as the app runs.
     lib = await Library.open({ dir: join(tmp.path, 'lib'), classifier: { name: 'fake', classifier: new FakeClassifier() } });
-    lib.addFolder(folder);
-    await waitFor('watching', () => lib.folders()[0]?.status === 'watching');
+    lib.folders.add(folder);
+    await waitFor('watching', () => lib.folders.list()[0]?.status === 'watching');
   });
   afterAll(async () => {
     await lib.close();

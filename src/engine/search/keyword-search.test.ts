@@ -37,42 +37,42 @@ const names = (r: { items: { name: string }[] }): string[] => r.items.map((p) =>
 describe('keyword search', () => {
   it('a plain word that names no scene finds photos with that keyword (any level of a hierarchy, any case)', async () => {
     const { lib } = await library();
-    const r = lib.search('GRANDMA', 0, 10);
+    const r = lib.search.run('GRANDMA', 0, 10);
     expect(r.query.errors).toEqual([]);
     expect(names(r)).toEqual(['paris.jpg']);
-    expect(names(lib.search('paris', 0, 10))).toEqual(['paris.jpg']);
-    expect(names(lib.search('france', 0, 10))).toEqual(['paris.jpg']);
-    expect(names(lib.search('eiffel tower', 0, 10))).toEqual(['paris.jpg']);
-    expect(names(lib.search('-grandma', 0, 10))).toEqual(['beach-kw.jpg', 'beach.jpg', 'none.jpg']);
+    expect(names(lib.search.run('paris', 0, 10))).toEqual(['paris.jpg']);
+    expect(names(lib.search.run('france', 0, 10))).toEqual(['paris.jpg']);
+    expect(names(lib.search.run('eiffel tower', 0, 10))).toEqual(['paris.jpg']);
+    expect(names(lib.search.run('-grandma', 0, 10))).toEqual(['beach-kw.jpg', 'beach.jpg', 'none.jpg']);
   });
 
   it('a plain word that is a scene finds that scene and the keyword', async () => {
     const { lib } = await library();
-    expect(names(lib.search('beach', 0, 10))).toEqual(['beach-kw.jpg', 'beach.jpg']);
+    expect(names(lib.search.run('beach', 0, 10))).toEqual(['beach-kw.jpg', 'beach.jpg']);
     // `holiday` is the leisure family (a beach among it) and, here, no keyword: the scene alone
-    expect(names(lib.search('holiday', 0, 10))).toEqual(['beach.jpg']);
+    expect(names(lib.search.run('holiday', 0, 10))).toEqual(['beach.jpg']);
   });
 
   it('keyword:NAME finds only keywords, quoted for several words', async () => {
     const { lib } = await library();
-    expect(names(lib.search('keyword:beach', 0, 10))).toEqual(['beach-kw.jpg']);
-    expect(names(lib.search('keyword:"Eiffel Tower"', 0, 10))).toEqual(['paris.jpg']);
-    expect(names(lib.search('keyword:Paris street', 0, 10))).toEqual(['paris.jpg']);
-    expect(names(lib.search('-keyword:beach beach', 0, 10))).toEqual(['beach.jpg']);
-    const none = lib.search('keyword:Rome', 0, 10);
+    expect(names(lib.search.run('keyword:beach', 0, 10))).toEqual(['beach-kw.jpg']);
+    expect(names(lib.search.run('keyword:"Eiffel Tower"', 0, 10))).toEqual(['paris.jpg']);
+    expect(names(lib.search.run('keyword:Paris street', 0, 10))).toEqual(['paris.jpg']);
+    expect(names(lib.search.run('-keyword:beach beach', 0, 10))).toEqual(['beach.jpg']);
+    const none = lib.search.run('keyword:Rome', 0, 10);
     expect(none.total).toBe(0);
     expect(none.query.errors).toEqual(['No photo has the keyword "Rome".']);
   });
 
   it('an unknown word is still an error when no photo has it as a keyword', async () => {
     const { lib } = await library();
-    expect(lib.search('zzqx', 0, 10).query.errors[0]).toMatch(/No scene or family called "zzqx"/);
+    expect(lib.search.run('zzqx', 0, 10).query.errors[0]).toMatch(/No scene or family called "zzqx"/);
   });
 
   it('the photo view lists the keywords as written', async () => {
     const { lib, id } = await library();
-    expect(lib.photo(id('paris.jpg')).keywords).toEqual(['Grandma', 'Places|France|Paris', 'Eiffel Tower']);
-    expect(lib.photo(id('beach.jpg')).keywords).toEqual([]);
+    expect(lib.browse.photo(id('paris.jpg')).keywords).toEqual(['Grandma', 'Places|France|Paris', 'Eiffel Tower']);
+    expect(lib.browse.photo(id('beach.jpg')).keywords).toEqual([]);
   });
 
   it('parses keyword: into a term that turns back into the same text', () => {

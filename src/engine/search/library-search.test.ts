@@ -39,47 +39,47 @@ describe('files that could not be read', () => {
 
   it('are in no search result, scene group or count, only in "Could not be read"', async () => {
     const { lib } = await library(seeds);
-    expect(names(lib.search('beach', 0, 10))).toEqual(['good.jpg']);
-    expect(names(lib.search('-kitchen', 0, 10))).toEqual(['good.jpg']);
-    expect(names(lib.search('folder:Photos', 0, 10))).toEqual(['good.jpg']);
-    const groups = lib.sceneGroups().groups;
+    expect(names(lib.search.run('beach', 0, 10))).toEqual(['good.jpg']);
+    expect(names(lib.search.run('-kitchen', 0, 10))).toEqual(['good.jpg']);
+    expect(names(lib.search.run('folder:Photos', 0, 10))).toEqual(['good.jpg']);
+    const groups = lib.browse.sceneGroups().groups;
     // Nor the cover of its scene, surer (0.9) than good.jpg as it once was.
-    const good = lib.listPhotos({ order: 'date', scene: null, folderId: null, status: null, offset: 0, limit: 10 }).items.find((p) => p.name === 'good.jpg')!;
+    const good = lib.browse.listPhotos({ order: 'date', scene: null, folderId: null, status: null, offset: 0, limit: 10 }).items.find((p) => p.name === 'good.jpg')!;
     expect(groups).toEqual([{ key: 'beach', name: 'beach', family: expect.any(String), count: 1, cover: { id: good.id, version: good.version } }]);
     expect(lib.status()).toMatchObject({ photoCount: 1, failedCount: 1 });
-    expect(lib.folders()[0]).toMatchObject({ photoCount: 1, failedCount: 1 });
-    expect(names(lib.listPhotos({ order: 'date', scene: null, folderId: null, status: null, offset: 0, limit: 10 }))).toEqual(['good.jpg']);
-    expect(names(lib.listPhotos({ order: 'scene', scene: 'beach', folderId: null, status: null, offset: 0, limit: 10 }))).toEqual(['good.jpg']);
-    const failed = lib.listPhotos({ order: 'date', scene: null, folderId: null, status: 'failed', offset: 0, limit: 10 });
+    expect(lib.folders.list()[0]).toMatchObject({ photoCount: 1, failedCount: 1 });
+    expect(names(lib.browse.listPhotos({ order: 'date', scene: null, folderId: null, status: null, offset: 0, limit: 10 }))).toEqual(['good.jpg']);
+    expect(names(lib.browse.listPhotos({ order: 'scene', scene: 'beach', folderId: null, status: null, offset: 0, limit: 10 }))).toEqual(['good.jpg']);
+    const failed = lib.browse.listPhotos({ order: 'date', scene: null, folderId: null, status: 'failed', offset: 0, limit: 10 });
     expect(failed.total).toBe(1);
     expect(failed.items[0]).toMatchObject({ name: 'text.jpg', scene: null, corrected: false });
   });
 
   it('say why in a plain sentence, not the decoder’s text (which stays in the detail)', async () => {
     const { lib, id } = await library(seeds);
-    const summary = lib.listPhotos({ order: 'date', scene: null, folderId: null, status: 'failed', offset: 0, limit: 10 }).items[0]!;
+    const summary = lib.browse.listPhotos({ order: 'date', scene: null, folderId: null, status: 'failed', offset: 0, limit: 10 }).items[0]!;
     expect(summary.error).toBe('The file is damaged or incomplete.');
-    const detail = lib.photo(id('text.jpg'));
+    const detail = lib.browse.photo(id('text.jpg'));
     expect(detail).toMatchObject({ scene: null, top: [], indoor: null, error: summary.error });
     expect(detail.errorDetail).toMatch(/VipsJpeg/);
     // the readable photo has no error at all
-    expect(lib.photo(id('good.jpg')).error).toBeNull();
+    expect(lib.browse.photo(id('good.jpg')).error).toBeNull();
   });
 
   it('cannot be given a scene; a correction made while readable is kept, hidden, and shows again once readable', async () => {
     const { lib, id } = await library([{ rel: 'a.jpg', top: [['beach', 0.7]] }]);
     const a = id('a.jpg');
-    lib.setScene(a, 'kitchen');
+    lib.corrections.setScene(a, 'kitchen');
     lib.catalog.setFailed(a, 'a.jpg is not an image Scenery can read (unknown format)', 'unsupported');
-    expect(() => lib.setScene(a, 'forest_path')).toThrow(/could not be read/);
-    expect(() => lib.rejectScene(a, 'beach')).toThrow(/could not be read/);
-    expect(lib.photo(a)).toMatchObject({ scene: null, corrected: false, error: 'This file is not a picture Scenery can open.' });
-    expect(lib.search('kitchen', 0, 10).total).toBe(0);
-    expect(lib.sceneGroups().groups).toEqual([]);
+    expect(() => lib.corrections.setScene(a, 'forest_path')).toThrow(/could not be read/);
+    expect(() => lib.corrections.rejectScene(a, 'beach')).toThrow(/could not be read/);
+    expect(lib.browse.photo(a)).toMatchObject({ scene: null, corrected: false, error: 'This file is not a picture Scenery can open.' });
+    expect(lib.search.run('kitchen', 0, 10).total).toBe(0);
+    expect(lib.browse.sceneGroups().groups).toEqual([]);
     expect(lib.catalog.correction(a)?.label_index).toBe(placesLabelIndex('kitchen'));
     // the file is fixed and read again
     lib.catalog.savePrediction(a, { model: 'test', labels: 'places365', topIndex: [placesLabelIndex('beach')!], topProb: [0.7], objects: [], indoor: false, features: new Uint8Array(4), featureDim: 4 });
-    expect(lib.photo(a)).toMatchObject({ scene: { label: 'kitchen', prob: 1 }, corrected: true, error: null });
+    expect(lib.browse.photo(a)).toMatchObject({ scene: { label: 'kitchen', prob: 1 }, corrected: true, error: null });
   });
 });
 
@@ -98,7 +98,7 @@ describe('search results say why they matched', () => {
 
   it('each result carries the scene it matched by and its confidence, best first', async () => {
     const { lib } = await library(seeds);
-    const r = lib.search('car', 0, 10);
+    const r = lib.search.run('car', 0, 10);
     expect(r.items.map((p) => [p.name, p.match?.label, p.match?.prob])).toEqual([
       ['road.jpg', 'highway', expect.closeTo(0.6, 5)],
       ['hospital.jpg', 'parking_lot', expect.closeTo(0.2, 5)],
@@ -111,22 +111,22 @@ describe('search results say why they matched', () => {
 
   it('tells when a word was widened to a family', async () => {
     const { lib } = await library(seeds);
-    expect(lib.search('car', 0, 10).notices).toEqual([`car: showing Transport (${FAMILIES.transport!.length} scenes)`]);
-    expect(lib.search('beach', 0, 10).notices).toEqual([`beach: showing Beach (${FAMILIES.beach!.length} scenes)`]);
-    expect(lib.search('-car', 0, 10).notices).toEqual([`car: leaving out Transport (${FAMILIES.transport!.length} scenes)`]);
-    expect(lib.search('kitchen', 0, 10).notices).toEqual([]);
-    expect(lib.search('"beach"', 0, 10).notices).toEqual([`beach: showing Beach (${FAMILIES.beach!.length} scenes)`]);
-    expect(lib.search('water', 0, 10).notices).toEqual([]);
+    expect(lib.search.run('car', 0, 10).notices).toEqual([`car: showing Transport (${FAMILIES.transport!.length} scenes)`]);
+    expect(lib.search.run('beach', 0, 10).notices).toEqual([`beach: showing Beach (${FAMILIES.beach!.length} scenes)`]);
+    expect(lib.search.run('-car', 0, 10).notices).toEqual([`car: leaving out Transport (${FAMILIES.transport!.length} scenes)`]);
+    expect(lib.search.run('kitchen', 0, 10).notices).toEqual([]);
+    expect(lib.search.run('"beach"', 0, 10).notices).toEqual([`beach: showing Beach (${FAMILIES.beach!.length} scenes)`]);
+    expect(lib.search.run('water', 0, 10).notices).toEqual([]);
   });
 
   it('orders `beach` by the confidence of the scene that matched', async () => {
     const { lib } = await library(seeds);
-    const r = lib.search('beach', 0, 10);
+    const r = lib.search.run('beach', 0, 10);
     const probs = r.items.map((p) => p.match!.prob);
     expect(probs).toEqual([...probs].sort((a, b) => b - a));
     expect(r.items.map((p) => p.name)).toEqual(['house.jpg', 'beach.jpg', 'coast.jpg']);
     // indoor/outdoor alone: the match is the photo's own shown scene
-    const io = lib.search('indoor OR outdoor', 0, 10).items.find((p) => p.name === 'kitchen.jpg')!;
+    const io = lib.search.run('indoor OR outdoor', 0, 10).items.find((p) => p.name === 'kitchen.jpg')!;
     expect(io.match).toMatchObject({ label: 'kitchen' });
   });
 });
@@ -146,22 +146,22 @@ describe('indoor and outdoor', () => {
 
   it('the label wins where it says so; otherwise the top-10 vote, in search and in the photo view', async () => {
     const { lib, id } = await library(seeds);
-    expect(names(lib.search('indoor', 0, 10)).sort()).toEqual(['balcony.jpg', 'florist.jpg', 'kitchen.jpg']);
-    expect(names(lib.search('outdoor', 0, 10)).sort()).toEqual(['kennel.jpg', 'stable.jpg']);
-    expect(lib.photo(id('kennel.jpg')).indoor).toBe(false);
-    expect(lib.photo(id('florist.jpg')).indoor).toBe(true);
-    expect(lib.photo(id('stable.jpg')).indoor).toBe(false);
-    expect(lib.vocabulary().entries.find((e) => e.label === 'balcony/interior')!.indoor).toBe(true);
+    expect(names(lib.search.run('indoor', 0, 10)).sort()).toEqual(['balcony.jpg', 'florist.jpg', 'kitchen.jpg']);
+    expect(names(lib.search.run('outdoor', 0, 10)).sort()).toEqual(['kennel.jpg', 'stable.jpg']);
+    expect(lib.browse.photo(id('kennel.jpg')).indoor).toBe(false);
+    expect(lib.browse.photo(id('florist.jpg')).indoor).toBe(true);
+    expect(lib.browse.photo(id('stable.jpg')).indoor).toBe(false);
+    expect(lib.browse.vocabulary().entries.find((e) => e.label === 'balcony/interior')!.indoor).toBe(true);
   });
 
   it('follows the shown scene when the person corrects or rejects it', async () => {
     const { lib, id } = await library(seeds);
     const k = id('kennel.jpg');
-    expect(lib.rejectScene(k, 'kennel/outdoor').indoor).toBe(true); // now shows bedroom: no word, the vote (indoor)
-    expect(names(lib.search('indoor', 0, 10))).toContain('kennel.jpg');
-    expect(lib.setScene(k, 'florist_shop/indoor').indoor).toBe(true);
-    expect(lib.setScene(k, 'pasture').indoor).toBe(false); // corrected, no word: CSAIL's entry for pasture
-    expect(names(lib.search('outdoor', 0, 10))).toContain('kennel.jpg');
+    expect(lib.corrections.rejectScene(k, 'kennel/outdoor').indoor).toBe(true); // now shows bedroom: no word, the vote (indoor)
+    expect(names(lib.search.run('indoor', 0, 10))).toContain('kennel.jpg');
+    expect(lib.corrections.setScene(k, 'florist_shop/indoor').indoor).toBe(true);
+    expect(lib.corrections.setScene(k, 'pasture').indoor).toBe(false); // corrected, no word: CSAIL's entry for pasture
+    expect(names(lib.search.run('outdoor', 0, 10))).toContain('kennel.jpg');
   });
 });
 
@@ -172,7 +172,7 @@ describe('scene groups', () => {
       { rel: 'k.jpg', top: [['kennel/outdoor', 0.7]] },
       { rel: 'w.jpg', top: [['wave', 0.7]] },
     ]);
-    expect(Object.fromEntries(lib.sceneGroups().groups.map((g) => [g.key, g.family]))).toEqual({ beach: 'beach', 'kennel/outdoor': 'animals', wave: 'water' });
+    expect(Object.fromEntries(lib.browse.sceneGroups().groups.map((g) => [g.key, g.family]))).toEqual({ beach: 'beach', 'kennel/outdoor': 'animals', wave: 'water' });
   });
 });
 
@@ -185,20 +185,20 @@ describe('folder:', () => {
 
   it('matches any folder name on the path below the watched folder, and the watched folder’s name', async () => {
     const { lib } = await library(seeds);
-    expect(names(lib.search('folder:2018', 0, 10))).toEqual(['eiffel.jpg']);
-    expect(names(lib.search('folder:paris', 0, 10))).toEqual(['eiffel.jpg']);
-    expect(names(lib.search('folder:trips', 0, 10)).sort()).toEqual(['eiffel.jpg', 'lake.jpg']);
-    expect(names(lib.search('folder:Photos', 0, 10)).sort()).toEqual(['eiffel.jpg', 'lake.jpg', 'top.jpg']);
-    expect(names(lib.search('folder:2019 lake', 0, 10))).toEqual(['lake.jpg']);
-    expect(lib.search('folder:2018', 0, 10).query.errors).toEqual([]);
+    expect(names(lib.search.run('folder:2018', 0, 10))).toEqual(['eiffel.jpg']);
+    expect(names(lib.search.run('folder:paris', 0, 10))).toEqual(['eiffel.jpg']);
+    expect(names(lib.search.run('folder:trips', 0, 10)).sort()).toEqual(['eiffel.jpg', 'lake.jpg']);
+    expect(names(lib.search.run('folder:Photos', 0, 10)).sort()).toEqual(['eiffel.jpg', 'lake.jpg', 'top.jpg']);
+    expect(names(lib.search.run('folder:2019 lake', 0, 10))).toEqual(['lake.jpg']);
+    expect(lib.search.run('folder:2018', 0, 10).query.errors).toEqual([]);
   });
 
   it('says so when no folder has that name; folders above the watched one do not count', async () => {
     const { lib, root } = await library(seeds);
     const above = root.split('/').filter(Boolean).at(-2)!; // the temporary directory holding Photos
-    const r = lib.search(`folder:${above}`, 0, 10);
+    const r = lib.search.run(`folder:${above}`, 0, 10);
     expect(r.total).toBe(0);
     expect(r.query.errors).toEqual([`No folder called "${above}" in the library.`]);
-    expect(lib.search('folder:eiffel.jpg', 0, 10).total).toBe(0); // a file name is not a folder
+    expect(lib.search.run('folder:eiffel.jpg', 0, 10).total).toBe(0); // a file name is not a folder
   });
 });

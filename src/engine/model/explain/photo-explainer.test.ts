@@ -25,7 +25,7 @@ describe.skipIf(!hasShared)('photos.explain', () => {
     const model = join(tmp.path, 'tiny.onnx');
     await convertModel(shared('reference', 'tiny', 'model.caffemodel'), model);
     lib = await Library.open({ dir: join(tmp.path, 'lib'), model, modelsDir: join(tmp.path, 'models'), threads: 1, watch: false });
-    lib.addFolder(folder);
+    lib.folders.add(folder);
     await waitFor('indexed', () => lib.status().indexedCount === 1);
     id = (lib.catalog.db.prepare('SELECT id FROM photos').pluck().get() as number);
   }, 60_000);
@@ -38,7 +38,7 @@ describe.skipIf(!hasShared)('photos.explain', () => {
     const h = createHandlers(lib, { mode: 'browser' });
     const first = await dispatch(h, 'photos.explain', { id });
     expect(first.ok).toBe(true);
-    const a = (first as { value: Awaited<ReturnType<Library['explain']>> }).value;
+    const a = (first as { value: Awaited<ReturnType<Library['models']['explain']>> }).value;
     expect(a.cam).toHaveLength(CAM_SIDE * CAM_SIDE);
     expect(a.crop).toEqual(MODEL_CROP);
     expect(a.scenes).toHaveLength(5);
@@ -46,17 +46,17 @@ describe.skipIf(!hasShared)('photos.explain', () => {
     expect(a.cached).toBe(false);
     expect(a.max).toBe(Math.max(...a.cam));
     // The network's own ranking agrees with the indexer's.
-    expect(lib.photo(id).top[0]!.label).toBe(a.label);
+    expect(lib.browse.photo(id).top[0]!.label).toBe(a.label);
 
-    const other = await lib.explain(id, a.scenes[1]!.label);
+    const other = await lib.models.explain(id, a.scenes[1]!.label);
     expect(other.cached).toBe(true);
     expect(other.label).toBe(a.scenes[1]!.label);
     expect(other.cam).not.toEqual(a.cam);
 
     const outside = ['ocean', 'beach', 'forest_path'].find((l) => !a.scenes.some((x) => x.label === l))!;
-    const far = await lib.explain(id, outside);
+    const far = await lib.models.explain(id, outside);
     expect(far.cached).toBe(false);
-    expect((await lib.explain(id, outside)).cached).toBe(true);
+    expect((await lib.models.explain(id, outside)).cached).toBe(true);
 
     const bad = await dispatch(h, 'photos.explain', { id, label: 'moon base' });
     expect(bad).toMatchObject({ ok: false, error: { code: 'invalid_request' } });
@@ -66,7 +66,7 @@ describe.skipIf(!hasShared)('photos.explain', () => {
 
   it('never runs while indexing: the explain sessions start only when asked', () => {
     // The indexer classified the photo above before any explain call; only explain() computes maps.
-    expect((lib as unknown as { explainer: { computed: number } }).explainer.computed).toBe(2);
+    expect((lib.models as unknown as { explainer: { computed: number } }).explainer.computed).toBe(2);
   });
 });
 
@@ -78,7 +78,7 @@ describe.skipIf(!hasShared)('photos.explain with a SqueezeNet model', () => {
     copyFileSync(shared('photos', 'kpa_bar.jpg'), join(folder, 'kpa_bar.jpg'));
     const lib = await Library.open({ dir: join(tmp.path, 'lib'), model: SQUEEZENET, modelsDir: join(tmp.path, 'models'), threads: 1, watch: false });
     try {
-      lib.addFolder(folder);
+      lib.folders.add(folder);
       await waitFor('indexed', () => lib.status().indexedCount === 1);
       const id = lib.catalog.db.prepare('SELECT id FROM photos').pluck().get() as number;
       const r = await dispatch(createHandlers(lib, { mode: 'browser' }), 'photos.explain', { id });
@@ -103,12 +103,12 @@ describe.skipIf(!hasShared)('photos.explain on a RAW', () => {
     await convertModel(shared('reference', 'tiny', 'model.caffemodel'), model);
     const lib = await Library.open({ dir: join(tmp.path, 'lib'), model, modelsDir: join(tmp.path, 'models'), threads: 1, watch: false });
     try {
-      lib.addFolder(folder);
+      lib.folders.add(folder);
       await waitFor('indexed', () => lib.status().indexedCount === 1);
       const id = lib.catalog.db.prepare('SELECT id FROM photos').pluck().get() as number;
       const r = await dispatch(createHandlers(lib, { mode: 'browser' }), 'photos.explain', { id });
       expect(r.ok, JSON.stringify(r)).toBe(true);
-      expect((r as { value: Awaited<ReturnType<Library['explain']>> }).value.label).toBe(lib.photo(id).top[0]!.label);
+      expect((r as { value: Awaited<ReturnType<Library['models']['explain']>> }).value.label).toBe(lib.browse.photo(id).top[0]!.label);
     } finally {
       await lib.close();
     }
