@@ -2,7 +2,14 @@
  * What the grid shows: sections (scene groups, or one section for date order,
  * a folder or search results), each fetched page by page on demand. Pages are
  * cached; a new source is made when the library changes.
+ *
+ * It is a reactive store: reading a photo or a page (get, loadedPage) inside
+ * a template or a $derived subscribes to the pages, and the readers run again
+ * when pages arrive, so no view keeps a counter of its own. Pages that arrive
+ * together notify once per animation frame (each notification lays the
+ * justified grid out again).
  */
+import { createSubscriber } from 'svelte/reactivity';
 import type { PhotoSummary } from '../../../shared/domain';
 
 export interface Section {
@@ -26,6 +33,15 @@ export class PhotoSource {
   private readonly pages = new Map<string, PhotoSummary[]>();
   private readonly inflight = new Map<string, Promise<void>>();
   private readonly ids = new Map<number, { s: number; i: number }>();
+  private notify: (() => void) | null = null;
+  private notifyPending = false;
+  /** Subscribes the reactive context that reads pages (a no-op outside one, and in Node). */
+  private readonly track = createSubscriber((update) => {
+    this.notify = update;
+    return () => {
+      this.notify = null;
+    };
+  });
 
   constructor(
     readonly sections: Section[],
@@ -60,11 +76,17 @@ export class PhotoSource {
     return fromPages() ?? [];
   }
 
+  /** Subscribes the reactive context that calls it to the pages arriving (as get and loadedPage do). */
+  watch(): void {
+    this.track();
+  }
+
   get total(): number {
     return this.sections.reduce((a, s) => a + s.count, 0);
   }
 
   get(s: number, i: number): PhotoSummary | undefined {
+    this.track();
     return this.pages.get(`${s}:${Math.floor(i / this.pageSize)}`)?.[i % this.pageSize];
   }
 
@@ -83,6 +105,7 @@ export class PhotoSource {
             this.pages.set(key, items);
             items.forEach((it, k) => this.ids.set(it.id, { s, i: p * this.pageSize + k }));
             this.inflight.delete(key);
+            this.pagesArrived();
           },
           () => void this.inflight.delete(key),
         );
@@ -95,7 +118,19 @@ export class PhotoSource {
 
   /** Page p of section s when loaded (cut to the section's length), else undefined. */
   loadedPage(s: number, p: number): PhotoSummary[] | undefined {
+    this.track();
     return this.pages.get(`${s}:${p}`);
+  }
+
+  private pagesArrived(): void {
+    if (this.notifyPending || !this.notify) return;
+    this.notifyPending = true;
+    const flush = (): void => {
+      this.notifyPending = false;
+      this.notify?.();
+    };
+    if (typeof requestAnimationFrame === 'function') requestAnimationFrame(flush);
+    else queueMicrotask(flush);
   }
 
   locate(id: number): { s: number; i: number } | null {
