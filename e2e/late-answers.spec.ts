@@ -5,9 +5,8 @@
  * and must be dropped. Real engine, SqueezeNet test model, real photos.
  */
 import { test, expect, type Route } from '@playwright/test';
-import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { serve, SHARED, SQUEEZENET, type Served } from './serve-fixture';
+import { existsSync } from 'node:fs';
+import { servePhotos, SHARED, SQUEEZENET, type Served } from './serve-fixture';
 
 const haveShared = existsSync(SQUEEZENET);
 const PHOTOS = ['renpy_country_road.jpg', 'gcompris_sydney_harbor.jpg', 'skimage_garage.jpg', 'kpa_bar.jpg'];
@@ -51,13 +50,7 @@ test('the viewer drops answers about a photo it has left', async ({ page }) => {
   test.setTimeout(120_000);
   let s: Served | null = null;
   try {
-    s = await serve(['--model', SQUEEZENET]);
-    const folder = join(s.dir, 'Photos');
-    mkdirSync(folder);
-    for (const f of PHOTOS) copyFileSync(join(SHARED, 'photos', f), join(folder, f));
-    await page.goto(s.url);
-    const added = await page.evaluate(async (path) => (await fetch('/api/folders.add', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ path }) })).status, folder);
-    expect(added).toBe(200);
+    ({ s } = await servePhotos(page, PHOTOS));
     const nav = page.getByRole('navigation', { name: 'Library' });
     await expect(nav.getByRole('button', { name: /^All scenes/ })).toContainText(String(PHOTOS.length), { timeout: 60_000 });
     // The photos themselves (By scene opens the scenes overview, cards rather than photos).

@@ -7,9 +7,9 @@
  * real photos. Screenshots of the selection bar at 800x600 and 1920x1080.
  */
 import { test, expect, type Page, type Locator } from '@playwright/test';
-import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT, serve, SHARED, SQUEEZENET, type Served } from './serve-fixture';
+import { ROOT, servePhotos, SHARED, SQUEEZENET, type Served } from './serve-fixture';
 
 const haveShared = existsSync(SQUEEZENET);
 const shots = join(ROOT, 'test-results', 'screenshots');
@@ -17,13 +17,7 @@ mkdirSync(shots, { recursive: true });
 const PHOTOS = ['digikam_lake.jpg', 'fotoxx_living_room.jpg', 'hugin_church.jpg', 'kpa_bar.jpg', 'lxqt_mountains.jpg'];
 
 async function library(page: Page): Promise<Served> {
-  const s = await serve(['--model', SQUEEZENET]);
-  const folder = join(s.dir, 'Photos');
-  mkdirSync(folder);
-  for (const f of PHOTOS) copyFileSync(join(SHARED, 'photos', f), join(folder, f));
-  await page.goto(s.url);
-  const added = await page.evaluate(async (path) => (await fetch('/api/folders.add', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ path }) })).status, folder);
-  expect(added).toBe(200);
+  const { s } = await servePhotos(page, PHOTOS);
   await page.getByRole('button', { name: 'By date' }).click();
   await expect(page.locator('button.cell')).toHaveCount(PHOTOS.length, { timeout: 60_000 });
   await expect(page.locator('button.cell', { hasText: /not tagged yet/ })).toHaveCount(0, { timeout: 60_000 });

@@ -1,6 +1,7 @@
 /** Starts `scenery serve` as a real process on a temporary library. */
+import type { Page } from '@playwright/test';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -78,4 +79,20 @@ export async function serve(args: string[] = [], env: Record<string, string> = {
     },
   };
   return served;
+}
+
+/**
+ * `scenery serve` with the SqueezeNet test model, `photos` (names in ../shared/data/photos) copied into a folder
+ * `folderName` of its temporary directory, the page opened, and the folder added through the API as the UI adds it.
+ * The caller waits for what its test needs (tagged, shown) and stops the server.
+ */
+export async function servePhotos(page: Page, photos: readonly string[], folderName = 'Photos'): Promise<{ s: Served; folder: string }> {
+  const s = await serve(['--model', SQUEEZENET]);
+  const folder = join(s.dir, folderName);
+  mkdirSync(folder);
+  for (const f of photos) copyFileSync(join(SHARED, 'photos', f), join(folder, f));
+  await page.goto(s.url);
+  const status = await page.evaluate(async (path) => (await fetch('/api/folders.add', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ path }) })).status, folder);
+  if (status !== 200) throw new Error(`folders.add answered ${status}`);
+  return { s, folder };
 }

@@ -5,9 +5,9 @@
  * a download. Real engine, SqueezeNet test model, real photos. Screenshots at 800x600 and 1920x1080, light and dark.
  */
 import { test, expect, type Page, type Locator } from '@playwright/test';
-import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT, serve, SHARED, SQUEEZENET, type Served } from './serve-fixture';
+import { ROOT, servePhotos, SHARED, SQUEEZENET, type Served } from './serve-fixture';
 
 const haveShared = existsSync(SQUEEZENET);
 const shots = join(ROOT, 'test-results', 'screenshots');
@@ -33,13 +33,7 @@ const shown = (img: Locator): Promise<Shown> =>
   });
 
 async function library(page: Page): Promise<Served> {
-  const s = await serve(['--model', SQUEEZENET]);
-  const folder = join(s.dir, 'Photos');
-  mkdirSync(folder);
-  for (const f of PHOTOS) copyFileSync(join(SHARED, 'photos', f), join(folder, f));
-  await page.goto(s.url);
-  const added = await page.evaluate(async (path) => (await fetch('/api/folders.add', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ path }) })).status, folder);
-  expect(added).toBe(200);
+  const { s } = await servePhotos(page, PHOTOS);
   await page.getByRole('button', { name: 'By date' }).click();
   await expect(page.locator('button.cell')).toHaveCount(PHOTOS.length, { timeout: 60_000 });
   await expect(page.locator('button.cell', { hasText: /not tagged yet/ })).toHaveCount(0, { timeout: 60_000 });
