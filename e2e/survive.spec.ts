@@ -55,10 +55,11 @@ function collectErrors(page: Page): string[] {
 }
 
 /** The photos in the grid, or the scene cards' covers in the scenes overview, are all loaded. */
+/** Every photo on screen drawn: no placeholder for a page still loading, every thumbnail decoded. */
 async function thumbsLoaded(page: Page): Promise<void> {
   await page.waitForFunction(() => {
     const imgs = [...document.querySelectorAll<HTMLImageElement>('.cell img, .card img')];
-    return imgs.length > 0 && imgs.every((i) => i.complete && i.naturalWidth > 0);
+    return imgs.length > 0 && !document.querySelector('.cell.placeholder') && imgs.every((i) => i.complete && i.naturalWidth > 0);
   });
 }
 
