@@ -60,8 +60,8 @@ describe.skipIf(process.platform !== 'linux')('decoding image bombs under the pi
     console.log(`two 16000x16000 PNGs at once: peak RSS ${r.hwmMb} MB (was ~1,620 MB)`);
     expect(r.hwmMb).toBeLessThan(600);
     expect(r.sizes).toEqual([
-      [800, 800, SIDE, SIDE],
-      [800, 800, SIDE, SIDE],
+      [640, 640, SIDE, SIDE],
+      [640, 640, SIDE, SIDE],
     ]);
   }, 120_000);
 
@@ -89,9 +89,9 @@ describe.skipIf(process.platform !== 'linux')('decoding image bombs under the pi
 });
 
 describe('the decode plan', () => {
-  it('shrinks large non-JPEG images by an integer factor, keeping the short side at least 768 px', () => {
+  it('shrinks large non-JPEG images by an integer factor, keeping the short side at least 640 px', () => {
     const p = planDecode({ format: 'png', width: 16000, height: 12000 });
-    expect(p.target).toEqual({ w: 1067, h: 800 });
+    expect(p.target).toEqual({ w: 889, h: 667 });
     expect(p.buffered).toBe(false);
     expect(planDecode({ format: 'png', width: 1400, height: 1000 }).target).toBeNull();
     expect(planDecode({ format: 'png', width: 16000, height: 12000 }, { minSide: 0 }).target).toBeNull();
@@ -111,7 +111,7 @@ describe('the decode plan', () => {
   });
 
   it('orients the target, and charges formats that cannot stream their full size', () => {
-    expect(planDecode({ format: 'png', width: 16000, height: 8000, orientation: 6 }).target).toEqual({ w: 800, h: 1600 });
+    expect(planDecode({ format: 'png', width: 16000, height: 8000, orientation: 6 }).target).toEqual({ w: 667, h: 1334 });
     expect(planDecode({ format: 'gif', width: 8000, height: 8000, channels: 3 })).toMatchObject({ buffered: true, cost: 8000 * 8000 * 4 });
     expect(planDecode({ format: 'jpeg', width: 16000, height: 16000, channels: 3, isProgressive: true, chromaSubsampling: '4:2:0' }).cost).toBe(16000 * 16000 * 3);
     // Any camera's file fits: a 100 MP progressive JPEG, a 48 MP HEIC.

@@ -11,6 +11,11 @@ import { fromPixels, type OrientedPixels } from '../imaging/decode.js';
 import { decodePhotoFile } from '../imaging/raw-preview.js';
 
 export const THUMB_SIZE = 400;
+/**
+ * libwebp's effort 2 instead of the default 4: a 400 px thumbnail costs 17 instead of 25 ms of CPU (the largest
+ * share of a photo's indexing after the decode) and comes out 3 % larger (17.9 against 17.4 KB; README, Measured).
+ */
+export const THUMB_WEBP_EFFORT = 2;
 export const PREVIEW_SIZE = 2048;
 
 export class ThumbnailStore {
@@ -29,7 +34,7 @@ export class ThumbnailStore {
   }
 
   async writeThumb(key: string, pixels: OrientedPixels): Promise<void> {
-    const buf = await fromPixels(pixels).resize(THUMB_SIZE, THUMB_SIZE, { fit: 'inside', withoutEnlargement: true }).removeAlpha().webp({ quality: 78 }).toBuffer();
+    const buf = await fromPixels(pixels).resize(THUMB_SIZE, THUMB_SIZE, { fit: 'inside', withoutEnlargement: true }).removeAlpha().webp({ quality: 78, effort: THUMB_WEBP_EFFORT }).toBuffer();
     await atomicWrite(this.thumbPath(key), buf);
   }
 
