@@ -6,7 +6,7 @@
 import { test, expect, type Page } from '@playwright/test';
 import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT, serve, SHARED, SQUEEZENET, type Served } from './serve-fixture';
+import { ROOT, serve, SHARED, SQUEEZENET, thumbsLoaded, type Served } from './serve-fixture';
 
 const haveShared = existsSync(SQUEEZENET);
 const shots = join(ROOT, 'test-results', 'screenshots');
@@ -23,10 +23,6 @@ async function api<T>(page: Page, command: string, body: unknown): Promise<T> {
     },
     [command, body] as const,
   ) as Promise<T>;
-}
-
-async function thumbsLoaded(page: Page): Promise<void> {
-  await page.waitForFunction(() => [...document.querySelectorAll<HTMLImageElement>('main img')].every((i) => i.complete && i.naturalWidth > 0));
 }
 
 test('a personal scene from 3 photos: sidebar, overview, search by name, two suggestions answered', async ({ browser }) => {
@@ -64,7 +60,7 @@ test('a personal scene from 3 photos: sidebar, overview, search by name, two sug
     // The overview: a "My scenes" section first.
     await page.getByRole('button', { name: 'By scene' }).click();
     await expect(page.locator('.overview .family').first().getByRole('heading')).toContainText('My scenes');
-    await thumbsLoaded(page);
+    await thumbsLoaded(page, 'main img', { atLeastOne: false });
     await page.screenshot({ path: join(shots, 'personal-overview-1920.png') });
 
     // Search by its name: its photos, best first, captioned with the scene and score.
@@ -76,7 +72,7 @@ test('a personal scene from 3 photos: sidebar, overview, search by name, two sug
     const captions = await page.locator('.cell .caption').evaluateAll((els) => els.map((e) => e.textContent?.trim() ?? ''));
     const pct = captions.map((c) => Number(/(\d+)%/.exec(c)?.[1]));
     expect(pct).toEqual([...pct].sort((a, b) => b - a));
-    await thumbsLoaded(page);
+    await thumbsLoaded(page, 'main img', { atLeastOne: false });
     await page.screenshot({ path: join(shots, 'personal-search-1920.png') });
     await box.fill('');
     await box.press('Escape');
@@ -86,7 +82,7 @@ test('a personal scene from 3 photos: sidebar, overview, search by name, two sug
     const strip = page.getByRole('region', { name: 'Is this also Our cabin?' });
     await expect(strip).toBeVisible();
     await expect(strip.getByRole('listitem').first()).toBeVisible({ timeout: 20_000 });
-    await thumbsLoaded(page);
+    await thumbsLoaded(page, 'main img', { atLeastOne: false });
     await page.screenshot({ path: join(shots, 'personal-scene-1920.png') });
     const first = (await strip.getByRole('listitem').first().locator('.name').textContent())!.trim();
     await strip.getByRole('button', { name: `No, ${first} is not Our cabin` }).click();
@@ -115,10 +111,10 @@ test('a personal scene from 3 photos: sidebar, overview, search by name, two sug
     expect(after.value.scenes[0]).toMatchObject({ examples: 4, rejected: 1 });
 
     await page.setViewportSize({ width: 800, height: 600 });
-    await thumbsLoaded(page);
+    await thumbsLoaded(page, 'main img', { atLeastOne: false });
     await page.screenshot({ path: join(shots, 'personal-scene-800.png') });
     await page.getByRole('button', { name: 'By scene' }).click();
-    await thumbsLoaded(page);
+    await thumbsLoaded(page, 'main img', { atLeastOne: false });
     await page.screenshot({ path: join(shots, 'personal-overview-800.png') });
     await ctx.close();
   } finally {

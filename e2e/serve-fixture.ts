@@ -96,3 +96,17 @@ export async function servePhotos(page: Page, photos: readonly string[], folderN
   if (status !== 200) throw new Error(`folders.add answered ${status}`);
   return { s, folder };
 }
+
+/**
+ * Every photo on screen drawn: no placeholder left for a page still loading, and each thumbnail matched by `selector`
+ * decoded. Checking the images alone passed while a page's cells were still placeholders (CI read them mid-load).
+ */
+export async function thumbsLoaded(page: Page, selector = '.cell img, .card img', opts: { atLeastOne?: boolean } = {}): Promise<void> {
+  await page.waitForFunction(
+    ([sel, atLeastOne]) => {
+      const imgs = [...document.querySelectorAll<HTMLImageElement>(sel)];
+      return (!atLeastOne || imgs.length > 0) && !document.querySelector('.cell.placeholder') && imgs.every((i) => i.complete && i.naturalWidth > 0);
+    },
+    [selector, opts.atLeastOne ?? true] as const,
+  );
+}

@@ -6,7 +6,7 @@
 import { test, expect, type Page } from '@playwright/test';
 import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT, serve, SHARED, SQUEEZENET, type Served } from './serve-fixture';
+import { ROOT, serve, SHARED, SQUEEZENET, thumbsLoaded, type Served } from './serve-fixture';
 
 const shots = join(ROOT, 'test-results', 'screenshots');
 mkdirSync(shots, { recursive: true });
@@ -29,13 +29,6 @@ async function call<T>(s: Served, command: string, body: object = {}): Promise<T
   const env = (await r.json()) as { ok: boolean; value: T; error?: { message: string } };
   if (!env.ok) throw new Error(`${command}: ${env.error?.message}`);
   return env.value;
-}
-
-async function thumbsLoaded(page: Page): Promise<void> {
-  await page.waitForFunction(() => {
-    const imgs = [...document.querySelectorAll<HTMLImageElement>('.cell img')];
-    return imgs.length > 0 && imgs.every((i) => i.complete && i.naturalWidth > 0);
-  });
 }
 
 /** The headings in the grid from top to bottom (those rendered: the grid is virtualized). */
@@ -82,7 +75,7 @@ test('By date: month headings newest first, "No date" last, a scrubber that work
     await page.getByRole('button', { name: 'By date' }).click();
     const grid = page.getByRole('region', { name: /^12 photos/ });
     await expect(grid).toBeVisible();
-    await thumbsLoaded(page);
+    await thumbsLoaded(page, '.cell img');
     const shown = await headings(page);
     expect(shown.length).toBeGreaterThan(3);
     expect(shown).toEqual([...MONTHS.map(([m]) => m), 'No date'].slice(0, shown.length));
@@ -133,7 +126,7 @@ test('By date: month headings newest first, "No date" last, a scrubber that work
         await scrubber.focus();
         await page.keyboard.press('Home');
         await expect(scrubber).toHaveAttribute('aria-valuetext', 'November 2021');
-        await thumbsLoaded(page);
+        await thumbsLoaded(page, '.cell img');
         // Nothing scrolls sideways; the scrubber sits inside the window.
         expect(await page.evaluate(() => document.documentElement.scrollWidth <= document.documentElement.clientWidth)).toBe(true);
         const box = (await scrubber.boundingBox())!;

@@ -1,4 +1,4 @@
-/** Migration 3: a catalog written before it gains the size+mtime index that finds moved files, keeping its rows. */
+/** Each migration: a catalog written before it is upgraded when opened, keeping its rows, and the new schema works. */
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -7,19 +7,26 @@ import { tempDir } from '../../test-support/harness.js';
 import { Catalog, shotKey } from './catalog.js';
 import { MIGRATIONS } from './migrations.js';
 
+/** A catalog as schema `version` left it (the first `version` migrations), with `rows` inserted; returns its folder. */
+function catalogAtVersion(dir: string, version: number, rows: string[]): string {
+  mkdirSync(dir);
+  const old = new Database(join(dir, 'catalog.sqlite'));
+  for (const m of MIGRATIONS.slice(0, version)) old.exec(m);
+  old.pragma(`user_version = ${version}`);
+  for (const sql of rows) old.prepare(sql).run();
+  old.close();
+  return dir;
+}
+
 describe('migration 3 (photos by size and mtime)', () => {
   const tmp = tempDir('migrations');
   afterAll(() => tmp.cleanup());
 
   it('upgrades a schema-2 catalog and finds move candidates through the new index', () => {
-    const dir = join(tmp.path, 'lib');
-    mkdirSync(dir);
-    const old = new Database(join(dir, 'catalog.sqlite'));
-    for (const m of MIGRATIONS.slice(0, 2)) old.exec(m);
-    old.pragma('user_version = 2');
-    old.prepare("INSERT INTO folders(path, added_at) VALUES('/photos', 'x')").run();
-    old.prepare("INSERT INTO photos(folder_id, rel_path, name, size, mtime_ms, hash, added_ts, status) VALUES(1, 'a.jpg', 'a.jpg', 1234, 5678, 'h', 0, 'indexed')").run();
-    old.close();
+    const dir = catalogAtVersion(join(tmp.path, 'lib'), 2, [
+      "INSERT INTO folders(path, added_at) VALUES('/photos', 'x')",
+      "INSERT INTO photos(folder_id, rel_path, name, size, mtime_ms, hash, added_ts, status) VALUES(1, 'a.jpg', 'a.jpg', 1234, 5678, 'h', 0, 'indexed')",
+    ]);
 
     const c = new Catalog(dir);
     try {
@@ -34,14 +41,10 @@ describe('migration 3 (photos by size and mtime)', () => {
   });
 
   it('migration 5 adds the record of keywords Scenery wrote; a schema-3 catalog gets it (after migration 4), keeping its rows', () => {
-    const dir = join(tmp.path, 'lib4');
-    mkdirSync(dir);
-    const old = new Database(join(dir, 'catalog.sqlite'));
-    for (const m of MIGRATIONS.slice(0, 3)) old.exec(m);
-    old.pragma('user_version = 3');
-    old.prepare("INSERT INTO folders(path, added_at) VALUES('/photos', 'x')").run();
-    old.prepare("INSERT INTO photos(folder_id, rel_path, name, size, mtime_ms, hash, added_ts, status) VALUES(1, 'a.jpg', 'a.jpg', 1234, 5678, 'h', 0, 'indexed')").run();
-    old.close();
+    const dir = catalogAtVersion(join(tmp.path, 'lib4'), 3, [
+      "INSERT INTO folders(path, added_at) VALUES('/photos', 'x')",
+      "INSERT INTO photos(folder_id, rel_path, name, size, mtime_ms, hash, added_ts, status) VALUES(1, 'a.jpg', 'a.jpg', 1234, 5678, 'h', 0, 'indexed')",
+    ]);
 
     const c = new Catalog(dir);
     try {
@@ -61,15 +64,11 @@ describe('migration 4 (RAW+JPEG pairs)', () => {
   afterAll(() => tmp.cleanup());
 
   it('upgrades a schema-3 catalog: its JPEG gets its shot, and a RAW of the same shot added later joins it as one photo', () => {
-    const dir = join(tmp.path, 'lib');
-    mkdirSync(dir);
-    const old = new Database(join(dir, 'catalog.sqlite'));
-    for (const m of MIGRATIONS.slice(0, 3)) old.exec(m);
-    old.pragma('user_version = 3');
-    old.prepare("INSERT INTO folders(path, added_at) VALUES('/photos', 'x')").run();
-    old.prepare("INSERT INTO photos(folder_id, rel_path, name, size, mtime_ms, hash, added_ts, status) VALUES(1, 'Trip/IMG_0001.JPG', 'IMG_0001.JPG', 1234, 5678, 'h', 0, 'indexed')").run();
-    old.prepare("INSERT INTO photos(folder_id, rel_path, name, size, mtime_ms, hash, added_ts, status) VALUES(1, 'Trip.2/Ünïcode', 'Ünïcode', 1, 1, 'h2', 0, 'indexed')").run();
-    old.close();
+    const dir = catalogAtVersion(join(tmp.path, 'lib'), 3, [
+      "INSERT INTO folders(path, added_at) VALUES('/photos', 'x')",
+      "INSERT INTO photos(folder_id, rel_path, name, size, mtime_ms, hash, added_ts, status) VALUES(1, 'Trip/IMG_0001.JPG', 'IMG_0001.JPG', 1234, 5678, 'h', 0, 'indexed')",
+      "INSERT INTO photos(folder_id, rel_path, name, size, mtime_ms, hash, added_ts, status) VALUES(1, 'Trip.2/Ünïcode', 'Ünïcode', 1, 1, 'h2', 0, 'indexed')",
+    ]);
 
     const c = new Catalog(dir);
     try {
@@ -100,14 +99,10 @@ describe('migration 4 (keywords found in files and sidecars)', () => {
   afterAll(() => tmp.cleanup());
 
   it('upgrades a schema-3 catalog: its photos keep their rows, have no keywords yet, and can be given some', () => {
-    const dir = join(tmp.path, 'lib');
-    mkdirSync(dir);
-    const old = new Database(join(dir, 'catalog.sqlite'));
-    for (const m of MIGRATIONS.slice(0, 3)) old.exec(m);
-    old.pragma('user_version = 3');
-    old.prepare("INSERT INTO folders(path, added_at) VALUES('/photos', 'x')").run();
-    old.prepare("INSERT INTO photos(folder_id, rel_path, name, size, mtime_ms, hash, added_ts, status, camera) VALUES(1, 'a/IMG_1.JPG', 'IMG_1.JPG', 1, 2, 'h', 0, 'indexed', 'Canon')").run();
-    old.close();
+    const dir = catalogAtVersion(join(tmp.path, 'lib'), 3, [
+      "INSERT INTO folders(path, added_at) VALUES('/photos', 'x')",
+      "INSERT INTO photos(folder_id, rel_path, name, size, mtime_ms, hash, added_ts, status, camera) VALUES(1, 'a/IMG_1.JPG', 'IMG_1.JPG', 1, 2, 'h', 0, 'indexed', 'Canon')",
+    ]);
 
     const c = new Catalog(dir);
     try {
@@ -133,15 +128,11 @@ describe('migration 7 (personal scenes)', () => {
   afterAll(() => tmp.cleanup());
 
   it('upgrades a schema-3 catalog (through 4-6), keeping its photos, and stores scenes, examples and members that go with their photo', () => {
-    const dir = join(tmp.path, 'lib');
-    mkdirSync(dir);
-    const old = new Database(join(dir, 'catalog.sqlite'));
-    for (const m of MIGRATIONS.slice(0, 3)) old.exec(m);
-    old.pragma('user_version = 3');
-    old.prepare("INSERT INTO folders(path, added_at) VALUES('/photos', 'x')").run();
-    old.prepare("INSERT INTO photos(folder_id, rel_path, name, size, mtime_ms, added_ts, status) VALUES(1, 'a.jpg', 'a.jpg', 1, 1, 0, 'indexed')").run();
-    old.prepare("INSERT INTO photos(folder_id, rel_path, name, size, mtime_ms, added_ts, status) VALUES(1, 'b.jpg', 'b.jpg', 1, 1, 0, 'indexed')").run();
-    old.close();
+    const dir = catalogAtVersion(join(tmp.path, 'lib'), 3, [
+      "INSERT INTO folders(path, added_at) VALUES('/photos', 'x')",
+      "INSERT INTO photos(folder_id, rel_path, name, size, mtime_ms, added_ts, status) VALUES(1, 'a.jpg', 'a.jpg', 1, 1, 0, 'indexed')",
+      "INSERT INTO photos(folder_id, rel_path, name, size, mtime_ms, added_ts, status) VALUES(1, 'b.jpg', 'b.jpg', 1, 1, 0, 'indexed')",
+    ]);
 
     const c = new Catalog(dir);
     try {

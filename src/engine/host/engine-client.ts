@@ -6,12 +6,10 @@
  * A call to an engine that has stopped answers `unavailable`, never hangs.
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { ContractError, type Command, type Envelope, type EventName, type Events, type Request, type Response } from '../../shared/contract.js';
 import { MediaError, type MediaKind } from '../media/media-files.js';
 import type { EngineHostOptions, FromEngine, MediaAnswer, PlatformOp, ToEngine } from './engine-protocol.js';
+import { builtEntry } from '../built-entry.js';
 
 /** A started engine process, whatever runs it. */
 export interface EngineChild {
@@ -185,16 +183,7 @@ function unavailable(message: string): Envelope<never> {
 
 /** The built engine entry: beside this bundle (out/main, out/cli), else out/cli from the repository root. */
 export function defaultEngineEntry(): string {
-  const here = dirname(fileURLToPath(import.meta.url));
-  const sibling = join(here, 'engine-process.js');
-  if (existsSync(sibling)) return sibling;
-  let dir = here;
-  for (let i = 0; i < 8; i++) {
-    const candidate = join(dir, 'out', 'cli', 'engine-process.js');
-    if (existsSync(candidate)) return candidate;
-    dir = dirname(dir);
-  }
-  throw new Error('engine-process.js not found: run `npm run build:cli`');
+  return builtEntry('engine-process.js');
 }
 
 /** The engine in a Node child process (tests, the bench, a headless shell). */

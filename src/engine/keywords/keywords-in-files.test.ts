@@ -41,6 +41,13 @@ function userSidecar(flat: string[]): string {
 <?xpacket end='w'?>`;
 }
 
+/** Keyword writes done, then the indexing they may cause, then the writes that indexing queued. */
+async function settled(lib: Library): Promise<void> {
+  await lib.keywords.jobs.whenIdle();
+  await lib.indexer.whenIdle();
+  await lib.keywords.jobs.whenIdle();
+}
+
 /** Everything ExifTool reads from a file except Scenery's two lists and ExifTool's own bookkeeping. */
 function othersThan(tags: Record<string, unknown>): Record<string, unknown> {
   const drop = /^(XMP-dc:Subject|XMP-lr:HierarchicalSubject|IPTC:Keywords|System:|File:|ExifTool:|Composite:|XMP-x:XMPToolkit|IPTC:CodedCharacterSet|IPTC:ApplicationRecordVersion|IPTC:EnvelopeRecordVersion|XMP-photoshop:|Photoshop:|IPTC:CurrentIPTCDigest)/;
@@ -56,11 +63,7 @@ describe.skipIf(!run)('scene keywords in files, read back by exiftool and exiv2'
 
   const idOf = (name: string): number => lib.catalog.db.prepare('SELECT id FROM photos WHERE name = ?').pluck().get(name) as number;
   const wanted = (name: string): SceneryKeywords => keywordsFor(lib.catalog.photo(idOf(name))!, lib.threshold)!;
-  const idle = async (): Promise<void> => {
-    await lib.keywords.jobs.whenIdle();
-    await lib.indexer.whenIdle();
-    await lib.keywords.jobs.whenIdle();
-  };
+  const idle = (): Promise<void> => settled(lib);
 
   beforeAll(async () => {
     mkdirSync(photos, { recursive: true });
@@ -252,11 +255,7 @@ describe.skipIf(!run)('personal scenes as keywords', () => {
   const names = ['hugin_forest.jpg', 'digikam_lake.jpg', 'kpa_bar.jpg', 'fotoxx_living_room.jpg'];
   const idOf = (name: string): number => lib.catalog.db.prepare('SELECT id FROM photos WHERE name = ?').pluck().get(name) as number;
   const sidecar = (name: string): string => join(photos, name.replace(/\.jpg$/, '.xmp'));
-  const idle = async (): Promise<void> => {
-    await lib.keywords.jobs.whenIdle();
-    await lib.indexer.whenIdle();
-    await lib.keywords.jobs.whenIdle();
-  };
+  const idle = (): Promise<void> => settled(lib);
 
   beforeAll(async () => {
     mkdirSync(photos, { recursive: true });

@@ -5,15 +5,13 @@
  * first use and terminated after `idleMs` without work, releasing the model's
  * memory.
  */
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
 import { PIXELS } from '../../imaging/model-input.js';
 import { ModelRunError, ModelUnavailableError, WorkerCrashedError } from './model-errors.js';
 import type { FromWorker, ToWorker } from './protocol.js';
 import type { ProviderChoice } from './providers.js';
+import { builtEntry } from '../../built-entry.js';
 
 export interface ImageResult {
   prob: Float32Array;
@@ -64,16 +62,7 @@ export interface ModelWorkerOptions {
 
 /** The bundled worker sits next to the bundle; from sources (tests), use the built one in out/cli. */
 export function defaultWorkerPath(): string {
-  const here = dirname(fileURLToPath(import.meta.url));
-  const sibling = join(here, 'model-worker.js');
-  if (existsSync(sibling)) return sibling;
-  let dir = here;
-  for (let i = 0; i < 8; i++) {
-    const candidate = join(dir, 'out', 'cli', 'model-worker.js');
-    if (existsSync(candidate)) return candidate;
-    dir = dirname(dir);
-  }
-  throw new Error('model-worker.js not found: run `npm run build:cli`');
+  return builtEntry('model-worker.js');
 }
 
 export class ModelWorkerClient {
