@@ -7,7 +7,7 @@
 import { test, expect, type Page, type ConsoleMessage } from '@playwright/test';
 import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT, serve, SHARED, SQUEEZENET, type Served } from './serve-fixture';
+import { ROOT, serve, SHARED, SQUEEZENET, thumbsLoaded, type Served } from './serve-fixture';
 
 const haveShared = existsSync(SQUEEZENET);
 const shots = join(ROOT, 'test-results', 'screenshots');
@@ -52,15 +52,6 @@ function collectErrors(page: Page): string[] {
     errors.push(`console: ${m.text()}`);
   });
   return errors;
-}
-
-/** The photos in the grid, or the scene cards' covers in the scenes overview, are all loaded. */
-/** Every photo on screen drawn: no placeholder for a page still loading, every thumbnail decoded. */
-async function thumbsLoaded(page: Page): Promise<void> {
-  await page.waitForFunction(() => {
-    const imgs = [...document.querySelectorAll<HTMLImageElement>('.cell img, .card img')];
-    return imgs.length > 0 && !document.querySelector('.cell.placeholder') && imgs.every((i) => i.complete && i.naturalWidth > 0);
-  });
 }
 
 test.describe('survive real use', () => {
@@ -169,6 +160,13 @@ test.describe('survive real use', () => {
               const textBoxes = [document.querySelector('.model-button'), ...document.querySelectorAll('.views button'), ...document.querySelectorAll('dialog h2, [role=dialog] h2')];
               for (const el of textBoxes) if (el && el.scrollWidth > el.clientWidth + 1) out.push(`text spills from ${el.className || el.tagName}: "${el.textContent?.trim()}" ${el.scrollWidth} > ${el.clientWidth}`);
               for (const b of document.querySelectorAll('.views button, .banner button')) if (b.getBoundingClientRect().height > 40) out.push(`view button wraps: ${b.textContent} ${b.getBoundingClientRect().height}px high`);
+              // A long folder name is cut short; its photo count and its × stay inside the sidebar.
+              const side = document.querySelector('nav.sidebar')?.getBoundingClientRect();
+              if (side)
+                for (const el of document.querySelectorAll('nav.sidebar .folder .count, nav.sidebar .folder .remove')) {
+                  const r = el.getBoundingClientRect();
+                  if (r.width > 0 && r.right > side.right + 0.5) out.push(`sidebar ${el.className} past the sidebar's edge: "${el.textContent?.trim()}" ${Math.round(r.right)} > ${Math.round(side.right)}`);
+                }
               const input = document.querySelector<HTMLInputElement>('#search-input');
               if (input) {
                 const cs = getComputedStyle(input);
