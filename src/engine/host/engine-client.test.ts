@@ -6,12 +6,14 @@
  */
 import { copyFileSync, mkdirSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EventName } from '../../shared/contract.js';
 import { tempDir, waitFor } from '../../test-support/harness.js';
 import { hasShared, REPO_ROOT, shared, SQUEEZENET } from '../../test-support/shared-data.js';
 import { MediaError } from '../media/media-files.js';
 import { EngineClient, EngineStoppedError, forkEngine, type PlatformHandler } from './engine-client.js';
+import { endOrphanedHelpers, isExiftoolProcess } from './helper-processes.js';
 import type { EngineHostOptions, PlatformOp } from './engine-protocol.js';
 
 const ENTRY = join(REPO_ROOT, 'src', 'engine', 'host', 'engine-process.ts');
@@ -98,6 +100,27 @@ describe('an engine process that dies', () => {
     const clean = new Promise<EngineStoppedError | null>((r) => again.onExit(r));
     await again.close();
     expect(await clean).toBeNull();
+  }, 60_000);
+
+  it('ends its ExifTool processes when it is killed (they would poll their closed pipe forever)', async () => {
+    const options: EngineHostOptions = { dir: join(tmp.path, 'library-exiftool'), modelsDir: join(tmp.path, 'models'), model: null, mode: 'browser', platform: [] };
+    const engine = await start(options);
+    const folder = join(tmp.path, 'png');
+    mkdirSync(folder);
+    // A PNG has no EXIF block for exifr's fast path: its metadata is read by ExifTool.
+    await sharp({ create: { width: 64, height: 48, channels: 3, background: { r: 90, g: 140, b: 60 } } }).png().toFile(join(folder, 'a.png'));
+    await engine.request('folders.add', { path: folder });
+    await waitFor('ExifTool reported running', () => engine.helpers.length > 0, 30_000);
+    const pids = [...engine.helpers];
+    try {
+      expect(pids.every((pid) => isExiftoolProcess(pid))).toBe(true);
+      const exited = new Promise<EngineStoppedError | null>((r) => engine.onExit(r));
+      process.kill(engine.pid, 'SIGKILL');
+      expect(await exited).toBeInstanceOf(EngineStoppedError);
+      await waitFor('ExifTool ended', () => !pids.some((pid) => isExiftoolProcess(pid)), 10_000);
+    } finally {
+      endOrphanedHelpers(pids);
+    }
   }, 60_000);
 
   it('rejects start with the reason the library could not open', async () => {

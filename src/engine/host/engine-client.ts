@@ -10,6 +10,7 @@ import { ContractError, type Command, type Envelope, type EventName, type Events
 import { MediaError, type MediaKind } from '../media/media-files.js';
 import type { EngineHostOptions, FromEngine, MediaAnswer, PlatformOp, ToEngine } from './engine-protocol.js';
 import { builtEntry } from '../built-entry.js';
+import { endOrphanedHelpers } from './helper-processes.js';
 
 /** A started engine process, whatever runs it. */
 export interface EngineChild {
@@ -39,6 +40,7 @@ export class EngineClient {
   private exited = false;
   private closing: Promise<void> | null = null;
   private closedAnswered = false;
+  private helperPids: number[] = [];
   readonly pid: number;
 
   private constructor(
@@ -113,6 +115,11 @@ export class EngineClient {
     return () => this.exitListeners.delete(listener);
   }
 
+  /** The engine's ExifTool processes, as it last reported them. */
+  get helpers(): readonly number[] {
+    return this.helperPids;
+  }
+
   get running(): boolean {
     return !this.exited;
   }
@@ -156,6 +163,9 @@ export class EngineClient {
         );
         break;
       }
+      case 'helpers':
+        this.helperPids = msg.pids;
+        break;
       case 'closed':
         this.closedAnswered = true;
         break;
@@ -169,6 +179,8 @@ export class EngineClient {
     this.exited = true;
     const expected = this.closing !== null && (this.closedAnswered || code === 0);
     const err = expected ? null : new EngineStoppedError(code);
+    // A graceful close ended the engine's ExifTool processes; a crash or a kill left them running.
+    if (err) endOrphanedHelpers(this.helperPids);
     for (const done of this.calls.values()) done(unavailable(err?.message ?? 'the Scenery engine has stopped'));
     this.calls.clear();
     for (const done of this.media.values()) done({ ok: false, status: 500, message: 'the Scenery engine has stopped' });

@@ -8,6 +8,7 @@ import { realpathSync } from 'node:fs';
 import { createHandlers, dispatch, type PlatformHooks } from '../api/handlers.js';
 import { Library } from '../library.js';
 import { MediaError, resolveMedia } from '../media/media-files.js';
+import { exiftoolPids } from '../metadata/exiftool.js';
 import type { EngineHostOptions, FromEngine, PlatformOp, ToEngine } from './engine-protocol.js';
 
 export interface HostPort {
@@ -46,6 +47,7 @@ export function runEngineHost(port: HostPort, open: (o: EngineHostOptions) => Pr
   };
 
   let table: ReturnType<typeof createHandlers> | null = null;
+  let helpers: NodeJS.Timeout | null = null;
   port.onMessage((msg) => {
     if (msg.t === 'platform-reply') {
       const w = waiting.get(msg.id);
@@ -61,6 +63,7 @@ export function runEngineHost(port: HostPort, open: (o: EngineHostOptions) => Pr
           table = createHandlers(l, platformHooks(msg.options, askShell));
           l.events.onAny((name, payload) => port.post({ t: 'event', name, payload }));
           port.post({ t: 'ready', pid: process.pid });
+          helpers = reportHelpers(port);
           for (const m of queue.splice(0)) handle(m);
         },
         (e: unknown) => {
@@ -81,6 +84,7 @@ export function runEngineHost(port: HostPort, open: (o: EngineHostOptions) => Pr
     if (msg.t === 'close') {
       const l = lib;
       lib = null;
+      if (helpers) clearInterval(helpers);
       for (const w of waiting.values()) w.reject(new Error('the engine is closing'));
       void l.close().finally(() => {
         port.post({ t: 'closed' });
@@ -91,6 +95,20 @@ export function runEngineHost(port: HostPort, open: (o: EngineHostOptions) => Pr
     serve(msg, lib, table);
   }
   return finished;
+}
+
+/** Tells the shell which ExifTool processes run, whenever that changes (checked every 500 ms). */
+function reportHelpers(port: HostPort, everyMs = 500): NodeJS.Timeout {
+  let last = '';
+  const timer = setInterval(() => {
+    const pids = exiftoolPids();
+    const key = pids.join(',');
+    if (key === last) return;
+    last = key;
+    port.post({ t: 'helpers', pids });
+  }, everyMs);
+  timer.unref();
+  return timer;
 }
 
 function openLibrary(o: EngineHostOptions): Promise<Library> {

@@ -42,4 +42,6 @@ export type FromEngine =
   | { t: 'event'; name: EventName; payload: Events[EventName] }
   /** `watched`: the real paths of the watched folders, so the shell can refuse a path outside them. */
   | { t: 'platform'; id: number; op: PlatformOp; path?: string; watched?: string[] }
+  /** The engine's ExifTool processes now, for the shell to end if the engine dies without closing (helper-processes.ts). */
+  | { t: 'helpers'; pids: number[] }
   | { t: 'closed' };
