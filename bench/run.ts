@@ -344,7 +344,6 @@ async function searchLatency(dir: string) {
   return { p50: times[Math.floor(times.length * 0.5)]!, p95: times[Math.floor(times.length * 0.95)]!, indexLoad };
 }
 
-/** The full-size VGG16 (synthetic weights) through `scenery model convert`, float32 and `--int8`, each in its own process. */
 /** The full-size VGG16 (synthetic weights) as a caffemodel, converted to float32 ONNX; returns both paths. */
 function convertFloat32() {
   log('model: regenerating full-size VGG16 (synthetic weights) and converting…');
@@ -359,6 +358,7 @@ function convertFloat32() {
   return { caffemodel, onnx, conv };
 }
 
+/** The full-size VGG16 (synthetic weights) through `scenery model convert`, float32 and `--int8`, each in its own process. */
 function convertModels() {
   const { caffemodel, onnx, conv } = convertFloat32();
   log('int8: `scenery model convert --int8` of the same caffemodel…');
